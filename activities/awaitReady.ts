@@ -1,0 +1,75 @@
+import { Context } from '@temporalio/activity';
+import { setRevisionStatus } from '../db/queries/revisions';
+import { FailureType } from '../domain/failures';
+import type { ActivityDeps } from './deps';
+import { nonRetryable } from './failure';
+import { completePhase, enterPhase, phaseLog } from './operationLog';
+
+export interface AwaitReadyInput {
+  operationId: string;
+  deploymentId: string;
+  key: string;
+  url: string;
+  readinessPath: string;
+  timeoutSeconds: number;
+}
+
+/** Fast first probes, backing off to the configured interval. */
+export function nextProbeDelay(previousMs: number, maxMs: number): number {
+  return Math.min(maxMs, Math.max(100, Math.round(previousMs * 1.5)));
+}
+
+const PROBE_TIMEOUT_MS = 2_000;
+const LOG_TAIL_LINES = 20;
+
+async function probe(url: string, signal: AbortSignal): Promise<number | string> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]) });
+    await res.arrayBuffer();
+    return res.status;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/**
+ * Polls the readiness path until it answers 2xx. The deadline counts from the first
+ * attempt (carried in heartbeat details), so a worker crash does not grant a fresh
+ * five minutes. A process that died is reported at once with its last log lines.
+ */
+export function createAwaitReady(deps: ActivityDeps) {
+  return async function awaitReady(input: AwaitReadyInput): Promise<{ probes: number; elapsedMs: number }> {
+    const ctx = Context.current();
+    await enterPhase(deps, input.operationId, 'awaitReady');
+    const log = phaseLog(deps, input.operationId, 'awaitReady');
+    const startedAt = (ctx.info.heartbeatDetails as { startedAt?: number } | undefined)?.startedAt ?? deps.clock.now();
+    const deadline = startedAt + input.timeoutSeconds * 1000;
+    const target = new URL(input.readinessPath, input.url).toString();
+    let delay = 0;
+    let probes = 0;
+    let last: number | string = 'no probe yet';
+
+    for (;;) {
+      probes += 1;
+      last = await probe(target, ctx.cancellationSignal);
+      if (typeof last === 'number' && last >= 200 && last < 300) break;
+      if (!(await deps.compute.status(input.key))) {
+        const tail = await deps.compute.tailLogs(input.key, LOG_TAIL_LINES);
+        await log('crashed', `revision ${input.key} exited before it became ready; last output:\n${tail.join('\n')}`, 'error');
+        throw nonRetryable(FailureType.RevisionCrashed, `revision ${input.key} exited before it became ready (see the operation log for its output)`);
+      }
+      if (deps.clock.now() >= deadline) {
+        await log('timeout', `not ready after ${input.timeoutSeconds}s; last answer from ${input.readinessPath}: ${last}`, 'error');
+        throw nonRetryable(FailureType.ReadinessTimeout, `revision ${input.key} was not ready within ${input.timeoutSeconds}s (last answer: ${last})`);
+      }
+      ctx.heartbeat({ startedAt, probes, last });
+      delay = nextProbeDelay(delay, deps.settings.readinessIntervalMs);
+      await Promise.race([deps.clock.sleep(delay), ctx.cancelled]);
+    }
+    const elapsedMs = deps.clock.now() - startedAt;
+    await setRevisionStatus(deps.db, input.key, 'ready');
+    await log('ready', `ready after ${probes} probe(s), ${elapsedMs} ms`);
+    await completePhase(deps, input.deploymentId, 'awaitReady');
+    return { probes, elapsedMs };
+  };
+}

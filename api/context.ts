@@ -1,0 +1,19 @@
+import type { Db } from '../db/database';
+import type { Logger } from '../src/logger';
+import type { TemporalTarget } from './operationStarter';
+
+/** Snapshots a directory into the content-addressed store (the local artifact store). */
+export interface ArtifactPublisher {
+  put(sourceDir: string): Promise<{ digest: string; dir: string }>;
+}
+
+/** What route plugins get; built once in buildApp. */
+export interface ApiContext {
+  db: Db;
+  temporal: TemporalTarget;
+  artifacts: ArtifactPublisher;
+  logger: Logger;
+  /** Public base of the router, e.g. http://localhost:8080, for each deployment's URL. */
+  routerPublicPort: number;
+  routeDomain: string;
+}

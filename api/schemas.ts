@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { DEPLOYMENT_STATUSES } from '../domain/deploymentStatus';
+import { ManifestSchema } from '../domain/manifest';
+
+/** Request schemas; the same shapes are documented in the README and /docs. */
+
+export const slug = z.string().regex(/^[a-z][a-z0-9-]{1,39}$/, 'lower-case letters, digits and dashes, 2-40 characters, starting with a letter');
+const version = z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/, 'a version like 1.2.3 (letters, digits, . + _ -)');
+const tenantId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, _ and -');
+
+export const CreateAppBody = z.object({ slug, name: z.string().min(1).max(200).optional() }).strict();
+
+export const CreateReleaseBody = z
+  .object({
+    version,
+    manifest: ManifestSchema,
+    artifact: z.object({ path: z.string().min(1, 'path of the directory to snapshot') }).strict(),
+  })
+  .strict();
+
+export const AppParams = z.object({ slug });
+
+export const EnvValues = z.record(z.string(), z.string().max(64 * 1024));
+
+/** Only blue_green and recreate run on the local provider today. */
+export const DeployStrategy = z.enum(['blue_green', 'recreate']);
+
+export const CreateDeploymentBody = z
+  .object({
+    app: slug,
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes').optional(),
+    version: version.optional(),
+    tenantId: tenantId.optional(),
+    strategy: DeployStrategy.default('blue_green'),
+    env: EnvValues.default({}),
+    secretEnv: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export const DeploymentParams = z.object({ id: z.string().regex(/^d-[a-z0-9]{4,32}$/, 'a deployment id like d-abc123') });
+export const OperationParams = z.object({ id: z.string().regex(/^op-[a-z0-9]{4,32}$/, 'an operation id like op-abc123') });
+
+export const ListDeploymentsQuery = z
+  .object({ app: slug.optional(), status: z.enum(DEPLOYMENT_STATUSES).optional() })
+  .strict();
+
+export const CreateTokenBody = z
+  .object({ name: z.string().min(1).max(100), role: z.enum(['admin', 'tenant']), tenantId: tenantId.optional() })
+  .strict()
+  .refine((b) => (b.role === 'tenant') === (b.tenantId !== undefined), { message: 'tenant tokens need tenantId; admin tokens must not have one', path: ['tenantId'] });

@@ -1,0 +1,63 @@
+import { sql } from 'kysely';
+import type { DbOrTrx } from '../database';
+import type { NewOperation, Operation, OperationLog } from '../schema';
+
+export async function insertOperation(db: DbOrTrx, op: NewOperation): Promise<Operation> {
+  return db.insertInto('operations').values(op).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findOperation(db: DbOrTrx, id: string): Promise<Operation | null> {
+  return (await db.selectFrom('operations').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+}
+
+export function listOperations(db: DbOrTrx, deploymentId: string): Promise<Operation[]> {
+  return db.selectFrom('operations').selectAll().where('deployment_id', '=', deploymentId).orderBy('created_at', 'desc').limit(200).execute();
+}
+
+/** Idempotent: only a pending (or already running) operation becomes running, with its run id. */
+export async function markOperationRunning(db: DbOrTrx, id: string, runId: string): Promise<void> {
+  await db
+    .updateTable('operations')
+    .set({ status: 'running', run_id: runId, started_at: sql<Date>`coalesce(started_at, now())` as unknown as Date })
+    .where('id', '=', id)
+    .where('status', 'in', ['pending', 'running'])
+    .execute();
+}
+
+export async function setOperationPhase(db: DbOrTrx, id: string, phase: string): Promise<void> {
+  await db.updateTable('operations').set({ phase }).where('id', '=', id).where('status', '=', 'running').execute();
+}
+
+/** Terminal states are written once; a retried finish leaves the first outcome in place. */
+export async function finishOperation(
+  db: DbOrTrx,
+  id: string,
+  outcome: { status: 'succeeded' } | { status: 'failed' | 'cancelled'; errorType: string; errorMessage: string },
+): Promise<void> {
+  await db
+    .updateTable('operations')
+    .set({
+      status: outcome.status,
+      error_type: outcome.status === 'succeeded' ? null : outcome.errorType,
+      error_message: outcome.status === 'succeeded' ? null : outcome.errorMessage,
+      finished_at: sql<Date>`now()` as unknown as Date,
+    })
+    .where('id', '=', id)
+    .where('status', 'in', ['pending', 'running'])
+    .execute();
+}
+
+export async function appendOperationLog(
+  db: DbOrTrx,
+  line: { operationId: string; phase: string; step: string; level: OperationLog['level']; message: string },
+): Promise<void> {
+  await db
+    .insertInto('operation_logs')
+    .values({ operation_id: line.operationId, phase: line.phase, step: line.step, level: line.level, message: line.message })
+    .onConflict((oc) => oc.columns(['operation_id', 'phase', 'step']).doNothing())
+    .execute();
+}
+
+export function listOperationLogs(db: DbOrTrx, operationId: string, afterId = '0'): Promise<OperationLog[]> {
+  return db.selectFrom('operation_logs').selectAll().where('operation_id', '=', operationId).where('id', '>', afterId).orderBy('id').execute();
+}

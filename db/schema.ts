@@ -1,0 +1,131 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { DeploymentStatus } from '../domain/deploymentStatus';
+import type { Manifest } from '../domain/manifest';
+import type { OperationKind, OperationStatus, OperationTrigger, Slot, Strategy } from '../domain/operations';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface AppsTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface ReleasesTable {
+  id: Generated<string>;
+  app_id: string;
+  version: string;
+  manifest: Json<Manifest>;
+  artifact_digest: string;
+  status: ColumnType<'active' | 'yanked', 'active' | 'yanked' | undefined, 'active' | 'yanked'>;
+  created_at: Timestamp;
+}
+
+export interface DeploymentsTable {
+  id: string;
+  tenant_id: string;
+  app_id: string;
+  name: string;
+  hostname: string;
+  release_version: string;
+  serving_version: string | null;
+  previous_version: string | null;
+  status: DeploymentStatus;
+  progress: ColumnType<number, number | undefined, number>;
+  strategy: Strategy;
+  active_slot: Slot | null;
+  config_revision: ColumnType<number, number | undefined, number>;
+  serving_config_revision: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DeploymentEnvVarsTable {
+  deployment_id: string;
+  key: string;
+  value: string;
+  source: 'tenant' | 'generated';
+  secret: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: Timestamp;
+}
+
+export interface OperationsTable {
+  id: string;
+  deployment_id: string;
+  kind: OperationKind;
+  trigger: OperationTrigger;
+  actor: string;
+  from_version: string | null;
+  to_version: string | null;
+  config_revision: number;
+  strategy: Strategy | null;
+  workflow_id: string;
+  run_id: string | null;
+  status: OperationStatus;
+  phase: string | null;
+  error_type: string | null;
+  error_message: string | null;
+  created_at: Timestamp;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export interface OperationLogsTable {
+  id: Generated<string>;
+  operation_id: string;
+  phase: string;
+  step: string;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  created_at: Timestamp;
+}
+
+export interface RevisionsTable {
+  key: string;
+  deployment_id: string;
+  operation_id: string;
+  release_version: string;
+  config_revision: number;
+  slot: Slot;
+  url: string | null;
+  status: 'starting' | 'ready' | 'serving' | 'stopped';
+  created_at: Timestamp;
+  stopped_at: Date | null;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  name: string;
+  token_hash: string;
+  role: 'admin' | 'tenant';
+  tenant_id: string | null;
+  created_at: Timestamp;
+  revoked_at: Date | null;
+}
+
+export interface Database {
+  apps: AppsTable;
+  releases: ReleasesTable;
+  deployments: DeploymentsTable;
+  deployment_env_vars: DeploymentEnvVarsTable;
+  operations: OperationsTable;
+  operation_logs: OperationLogsTable;
+  revisions: RevisionsTable;
+  api_tokens: ApiTokensTable;
+}
+
+export type App = Selectable<AppsTable>;
+export type Release = Selectable<ReleasesTable>;
+export type NewRelease = Insertable<ReleasesTable>;
+export type Deployment = Selectable<DeploymentsTable>;
+export type NewDeployment = Insertable<DeploymentsTable>;
+export type DeploymentUpdate = Updateable<DeploymentsTable>;
+export type EnvVar = Selectable<DeploymentEnvVarsTable>;
+export type Operation = Selectable<OperationsTable>;
+export type NewOperation = Insertable<OperationsTable>;
+export type OperationLog = Selectable<OperationLogsTable>;
+export type Revision = Selectable<RevisionsTable>;
+export type ApiToken = Selectable<ApiTokensTable>;

@@ -1,0 +1,85 @@
+import type { OperationKind } from './operations';
+
+/** Every status a deployment row can hold. */
+export const DEPLOYMENT_STATUSES = [
+  'pending', 'deploying', 'running', 'upgrading', 'rolling_back', 'restarting',
+  'suspending', 'suspended', 'resuming', 'failed', 'destroying', 'destroyed',
+] as const;
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+
+/** What a deployment shows while an operation of each kind runs. */
+const IN_PROGRESS: Record<OperationKind, DeploymentStatus> = {
+  deploy: 'deploying',
+  upgrade: 'upgrading',
+  retry: 'deploying',
+  rollback: 'rolling_back',
+  restart: 'restarting',
+  suspend: 'suspending',
+  resume: 'resuming',
+  teardown: 'destroying',
+};
+
+const IN_PROGRESS_STATUSES = new Set<DeploymentStatus>(Object.values(IN_PROGRESS));
+
+/** What it shows when the operation succeeds. */
+const ON_SUCCESS: Record<OperationKind, DeploymentStatus> = {
+  deploy: 'running',
+  upgrade: 'running',
+  retry: 'running',
+  rollback: 'running',
+  restart: 'running',
+  suspend: 'suspended',
+  resume: 'running',
+  teardown: 'destroyed',
+};
+
+/** Which statuses an operation of each kind may start from. */
+const STARTS_FROM: Record<OperationKind, readonly DeploymentStatus[]> = {
+  deploy: ['pending'],
+  upgrade: ['running', 'failed', 'suspended'],
+  retry: ['failed'],
+  rollback: ['running', 'failed'],
+  restart: ['running', 'failed'],
+  suspend: ['running'],
+  resume: ['suspended'],
+  teardown: DEPLOYMENT_STATUSES.filter((s) => s !== 'destroyed'),
+};
+
+export interface DeploymentFacts {
+  status: DeploymentStatus;
+  servingVersion: string | null;
+  previousVersion: string | null;
+}
+
+export type TransitionEvent =
+  | { type: 'start'; kind: OperationKind }
+  | { type: 'succeed'; kind: OperationKind }
+  | { type: 'fail'; kind: OperationKind };
+
+export type TransitionResult = { ok: true; status: DeploymentStatus } | { ok: false; reason: string };
+
+/**
+ * The one place that decides deployment statuses. Every caller (API pre-checks,
+ * activities) goes through it.
+ *
+ * A deployment stuck in an in-progress status (its workflow was terminated by hand)
+ * may still be retried or torn down: Temporal already guarantees that no other
+ * operation runs on it, so the status alone must not lock it forever.
+ */
+export function transition(d: DeploymentFacts, event: TransitionEvent): TransitionResult {
+  const { kind } = event;
+  if (event.type === 'succeed') return { ok: true, status: ON_SUCCESS[kind] };
+  if (event.type === 'fail') {
+    // A failed suspend still serves; a failed teardown must be retried until it is gone.
+    if (kind === 'suspend') return { ok: true, status: 'running' };
+    return { ok: true, status: 'failed' };
+  }
+  if (d.status === 'destroyed') return { ok: false, reason: 'the deployment is destroyed; create a new one' };
+  const allowed = STARTS_FROM[kind].includes(d.status) || ((kind === 'retry' || kind === 'teardown') && IN_PROGRESS_STATUSES.has(d.status));
+  if (!allowed) return { ok: false, reason: `cannot ${kind} a deployment that is ${d.status}` };
+  if (kind === 'rollback' && !d.previousVersion) return { ok: false, reason: 'there is no previous version to roll back to' };
+  if ((kind === 'restart' || kind === 'rollback') && !d.servingVersion) {
+    return { ok: false, reason: `cannot ${kind}: nothing is serving yet; retry the failed deploy instead` };
+  }
+  return { ok: true, status: IN_PROGRESS[kind] };
+}

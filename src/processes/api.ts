@@ -1,0 +1,28 @@
+import { Client, Connection } from '@temporalio/client';
+import { buildApp } from '../../api/app';
+import { createDb } from '../../db/database';
+import { createArtifactStore } from '../compute/artifactStore';
+import { dataPaths } from '../dataPaths';
+import { requireServices } from '../requireService';
+import { runProcess } from './runProcess';
+
+runProcess('api', async (config, logger) => {
+  const { databaseUrl, temporalAddress } = requireServices(config);
+  const db = createDb(databaseUrl);
+  const connection = await Connection.connect({ address: temporalAddress });
+  const app = buildApp({
+    db,
+    temporal: { client: new Client({ connection, namespace: config.namespace }), taskQueue: config.taskQueue },
+    artifacts: createArtifactStore(dataPaths(config.dataDir).artifacts),
+    logger,
+    routerPublicPort: config.routerPort,
+    routeDomain: config.routeDomain,
+  });
+  const address = await app.listen({ host: '0.0.0.0', port: config.apiPort });
+  logger.info({ address }, 'api listening');
+  return async () => {
+    await app.close();
+    await connection.close();
+    await db.destroy();
+  };
+});

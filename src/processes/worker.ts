@@ -1,0 +1,40 @@
+import { NativeConnection } from '@temporalio/worker';
+import { systemClock } from '../../activities/deps';
+import { DEFAULTS } from '../config';
+import { createDb } from '../../db/database';
+import { createArtifactStore } from '../compute/artifactStore';
+import { createLocalComputeProvider } from '../compute/localProvider';
+import { dataPaths } from '../dataPaths';
+import { requireServices } from '../requireService';
+import { createHttpRouterClient } from '../traffic/httpRouterClient';
+import { createSlipwayWorker } from '../worker';
+import { runProcess } from './runProcess';
+
+runProcess('worker', async (config, logger) => {
+  const { databaseUrl, temporalAddress } = requireServices(config);
+  const paths = dataPaths(config.dataDir);
+  const db = createDb(databaseUrl);
+  const connection = await NativeConnection.connect({ address: temporalAddress });
+  const worker = await createSlipwayWorker({
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    deps: {
+      db,
+      compute: createLocalComputeProvider({ stateDir: paths.compute, logger: logger.child({ component: 'compute' }) }),
+      router: createHttpRouterClient({ adminUrl: config.routerAdminUrl }),
+      artifacts: createArtifactStore(paths.artifacts),
+      clock: systemClock,
+      logger: logger.child({ component: 'activities' }),
+      settings: { readinessIntervalMs: 1000, readinessTimeoutSeconds: DEFAULTS.readinessTimeoutSeconds, stopGraceMs: DEFAULTS.drainTimeoutSeconds * 1000 },
+    },
+  });
+  const running = worker.run();
+  logger.info({ taskQueue: config.taskQueue, namespace: config.namespace }, 'worker polling');
+  return async () => {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await db.destroy();
+  };
+});

@@ -1,0 +1,99 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { createLogger, type Logger } from '../../src/logger';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/bootstrap/embeddedPostgres';
+import { ensureTemporalCli } from '../../src/bootstrap/temporalCli';
+import { startTemporalDevServer, type TemporalDevServer } from '../../src/bootstrap/temporalDevServer';
+
+/**
+ * One Postgres, one Temporal dev server and one workflow bundle for the whole jest run
+ * (jest.config.js). Test files learn about them through SLIPWAY_TEST_* variables, which
+ * jest copies into every test environment; the handles stay on globalThis for teardown.
+ * DATABASE_URL / TEMPORAL_ADDRESS, when set by the developer, are used instead.
+ */
+export interface TestStack {
+  tmpDir: string;
+  postgres?: EmbeddedPostgres;
+  temporal?: TemporalDevServer;
+}
+
+export const STACK_KEY = '__SLIPWAY_TEST_STACK__';
+
+export default async function globalSetup(): Promise<void> {
+  const logger = createLogger('test-stack', process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'warn');
+  const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'slipway-test-'));
+  // mkdtemp makes 0700; Postgres runs as the `postgres` user when we are root and must get in.
+  await fs.chmod(tmpDir, 0o755);
+  const stack: TestStack = { tmpDir };
+  (globalThis as Record<string, unknown>)[STACK_KEY] = stack;
+
+  const database = startDatabase(stack, logger);
+  const temporal = startTemporal(stack, logger);
+  const bundle = bundleWorkflows(tmpDir, logger);
+  // allSettled: if one fails, the others are still recorded on `stack` so teardown stops them.
+  const results = await Promise.allSettled([database, temporal, bundle]);
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+}
+
+async function startDatabase(stack: TestStack, logger: Logger): Promise<void> {
+  if (process.env.DATABASE_URL) {
+    process.env.SLIPWAY_TEST_DATABASE_URL = process.env.DATABASE_URL;
+    return;
+  }
+  stack.postgres = await startEmbeddedPostgres({
+    dataDir: path.join(stack.tmpDir, 'postgres'),
+    port: 0,
+    logger,
+    databaseName: 'slipway',
+  });
+  process.env.SLIPWAY_TEST_DATABASE_URL = stack.postgres.adminUrl;
+}
+
+async function startTemporal(stack: TestStack, logger: Logger): Promise<void> {
+  if (process.env.TEMPORAL_ADDRESS) {
+    process.env.SLIPWAY_TEST_TEMPORAL_ADDRESS = process.env.TEMPORAL_ADDRESS;
+    process.env.SLIPWAY_TEST_NAMESPACE = process.env.TEMPORAL_NAMESPACE ?? 'default';
+    return;
+  }
+  const cliPath = await ensureTemporalCli({ logger });
+  stack.temporal = await startTemporalDevServer({
+    cliPath,
+    dbFile: path.join(stack.tmpDir, 'temporal', 'dev.sqlite'),
+    port: 0,
+    headless: true,
+    namespace: 'default',
+    logger,
+  });
+  process.env.SLIPWAY_TEST_TEMPORAL_ADDRESS = stack.temporal.address;
+  process.env.SLIPWAY_TEST_NAMESPACE = 'default';
+}
+
+/**
+ * Bundling once here instead of per test file saves seconds per worker (TEMPORAL.md §5).
+ * A missing or broken workflows/ must not fail unrelated tests, so the error is handed to
+ * the tests that ask for the bundle (tests/helpers/temporalEnv.ts) instead of thrown here.
+ */
+async function bundleWorkflows(tmpDir: string, logger: Logger): Promise<void> {
+  try {
+    const codePath = await bundleWorkflowsTo(resolveWorkflowsPath(), tmpDir);
+    process.env.SLIPWAY_TEST_WORKFLOW_BUNDLE = codePath;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    logger.warn({ err }, 'could not bundle workflows; tests that need them will fail');
+    process.env.SLIPWAY_TEST_WORKFLOW_BUNDLE_ERROR = message;
+  }
+}
+
+export async function bundleWorkflowsTo(workflowsPath: string, outDir: string): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const codePath = path.join(outDir, 'workflow-bundle.js');
+  await fs.writeFile(codePath, code);
+  return codePath;
+}
+
+function resolveWorkflowsPath(): string {
+  return require.resolve('../../workflows');
+}

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { systemClock } from '../../activities/deps';
+import { buildApp } from '../../api/app';
+import { createDb, type Db } from '../../db/database';
+import { migrateToLatest } from '../../db/migrate';
+import { createToken } from '../../db/queries/tokens';
+import { createArtifactStore } from '../../src/compute/artifactStore';
+import { createLocalComputeProvider } from '../../src/compute/localProvider';
+import type { ComputeProvider } from '../../src/compute/computeProvider';
+import { createLogger } from '../../src/logger';
+import { startBuiltinRouter, type BuiltinRouter } from '../../src/traffic/builtinRouter';
+import { createHttpRouterClient } from '../../src/traffic/httpRouterClient';
+import type { TrafficRouter } from '../../src/traffic/trafficRouter';
+import { createSlipwayWorker } from '../../src/worker';
+import { connectTestClient, workflowBundle, type TestTemporal } from './temporalEnv';
+import { createTestDatabase, type TestDatabase } from './testDatabase';
+
+/**
+ * A whole Slipway in this test process, built from the real parts: a fresh database on
+ * the run's Postgres, the run's Temporal server, a real worker, the real router on
+ * loopback ports, real child processes, and the API listening on a real port.
+ */
+export interface SlipwayStack {
+  db: Db;
+  api: FastifyInstance;
+  apiUrl: string;
+  proxyUrl: string;
+  proxyPort: number;
+  router: TrafficRouter;
+  compute: ComputeProvider;
+  temporal: TestTemporal;
+  worker: Worker;
+  adminToken: string;
+  tenantToken(tenantId: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startSlipwayStack(opts: { readinessTimeoutSeconds?: number } = {}): Promise<SlipwayStack> {
+  const logger = createLogger('test', process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'warn');
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'slipway-stack-'));
+  const database: TestDatabase = await createTestDatabase();
+  const db = createDb(database.url);
+  await migrateToLatest(db);
+  const routerProc: BuiltinRouter = await startBuiltinRouter({ host: '127.0.0.1', port: 0, adminHost: '127.0.0.1', adminPort: 0, stateFile: path.join(tmp, 'routes.json'), logger });
+  const router = createHttpRouterClient({ adminUrl: routerProc.adminUrl });
+  const compute = createLocalComputeProvider({ stateDir: path.join(tmp, 'compute'), logger });
+  const artifacts = createArtifactStore(path.join(tmp, 'artifacts'));
+  const temporal = await connectTestClient();
+  const taskQueue = `slipway-test-${randomBytes(4).toString('hex')}`;
+  const worker = await createSlipwayWorker({
+    connection: temporal.nativeConnection,
+    namespace: temporal.namespace,
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    deps: {
+      db, compute, router, artifacts, clock: systemClock, logger,
+      settings: { readinessIntervalMs: 250, readinessTimeoutSeconds: opts.readinessTimeoutSeconds ?? 30, stopGraceMs: 2000 },
+    },
+  });
+  const workerRun = worker.run();
+  const proxyPort = Number(new URL(routerProc.proxyUrl).port);
+  const api = buildApp({ db, temporal: { client: temporal.client, taskQueue }, artifacts, logger, routerPublicPort: proxyPort, routeDomain: 'localhost' });
+  const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
+  const adminToken = (await createToken(db, { name: 'test-admin', role: 'admin', tenantId: null })).token;
+
+  return {
+    db, api, apiUrl, proxyUrl: routerProc.proxyUrl, proxyPort, router, compute, temporal, worker, adminToken,
+    tenantToken: async (tenantId) => (await createToken(db, { name: `tenant-${tenantId}`, role: 'tenant', tenantId })).token,
+    async close() {
+      await api.close();
+      worker.shutdown();
+      await workerRun;
+      // Stop every app process this stack started, whatever state the test left it in.
+      const files = await fs.readdir(path.join(tmp, 'compute')).catch(() => [] as string[]);
+      for (const f of files.filter((n) => n.endsWith('.json'))) await compute.stop(f.slice(0, -5), { graceMs: 1000 });
+      await routerProc.close();
+      await temporal.close();
+      await db.destroy();
+      await database.drop();
+      await fs.rm(tmp, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+
+/**
+ * Access to the run's shared Temporal server and workflow bundle (tests/helpers/globalSetup.ts).
+ * Tests isolate themselves by task queue and workflow id, not by server.
+ */
+export interface TestTemporal {
+  client: Client;
+  /** For Worker.create({ connection }). */
+  nativeConnection: NativeConnection;
+  namespace: string;
+  close(): Promise<void>;
+}
+
+export function testTemporalAddress(): string {
+  return requireEnv('SLIPWAY_TEST_TEMPORAL_ADDRESS');
+}
+
+export function testNamespace(): string {
+  return process.env.SLIPWAY_TEST_NAMESPACE ?? 'default';
+}
+
+export async function connectTestClient(): Promise<TestTemporal> {
+  const address = testTemporalAddress();
+  const namespace = testNamespace();
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  return {
+    client: new Client({ connection, namespace }),
+    nativeConnection,
+    namespace,
+    async close() {
+      await Promise.allSettled([connection.close(), nativeConnection.close()]);
+    },
+  };
+}
+
+/** Pass as `workflowBundle` to Worker.create; built once per run by globalSetup. */
+export function workflowBundle(): { codePath: string } {
+  const codePath = process.env.SLIPWAY_TEST_WORKFLOW_BUNDLE;
+  if (!codePath) {
+    const why = process.env.SLIPWAY_TEST_WORKFLOW_BUNDLE_ERROR ?? 'globalSetup did not run';
+    throw new Error(`No workflow bundle for this test run: ${why}`);
+  }
+  return { codePath };
+}
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run tests through jest (globalSetup starts the servers)`);
+  return value;
+}
