@@ -4,6 +4,9 @@ import { FailureType } from '../domain/failures';
 import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
 import { completePhase, enterPhase, phaseLog } from './operationLog';
+import { isReadyAnswer, nextProbeDelay, probeReadiness } from './readinessProbe';
+
+const LOG_TAIL_LINES = 20;
 
 export interface AwaitReadyInput {
   operationId: string;
@@ -12,24 +15,6 @@ export interface AwaitReadyInput {
   url: string;
   readinessPath: string;
   timeoutSeconds: number;
-}
-
-/** Fast first probes, backing off to the configured interval. */
-export function nextProbeDelay(previousMs: number, maxMs: number): number {
-  return Math.min(maxMs, Math.max(100, Math.round(previousMs * 1.5)));
-}
-
-const PROBE_TIMEOUT_MS = 2_000;
-const LOG_TAIL_LINES = 20;
-
-async function probe(url: string, signal: AbortSignal): Promise<number | string> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]) });
-    await res.arrayBuffer();
-    return res.status;
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
 }
 
 /**
@@ -51,8 +36,8 @@ export function createAwaitReady(deps: ActivityDeps) {
 
     for (;;) {
       probes += 1;
-      last = await probe(target, ctx.cancellationSignal);
-      if (typeof last === 'number' && last >= 200 && last < 300) break;
+      last = await probeReadiness(target, ctx.cancellationSignal);
+      if (isReadyAnswer(last)) break;
       if (!(await deps.compute.status(input.key))) {
         const tail = await deps.compute.tailLogs(input.key, LOG_TAIL_LINES);
         await log('crashed', `revision ${input.key} exited before it became ready; last output:\n${tail.join('\n')}`, 'error');

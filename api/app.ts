@@ -14,7 +14,6 @@ export function buildApp(ctx: ApiContext): FastifyInstance {
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    disableRequestLogging: false,
   });
   app.setErrorHandler(createErrorHandler(ctx.logger));
   app.setNotFoundHandler((req) => {

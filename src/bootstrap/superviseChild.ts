@@ -66,6 +66,9 @@ export function superviseChild(options: SuperviseChildOptions): SupervisedChild 
       env: options.env ?? process.env,
       cwd: options.cwd,
       stdio: ['ignore', 'inherit', 'inherit'],
+      // Own process group: a terminal's Ctrl-C reaches only the supervisor, which then
+      // stops children in order (API and worker before the router and the databases).
+      detached: true,
     });
     child = current;
     logger.debug({ child: name, pid: current.pid }, 'child started');

@@ -61,7 +61,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const address = `${ip}:${port}`;
   logger.debug({ cliPath, args }, 'starting Temporal dev server');
   const started = Date.now();
-  const child = spawn(cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Own process group, so a terminal's Ctrl-C does not stop it before the worker has drained.
+  const child = spawn(cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 
   const tail: string[] = [];
   const remember = (line: string) => {
@@ -90,7 +91,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const stop = async () => {
     stopping = true;
     process.removeListener('exit', killOnExit);
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    // No pid: spawn itself failed and there will be no 'exit' event to wait for.
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
     await exited;
@@ -112,7 +114,6 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     await stop();
     throw err;
   }
-  earlyExit.catch(() => undefined);
   exited.then(({ code, signal }) => {
     if (!stopping) logger.warn({ code, signal }, 'Temporal dev server exited');
   });
@@ -171,7 +172,7 @@ function logServerLine(logger: Logger, line: string, quiet: boolean): void {
     const { msg, level, time, ...fields } = JSON.parse(line) as Record<string, unknown>;
     void time;
     const text = typeof msg === 'string' ? msg : line;
-    if (level === 'error' || level === 'fatal' || level === 'dpanic' || level === 'panic') {
+    if (['error', 'fatal', 'dpanic', 'panic'].includes(String(level).toLowerCase())) {
       logger.error({ source: 'temporal', ...fields }, text);
     } else {
       logger.warn({ source: 'temporal', ...fields }, text);

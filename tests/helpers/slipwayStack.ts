@@ -16,6 +16,7 @@ import { createLogger } from '../../src/logger';
 import { startBuiltinRouter, type BuiltinRouter } from '../../src/traffic/builtinRouter';
 import { createHttpRouterClient } from '../../src/traffic/httpRouterClient';
 import type { TrafficRouter } from '../../src/traffic/trafficRouter';
+import { installTemporalLogging } from '../../src/temporalLogger';
 import { createSlipwayWorker } from '../../src/worker';
 import { connectTestClient, workflowBundle, type TestTemporal } from './temporalEnv';
 import { createTestDatabase, type TestDatabase } from './testDatabase';
@@ -40,8 +41,19 @@ export interface SlipwayStack {
   close(): Promise<void>;
 }
 
+let sdkLoggingInstalled = false;
+
 export async function startSlipwayStack(opts: { readinessTimeoutSeconds?: number } = {}): Promise<SlipwayStack> {
   const logger = createLogger('test', process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'warn');
+  // The SDK's runtime is per process and installs once; tests share it (jest runs in band).
+  if (!sdkLoggingInstalled) {
+    sdkLoggingInstalled = true;
+    try {
+      installTemporalLogging(logger);
+    } catch {
+      /* already installed by an earlier file in this process */
+    }
+  }
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'slipway-stack-'));
   const database: TestDatabase = await createTestDatabase();
   const db = createDb(database.url);
