@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { setRevisionStatus } from '../db/queries/revisions';
+import { faultPoint, FAULT_POINTS } from '../src/faultPoint';
 import { FailureType } from '../domain/failures';
 import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
@@ -48,6 +49,7 @@ export function createAwaitReady(deps: ActivityDeps) {
         throw nonRetryable(FailureType.ReadinessTimeout, `revision ${input.key} was not ready within ${input.timeoutSeconds}s (last answer: ${last})`);
       }
       ctx.heartbeat({ startedAt, probes, last });
+      faultPoint(FAULT_POINTS.duringAwaitReady);
       delay = nextProbeDelay(delay, deps.settings.readinessIntervalMs);
       await Promise.race([deps.clock.sleep(delay), ctx.cancelled]);
     }

@@ -1,4 +1,5 @@
 import { upsertRevision } from '../db/queries/revisions';
+import { faultPoint, FAULT_POINTS } from '../src/faultPoint';
 import { FailureType } from '../domain/failures';
 import { webService } from '../domain/manifest';
 import type { Slot } from '../domain/operations';
@@ -49,6 +50,7 @@ export function createStartRevision(deps: ActivityDeps) {
     });
     const url = `http://${running.endpoint.host}:${running.endpoint.port}`;
     await upsertRevision(deps.db, { key, deployment_id: input.deploymentId, operation_id: input.operationId, release_version: input.version, config_revision: input.configRevision, slot: input.slot, url, status: 'starting' });
+    faultPoint(FAULT_POINTS.afterStartRevision);
     await log('started', `started ${key} (pid ${running.pid}) on ${url}`);
     await completePhase(deps, input.deploymentId, 'startRevision');
     return { key, url, slot: input.slot };

@@ -1,14 +1,23 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db/database';
-import { finishOperation, insertOperation, listOperations } from '../db/queries/operations';
+import { findOperation, finishOperation, insertOperation, listOperations } from '../db/queries/operations';
 import type { Deployment, Operation } from '../db/schema';
 import { deploymentWorkflowId, type OperationInput, type OperationKind, type OperationTrigger, type Strategy } from '../domain/operations';
+import { faultPoint, FAULT_POINTS } from '../src/faultPoint';
 import type { Logger } from '../src/logger';
 import { conflict, unavailable } from './errors';
 import { newId } from './ids';
 
-const WORKFLOW_TYPES: Partial<Record<OperationKind, string>> = {
+/** Workflow type per operation kind (the exported function names in workflows/). */
+export const WORKFLOW_TYPES: Record<OperationKind, string> = {
   deploy: 'deployWorkflow',
+  upgrade: 'upgradeWorkflow',
+  retry: 'retryWorkflow',
+  rollback: 'rollbackWorkflow',
+  restart: 'restartWorkflow',
+  suspend: 'suspendWorkflow',
+  resume: 'resumeWorkflow',
+  teardown: 'teardownWorkflow',
 };
 
 export interface TemporalTarget {
@@ -23,39 +32,55 @@ export interface OperationRequest {
   actor: string;
   toVersion: string | null;
   strategy: Strategy | null;
+  /** Config revision the operation runs with; defaults to the deployment's current one. */
+  configRevision?: number;
+  retryOf?: string | null;
+  /**
+   * Given when the request carried an Idempotency-Key: the id is derived from the key, so a
+   * request repeated after a crash of the API finds the operation the first one created.
+   */
+  operationId?: string;
+  idempotencyKey?: string | null;
 }
 
 /**
- * Records the operation, then starts its workflow under the deployment's own workflow
- * id with conflict policy FAIL: Temporal, not a lock of ours, guarantees one running
- * operation per deployment.
+ * Records the operation, then starts its workflow under the deployment's own workflow id
+ * with conflict policy FAIL: Temporal, not a lock of ours, guarantees one running
+ * operation per deployment. Calling it again with the same operationId never creates a
+ * second operation or a second workflow run: it returns the one that exists, starting its
+ * workflow only if the first call died before it could.
  */
 export async function startOperation(db: Db, temporal: TemporalTarget, logger: Logger, req: OperationRequest): Promise<Operation> {
-  const workflowType = WORKFLOW_TYPES[req.kind];
-  if (!workflowType) throw new Error(`no workflow for ${req.kind}`);
   const workflowId = deploymentWorkflowId(req.deployment.id);
-  const op = await insertOperation(db, {
-    id: newId('op', 12),
-    deployment_id: req.deployment.id,
-    kind: req.kind,
-    trigger: req.trigger,
-    actor: req.actor,
-    from_version: req.deployment.serving_version,
-    to_version: req.toVersion,
-    config_revision: req.deployment.config_revision,
-    strategy: req.strategy,
-    workflow_id: workflowId,
-    run_id: null,
-    status: 'pending',
-    phase: null,
-    error_type: null,
-    error_message: null,
-    started_at: null,
-    finished_at: null,
-  });
-  const input: OperationInput = { operationId: op.id, deploymentId: req.deployment.id, kind: req.kind };
+  const existing = req.operationId ? await findOperation(db, req.operationId) : null;
+  if (existing && (existing.status !== 'pending' || (await workflowRunsOperation(temporal.client, workflowId, existing.id)))) return existing;
+
+  const op =
+    existing ??
+    (await insertOperation(db, {
+      id: req.operationId ?? newId('op', 12),
+      deployment_id: req.deployment.id,
+      kind: req.kind,
+      trigger: req.trigger,
+      actor: req.actor,
+      from_version: req.deployment.serving_version,
+      to_version: req.toVersion,
+      config_revision: req.configRevision ?? req.deployment.config_revision,
+      strategy: req.strategy,
+      workflow_id: workflowId,
+      run_id: null,
+      status: 'pending',
+      phase: null,
+      error_type: null,
+      error_message: null,
+      started_at: null,
+      finished_at: null,
+      retry_of: req.retryOf ?? null,
+      idempotency_key: req.idempotencyKey ?? null,
+    }));
+  const input: OperationInput = { operationId: op.id, deploymentId: req.deployment.id, kind: op.kind };
   try {
-    const handle = await temporal.client.workflow.start(workflowType, {
+    const handle = await temporal.client.workflow.start(WORKFLOW_TYPES[op.kind], {
       taskQueue: temporal.taskQueue,
       workflowId,
       args: [input],
@@ -63,12 +88,14 @@ export async function startOperation(db: Db, temporal: TemporalTarget, logger: L
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       memo: { operationId: op.id },
     });
+    faultPoint(FAULT_POINTS.afterWorkflowStart);
     return { ...op, run_id: handle.firstExecutionRunId };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      if (await workflowRunsOperation(temporal.client, workflowId, op.id)) return op;
       await db.deleteFrom('operations').where('id', '=', op.id).execute();
       const running = (await listOperations(db, req.deployment.id)).find((o) => o.status === 'running' || o.status === 'pending');
-      throw conflict('operation_in_flight', `deployment ${req.deployment.id} has an operation in flight${running ? ` (${running.kind} ${running.id})` : ''}; wait for it or cancel it`, {
+      throw conflict('operation_in_flight', `deployment ${req.deployment.id} has an operation in flight${running ? ` (${running.kind} ${running.id})` : ''}; wait for it to finish or follow it with GET /api/operations/${running?.id ?? ':id'}`, {
         operationId: running?.id ?? null,
       });
     }
@@ -77,3 +104,15 @@ export async function startOperation(db: Db, temporal: TemporalTarget, logger: L
     throw unavailable('the workflow engine is unreachable; retry in a moment');
   }
 }
+
+/** Whether the deployment's current workflow run (running or not) was started for this operation. */
+async function workflowRunsOperation(client: Client, workflowId: string, operationId: string): Promise<boolean> {
+  try {
+    const desc = await client.workflow.getHandle(workflowId).describe();
+    return desc.memo?.operationId === operationId;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+

@@ -71,6 +71,8 @@ export interface OperationsTable {
   created_at: Timestamp;
   started_at: Date | null;
   finished_at: Date | null;
+  retry_of: ColumnType<string | null, string | null | undefined, string | null>;
+  idempotency_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OperationLogsTable {
@@ -91,10 +93,17 @@ export interface RevisionsTable {
   config_revision: number;
   slot: Slot;
   url: string | null;
-  status: 'starting' | 'ready' | 'serving' | 'stopped';
+  /**
+   * starting → ready (passed readiness) → serving (takes traffic) → warm (kept for a
+   * rollback window) → retiring → stopped. A rollback claims a warm one back to serving.
+   */
+  status: RevisionStatus;
+  retire_token: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   stopped_at: Date | null;
 }
+
+export type RevisionStatus = 'starting' | 'ready' | 'serving' | 'warm' | 'retiring' | 'stopped';
 
 export interface ApiTokensTable {
   id: Generated<string>;
@@ -106,6 +115,17 @@ export interface ApiTokensTable {
   revoked_at: Date | null;
 }
 
+export interface IdempotencyKeysTable {
+  token_id: string;
+  key: string;
+  method: string;
+  path: string;
+  request_hash: string;
+  status_code: number | null;
+  response: ColumnType<unknown, string | null, string | null>;
+  created_at: Timestamp;
+}
+
 export interface Database {
   apps: AppsTable;
   releases: ReleasesTable;
@@ -115,6 +135,7 @@ export interface Database {
   operation_logs: OperationLogsTable;
   revisions: RevisionsTable;
   api_tokens: ApiTokensTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type App = Selectable<AppsTable>;
