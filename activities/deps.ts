@@ -30,5 +30,9 @@ export interface ActivityDeps {
     readinessIntervalMs: number;
     readinessTimeoutSeconds: number;
     stopGraceMs: number;
+    /** How long a replaced blue-green revision stays warm for an instant rollback. */
+    rollbackWindowSeconds: number;
+    /** Cap on waiting for in-flight requests on a replaced revision. */
+    drainTimeoutSeconds: number;
   };
 }

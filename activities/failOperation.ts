@@ -1,10 +1,11 @@
 import { findDeployment, updateDeployment } from '../db/queries/deployments';
 import { findOperation, finishOperation } from '../db/queries/operations';
-import { liveRevisions, setRevisionStatus } from '../db/queries/revisions';
+import { casRevisionStatus, liveRevisions } from '../db/queries/revisions';
 import { transition } from '../domain/deploymentStatus';
 import type { OperationKind } from '../domain/operations';
 import type { ActivityDeps } from './deps';
 import { phaseLog } from './operationLog';
+import { stopRevisionProcess } from './stopRevision';
 
 export interface FailOperationInput {
   operationId: string;
@@ -16,18 +17,24 @@ export interface FailOperationInput {
 }
 
 /**
- * Redeploy is never destructive: revisions this operation started that do not take
- * traffic are stopped, while whatever serves keeps serving and serving_version stays
- * what the router really sends traffic to.
+ * Redeploy is never destructive: revisions this operation started that never passed
+ * readiness are stopped; one that became ready but never took traffic is kept warm (a
+ * retry adopts it instead of starting again) until its retirement timer; whatever serves
+ * keeps serving, and serving_version stays what the router really sends traffic to.
  */
 export function createFailOperation(deps: ActivityDeps) {
-  return async function failOperation(input: FailOperationInput): Promise<void> {
+  return async function failOperation(input: FailOperationInput): Promise<{ warmKeys: string[] }> {
     const log = phaseLog(deps, input.operationId, 'finalize');
+    const warmKeys: string[] = [];
     for (const rev of await liveRevisions(deps.db, input.deploymentId)) {
-      if (rev.operation_id !== input.operationId || rev.status === 'serving') continue;
-      await deps.compute.stop(rev.key, { graceMs: deps.settings.stopGraceMs });
-      await setRevisionStatus(deps.db, rev.key, 'stopped');
-      await log(`stopped-${rev.key}`, `stopped ${rev.key}, which never took traffic`);
+      if (rev.operation_id !== input.operationId) continue;
+      if (rev.status === 'ready' && (await casRevisionStatus(deps.db, rev.key, ['ready'], 'warm', { retire_token: input.operationId }))) {
+        warmKeys.push(rev.key);
+        await log(`warm-${rev.key}`, `kept ${rev.key} warm: it is ready, and a retry will use it`);
+      } else if (rev.status === 'starting' || rev.status === 'retiring') {
+        await stopRevisionProcess(deps, rev.key);
+        await log(`stopped-${rev.key}`, `stopped ${rev.key}, which never took traffic`);
+      }
     }
     await deps.db.transaction().execute(async (trx) => {
       const op = await findOperation(trx, input.operationId);
@@ -35,10 +42,11 @@ export function createFailOperation(deps: ActivityDeps) {
       if (!op || !d) return;
       if (op.status === 'running') {
         const t = transition({ status: d.status, servingVersion: d.serving_version, previousVersion: d.previous_version }, { type: 'fail', kind: input.kind });
-        await updateDeployment(trx, d.id, { status: t.ok ? t.status : d.status, last_error: input.errorMessage });
+        await updateDeployment(trx, d.id, { status: t.ok ? t.status : d.status, last_error: `${input.errorType}: ${input.errorMessage}` });
       }
       await finishOperation(trx, op.id, { status: input.cancelled ? 'cancelled' : 'failed', errorType: input.errorType, errorMessage: input.errorMessage });
     });
     await log('failed', `${input.kind} failed: ${input.errorMessage}`, 'error');
+    return { warmKeys };
   };
 }

@@ -4,7 +4,8 @@ import { findRelease } from '../db/queries/apps';
 import { transition } from '../domain/deploymentStatus';
 import { FailureType } from '../domain/failures';
 import { ManifestSchema, webService } from '../domain/manifest';
-import type { OperationInput, Slot, Strategy } from '../domain/operations';
+import type { OperationInput, OperationKind, Slot, Strategy } from '../domain/operations';
+import type { DbOrTrx } from '../db/database';
 import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
 import { completePhase, phaseLog } from './operationLog';
@@ -21,6 +22,24 @@ export interface DeploymentContext {
   strategy: Strategy;
   readinessPath: string;
   readinessTimeoutSeconds: number;
+  /** What the operation does: its own kind, or for a retry the kind of the operation retried. */
+  effectiveKind: OperationKind;
+  /** Owner of the revision keys: the first operation of a retry chain. */
+  revisionOwner: string;
+  rollbackWindowSeconds: number;
+  drainTimeoutSeconds: number;
+}
+
+/** Follows retry_of links back to the operation that first tried. */
+async function retryRoot(db: DbOrTrx, opId: string): Promise<{ id: string; kind: OperationKind }> {
+  let current = await findOperation(db, opId);
+  for (let hops = 0; current?.retry_of && hops < 100; hops++) {
+    const parent = await findOperation(db, current.retry_of);
+    if (!parent) break;
+    current = parent;
+  }
+  if (!current) throw nonRetryable(FailureType.DeploymentNotFound, `operation ${opId} does not exist`);
+  return { id: current.id, kind: current.kind };
 }
 
 export function createFetchDeployment(deps: ActivityDeps) {
@@ -41,14 +60,15 @@ export function createFetchDeployment(deps: ActivityDeps) {
         await updateDeployment(trx, d.id, { status: t.status, progress: 0, last_error: null });
       });
     }
-    const targetVersion = op.to_version ?? d.release_version;
+    const root = op.retry_of ? await retryRoot(deps.db, op.retry_of) : { id: op.id, kind: input.kind };
+    const targetVersion = op.to_version ?? d.serving_version ?? d.release_version;
     const release = await findRelease(deps.db, d.app_id, targetVersion);
     if (!release) throw nonRetryable(FailureType.ReleaseNotFound, `release ${targetVersion} does not exist for this app`);
     const manifest = ManifestSchema.safeParse(release.manifest);
     if (!manifest.success) throw nonRetryable(FailureType.InvalidManifest, `release ${targetVersion} has an invalid manifest: ${manifest.error.message}`);
     const web = webService(manifest.data);
 
-    await log('loaded', `${input.kind} of ${d.id} to ${targetVersion} (serving: ${d.serving_version ?? 'nothing'}, strategy ${op.strategy ?? d.strategy})`);
+    await log('loaded', `${input.kind}${op.retry_of ? ` of ${op.retry_of} (${root.kind})` : ''} of ${d.id} to ${targetVersion} (serving: ${d.serving_version ?? 'nothing'}, strategy ${op.strategy ?? d.strategy})`);
     await completePhase(deps, d.id, 'fetchDeployment');
     return {
       deploymentId: d.id,
@@ -61,6 +81,10 @@ export function createFetchDeployment(deps: ActivityDeps) {
       strategy: op.strategy ?? d.strategy,
       readinessPath: web.readiness.path,
       readinessTimeoutSeconds: web.readiness.timeoutSeconds ?? deps.settings.readinessTimeoutSeconds,
+      effectiveKind: root.kind,
+      revisionOwner: root.id,
+      rollbackWindowSeconds: deps.settings.rollbackWindowSeconds,
+      drainTimeoutSeconds: deps.settings.drainTimeoutSeconds,
     };
   };
 }

@@ -2,7 +2,10 @@ import type { ActivityDeps } from './deps';
 import { createAwaitReady } from './awaitReady';
 import { createFailOperation } from './failOperation';
 import { createFetchDeployment } from './fetchDeployment';
-import { createFinalize } from './finalize';
+import { createCompleteOperation } from './completeOperation';
+import { createDrainPrevious } from './drainPrevious';
+import { createLifecycleActivities } from './lifecycle';
+import { createRemoveRoute, createSuspendRoute } from './routeControl';
 import { createResolveEnv } from './resolveEnv';
 import { createStartRevision } from './startRevision';
 import { createSwitchTraffic } from './switchTraffic';
@@ -17,7 +20,11 @@ export function createActivities(deps: ActivityDeps) {
     startRevision: createStartRevision(deps),
     awaitReady: createAwaitReady(deps),
     switchTraffic: createSwitchTraffic(deps),
-    finalize: createFinalize(deps),
+    drainPrevious: createDrainPrevious(deps),
+    completeOperation: createCompleteOperation(deps),
+    suspendRoute: createSuspendRoute(deps),
+    removeRoute: createRemoveRoute(deps),
+    ...createLifecycleActivities(deps),
     failOperation: createFailOperation(deps),
   };
 }

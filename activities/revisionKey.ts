@@ -1,7 +1,11 @@
 import type { Slot } from '../domain/operations';
 
-/** One name per (deployment, slot, release, config revision): the idempotency key of a start. */
-export function revisionKey(deploymentId: string, slot: Slot, version: string, configRevision: number): string {
+/**
+ * One name per (deployment, slot, release, config revision, owning operation): the
+ * idempotency key of a start. The owner is the operation that first started it (a retry
+ * reuses its original operation's keys, so it adopts what that one already started).
+ */
+export function revisionKey(deploymentId: string, slot: Slot, version: string, configRevision: number, owner: string): string {
   const safeVersion = version.replace(/[^A-Za-z0-9._-]/g, '_');
-  return `${deploymentId}-${slot}-${safeVersion}-c${configRevision}`;
+  return `${deploymentId}-${slot}-${safeVersion}-c${configRevision}-${owner}`;
 }

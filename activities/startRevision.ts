@@ -15,6 +15,8 @@ export interface StartRevisionInput {
   version: string;
   configRevision: number;
   slot: Slot;
+  /** The operation whose revision this is (a retry passes the operation it retries). */
+  owner: string;
 }
 
 export interface StartedRevision {
@@ -28,7 +30,7 @@ export function createStartRevision(deps: ActivityDeps) {
   return async function startRevision(input: StartRevisionInput): Promise<StartedRevision> {
     await enterPhase(deps, input.operationId, 'startRevision');
     const log = phaseLog(deps, input.operationId, 'startRevision');
-    const key = revisionKey(input.deploymentId, input.slot, input.version, input.configRevision);
+    const key = revisionKey(input.deploymentId, input.slot, input.version, input.configRevision, input.owner);
 
     const { release, manifest, plan } = await resolveRevisionEnv(deps.db, input.deploymentId, input.version);
     if (plan.missing.length > 0) throw missingEnvFailure(input.version, plan.missing);

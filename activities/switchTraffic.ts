@@ -1,4 +1,4 @@
-import { setRevisionStatus } from '../db/queries/revisions';
+import { casRevisionStatus, liveRevisions } from '../db/queries/revisions';
 import type { ActivityDeps } from './deps';
 import { completePhase, enterPhase, phaseLog } from './operationLog';
 
@@ -10,9 +10,16 @@ export interface SwitchTrafficInput {
   url: string;
 }
 
-/** Blue-green and first deploys: the whole route moves to the new revision in one swap. */
+/**
+ * Blue-green: the whole route moves to the new revision in one atomic swap (which also
+ * lifts a suspension). Whatever served before becomes warm, tagged with this operation
+ * so only its retirement timer may stop it. Revisions that were already warm from an
+ * earlier operation are superseded: only the latest previous revision stays warm, so a
+ * deployment runs at most two revisions once a switch is done. Returns both lists (the
+ * same lists on a retried attempt).
+ */
 export function createSwitchTraffic(deps: ActivityDeps) {
-  return async function switchTraffic(input: SwitchTrafficInput): Promise<void> {
+  return async function switchTraffic(input: SwitchTrafficInput): Promise<{ previousKeys: string[]; supersededKeys: string[] }> {
     await enterPhase(deps, input.operationId, 'switchTraffic');
     const log = phaseLog(deps, input.operationId, 'switchTraffic');
     await deps.router.setRoute({
@@ -21,8 +28,19 @@ export function createSwitchTraffic(deps: ActivityDeps) {
       upstreams: [{ key: input.key, url: input.url, weight: 100 }],
       suspended: null,
     });
-    await setRevisionStatus(deps.db, input.key, 'serving');
-    await log('switched', `${input.hostname} now routes to ${input.key}`);
+    await deps.db.transaction().execute(async (trx) => {
+      for (const rev of await liveRevisions(trx, input.deploymentId)) {
+        if (rev.key !== input.key && rev.status === 'serving') {
+          await casRevisionStatus(trx, rev.key, ['serving'], 'warm', { retire_token: input.operationId });
+        }
+      }
+      await casRevisionStatus(trx, input.key, ['starting', 'ready', 'warm'], 'serving', { retire_token: null });
+    });
+    const live = await liveRevisions(deps.db, input.deploymentId);
+    const previousKeys = live.filter((r) => r.status === 'warm' && r.retire_token === input.operationId).map((r) => r.key);
+    const supersededKeys = live.filter((r) => (r.status === 'warm' || r.status === 'retiring') && r.retire_token !== input.operationId).map((r) => r.key);
+    await log('switched', `${input.hostname} now routes to ${input.key}${previousKeys.length ? `; kept warm: ${previousKeys.join(', ')}` : ''}`);
     await completePhase(deps, input.deploymentId, 'switchTraffic');
+    return { previousKeys, supersededKeys };
   };
 }

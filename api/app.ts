@@ -2,12 +2,18 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { authenticate } from './auth';
 import type { ApiContext } from './context';
 import { createErrorHandler, notFound } from './errors';
+import { registerIdempotency } from './idempotency';
+import { trackRoutes } from './openapi';
+import { adminTokenRoutes } from './routes/adminTokens';
 import { appRoutes } from './routes/apps';
 import { deploymentRoutes } from './routes/deployments';
+import { docsRoutes } from './routes/docs';
+import { envRoutes } from './routes/env';
 import { healthRoutes } from './routes/health';
+import { lifecycleRoutes } from './routes/lifecycle';
 import { operationRoutes } from './routes/operations';
 
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/docs']);
 
 /** Builds the HTTP API; src/processes/api.ts listens, tests listen on port 0. */
 export function buildApp(ctx: ApiContext): FastifyInstance {
@@ -23,9 +29,15 @@ export function buildApp(ctx: ApiContext): FastifyInstance {
     if (PUBLIC_PATHS.has(req.url.split('?')[0])) return;
     req.principal = await authenticate(ctx.db, req);
   });
+  trackRoutes(app);
+  registerIdempotency(app, ctx);
   healthRoutes(app, ctx);
+  docsRoutes(app);
   appRoutes(app, ctx);
   deploymentRoutes(app, ctx);
+  envRoutes(app, ctx);
+  lifecycleRoutes(app, ctx);
   operationRoutes(app, ctx);
+  adminTokenRoutes(app, ctx);
   return app;
 }

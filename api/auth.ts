@@ -8,6 +8,13 @@ export interface Principal {
   /** null for admins: they act across tenants. */
   tenantId: string | null;
   actor: string;
+  /** The api_tokens row id: Idempotency-Keys are scoped per token. */
+  tokenId: string;
+  /**
+   * The token's stored sha256, never shown: ids derived from an Idempotency-Key are seeded
+   * with it, because token ids repeat across installations sharing one Temporal namespace.
+   */
+  tokenHash: string;
 }
 
 declare module 'fastify' {
@@ -22,7 +29,7 @@ export async function authenticate(db: Db, req: FastifyRequest): Promise<Princip
   if (!m) throw unauthorized();
   const token = await findActiveToken(db, m[1]);
   if (!token) throw unauthorized();
-  return { role: token.role, tenantId: token.tenant_id, actor: `${token.role}:${token.name}` };
+  return { role: token.role, tenantId: token.tenant_id, actor: `${token.role}:${token.name}`, tokenId: String(token.id), tokenHash: token.token_hash };
 }
 
 export function principalOf(req: FastifyRequest): Principal {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 
@@ -7,5 +7,16 @@ export function newId(prefix: 'd' | 'op', length = 10): string {
   const bytes = randomBytes(length);
   let s = '';
   for (const b of bytes) s += ALPHABET[b % ALPHABET.length];
+  return `${prefix}-${s}`;
+}
+
+/**
+ * The same id every time for the same seed: a request repeated with its Idempotency-Key
+ * after a crash finds the deployment or operation the first attempt created.
+ */
+export function derivedId(prefix: 'd' | 'op', length: number, seed: string): string {
+  const bytes = createHash('sha256').update(seed).digest();
+  let s = '';
+  for (const b of bytes.subarray(0, length)) s += ALPHABET[b % ALPHABET.length];
   return `${prefix}-${s}`;
 }

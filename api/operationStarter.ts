@@ -79,40 +79,93 @@ export async function startOperation(db: Db, temporal: TemporalTarget, logger: L
       idempotency_key: req.idempotencyKey ?? null,
     }));
   const input: OperationInput = { operationId: op.id, deploymentId: req.deployment.id, kind: op.kind };
-  try {
-    const handle = await temporal.client.workflow.start(WORKFLOW_TYPES[op.kind], {
-      taskQueue: temporal.taskQueue,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      memo: { operationId: op.id },
-    });
-    faultPoint(FAULT_POINTS.afterWorkflowStart);
-    return { ...op, run_id: handle.firstExecutionRunId };
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      if (await workflowRunsOperation(temporal.client, workflowId, op.id)) return op;
-      await db.deleteFrom('operations').where('id', '=', op.id).execute();
-      const running = (await listOperations(db, req.deployment.id)).find((o) => o.status === 'running' || o.status === 'pending');
-      throw conflict('operation_in_flight', `deployment ${req.deployment.id} has an operation in flight${running ? ` (${running.kind} ${running.id})` : ''}; wait for it to finish or follow it with GET /api/operations/${running?.id ?? ':id'}`, {
-        operationId: running?.id ?? null,
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const handle = await temporal.client.workflow.start(WORKFLOW_TYPES[op.kind], {
+        taskQueue: temporal.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        memo: { operationId: op.id },
       });
+      faultPoint(FAULT_POINTS.afterWorkflowStart);
+      return { ...op, run_id: handle.firstExecutionRunId };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+        logger.error({ err, operationId: op.id }, 'could not start workflow');
+        await finishOperation(db, op.id, { status: 'failed', errorType: 'WorkflowStartFailed', errorMessage: 'Temporal did not accept the workflow; retry the request' });
+        throw unavailable('the workflow engine is unreachable; retry in a moment');
+      }
+      const current = await currentOperationId(temporal.client, workflowId);
+      if (current === op.id) return op;
+      const inFlight = attempt === 1 ? await operationInFlight(db, temporal.client, workflowId) : await findRunning(db, req.deployment.id, current);
+      if (!inFlight && attempt === 1) continue;
+      await db.deleteFrom('operations').where('id', '=', op.id).execute();
+      throw inFlightConflict(req.deployment.id, inFlight);
     }
-    logger.error({ err, operationId: op.id }, 'could not start workflow');
-    await finishOperation(db, op.id, { status: 'failed', errorType: 'WorkflowStartFailed', errorMessage: 'Temporal did not accept the workflow; retry the request' });
-    throw unavailable('the workflow engine is unreachable; retry in a moment');
+  }
+}
+
+export function inFlightConflict(deploymentId: string, running: Operation | null) {
+  return conflict('operation_in_flight', `deployment ${deploymentId} has an operation in flight${running ? ` (${running.kind} ${running.id})` : ''}; wait for it to finish or follow it with GET /api/operations/${running?.id ?? ':id'}`, {
+    operationId: running?.id ?? null,
+  });
+}
+
+/**
+ * The operation running on the deployment's workflow id, asked of Temporal (a row left
+ * "running" by a terminated workflow must not block forever). An operation that already
+ * reads as finished while its workflow closes (a few milliseconds) is waited out rather
+ * than reported.
+ */
+export async function operationInFlight(db: Db, client: Client, workflowId: string): Promise<Operation | null> {
+  let desc;
+  try {
+    desc = await client.workflow.getHandle(workflowId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
+  }
+  if (desc.status.name !== 'RUNNING') return null;
+  const opId = typeof desc.memo?.operationId === 'string' ? desc.memo.operationId : null;
+  const op = opId ? await findOperation(db, opId) : null;
+  if (op && TERMINAL.has(op.status) && (await waitForClose(client, workflowId))) return null;
+  return op ?? (await findRunning(db, workflowId.replace(/^deployment-/, ''), null));
+}
+
+async function findRunning(db: Db, deploymentId: string, preferred: string | null): Promise<Operation | null> {
+  if (preferred) {
+    const op = await findOperation(db, preferred);
+    if (op) return op;
+  }
+  return (await listOperations(db, deploymentId)).find((o) => !TERMINAL.has(o.status)) ?? null;
+}
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+async function waitForClose(client: Client, workflowId: string, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const desc = await client.workflow.getHandle(workflowId).describe();
+    if (desc.status.name !== 'RUNNING') return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+async function currentOperationId(client: Client, workflowId: string): Promise<string | null> {
+  try {
+    const desc = await client.workflow.getHandle(workflowId).describe();
+    return typeof desc.memo?.operationId === 'string' ? desc.memo.operationId : null;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
   }
 }
 
 /** Whether the deployment's current workflow run (running or not) was started for this operation. */
 async function workflowRunsOperation(client: Client, workflowId: string, operationId: string): Promise<boolean> {
-  try {
-    const desc = await client.workflow.getHandle(workflowId).describe();
-    return desc.memo?.operationId === operationId;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
+  return (await currentOperationId(client, workflowId)) === operationId;
 }
 

@@ -41,6 +41,7 @@ export function presentOperation(o: Operation) {
     toVersion: o.to_version,
     configRevision: o.config_revision,
     strategy: o.strategy,
+    retryOf: o.retry_of,
     workflowId: o.workflow_id,
     runId: o.run_id,
     status: o.status,

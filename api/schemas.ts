@@ -48,3 +48,26 @@ export const CreateTokenBody = z
   .object({ name: z.string().min(1).max(100), role: z.enum(['admin', 'tenant']), tenantId: tenantId.optional() })
   .strict()
   .refine((b) => (b.role === 'tenant') === (b.tenantId !== undefined), { message: 'tenant tokens need tenantId; admin tokens must not have one', path: ['tenantId'] });
+
+export const UpgradeBody = z.object({ version: version.optional(), strategy: DeployStrategy.optional() }).strict();
+
+/** Lifecycle actions that take no options; an empty or missing body is fine. */
+export const EmptyBody = z.object({}).strict();
+
+export const DestroyBody = z.object({ confirm: z.string({ error: 'send the deployment id as confirm' }) }).strict();
+
+export const PutEnvBody = z
+  .object({
+    env: EnvValues.optional(),
+    unset: z.array(z.string()).max(500).optional(),
+    secretEnv: z.array(z.string()).max(500).optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b.env ?? {}).length + (b.unset?.length ?? 0) > 0, { message: 'set at least one value in env or one name in unset' });
+
+export const OperationLogsQuery = z.object({ follow: z.enum(['0', '1', 'true', 'false']).optional() }).strict();
+
+export const TokenParams = z.object({ id: z.string().regex(/^[0-9]{1,18}$/, 'a token id (digits)') });
+
+/** Who asked, recorded on the operation. mass_upgrade, auto_rollback and env_change are Slipway's own. */
+export const TriggerHeader = z.enum(['api', 'dashboard', 'admin', 'webhook']);

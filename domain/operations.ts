@@ -34,9 +34,11 @@ export interface OperationInput {
 export const PHASE_PROGRESS = {
   fetchDeployment: 5,
   resolveEnv: 15,
+  snapshotCurrent: 20,
   startRevision: 35,
   awaitReady: 70,
-  switchTraffic: 90,
+  switchTraffic: 85,
+  drainPrevious: 95,
   finalize: 100,
 } as const;
 export type Phase = keyof typeof PHASE_PROGRESS;

@@ -13,6 +13,8 @@ export const DEFAULTS = {
   taskQueue: 'slipway',
   readinessTimeoutSeconds: 300,
   drainTimeoutSeconds: 30,
+  rollbackWindowSeconds: 600,
+  stopGraceSeconds: 10,
 } as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -30,6 +32,10 @@ const ConfigSchema = z.object({
   SLIPWAY_TEMPORAL_PORT: port.default(DEFAULTS.temporalPort),
   SLIPWAY_TEMPORAL_UI_PORT: port.default(DEFAULTS.temporalUiPort),
   SLIPWAY_ROUTE_DOMAIN: z.string().min(1).default('localhost'),
+  SLIPWAY_READINESS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULTS.readinessTimeoutSeconds),
+  SLIPWAY_DRAIN_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(DEFAULTS.drainTimeoutSeconds),
+  SLIPWAY_ROLLBACK_WINDOW_SECONDS: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(DEFAULTS.rollbackWindowSeconds),
+  SLIPWAY_STOP_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(DEFAULTS.stopGraceSeconds),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
@@ -47,6 +53,10 @@ export interface Config {
   temporalUiPort: number;
   routeDomain: string;
   logLevel: string;
+  readinessTimeoutSeconds: number;
+  drainTimeoutSeconds: number;
+  rollbackWindowSeconds: number;
+  stopGraceSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -73,5 +83,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalUiPort: e.SLIPWAY_TEMPORAL_UI_PORT,
     routeDomain: e.SLIPWAY_ROUTE_DOMAIN,
     logLevel: e.LOG_LEVEL,
+    readinessTimeoutSeconds: e.SLIPWAY_READINESS_TIMEOUT_SECONDS,
+    drainTimeoutSeconds: e.SLIPWAY_DRAIN_TIMEOUT_SECONDS,
+    rollbackWindowSeconds: e.SLIPWAY_ROLLBACK_WINDOW_SECONDS,
+    stopGraceSeconds: e.SLIPWAY_STOP_GRACE_SECONDS,
   };
 }

@@ -1,2 +1,6 @@
 // Workflow code only: deterministic, bundled separately, imports nothing with I/O.
-export { deployWorkflow } from './deploy';
+export {
+  deployWorkflow, upgradeWorkflow, restartWorkflow, resumeWorkflow,
+  rollbackWorkflow, suspendWorkflow, teardownWorkflow, retryWorkflow,
+} from './operations';
+export { retireRevisionWorkflow } from './retire';

@@ -1,11 +1,9 @@
-import { ApplicationFailure, CancellationScope, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ApplicationFailure, CancellationScope, workflowInfo } from '@temporalio/workflow';
 import type { DeploymentContext } from '../activities/fetchDeployment';
 import type { OperationInput } from '../domain/operations';
-import { short } from './activityOptions';
+import { acts } from './activities';
 import { failureDetails } from './failureDetails';
-
-const { fetchDeployment, failOperation } = proxyActivities<Activities>(short);
+import { scheduleRetirement } from './retire';
 
 /**
  * The frame every lifecycle workflow shares: claim the operation and check the
@@ -13,12 +11,17 @@ const { fetchDeployment, failOperation } = proxyActivities<Activities>(short);
  * traffic) in a scope that a cancellation cannot interrupt.
  */
 export async function runOperation(input: OperationInput, phases: (ctx: DeploymentContext) => Promise<void>): Promise<void> {
+  let ctx: DeploymentContext | undefined;
   try {
-    const ctx = await fetchDeployment({ ...input, runId: workflowInfo().runId });
+    ctx = await acts.fetchDeployment({ ...input, runId: workflowInfo().runId });
     await phases(ctx);
   } catch (err) {
     const details = failureDetails(err);
-    await CancellationScope.nonCancellable(() => failOperation({ ...input, ...details }));
+    const kind = ctx?.effectiveKind ?? input.kind;
+    await CancellationScope.nonCancellable(async () => {
+      const { warmKeys } = await acts.failOperation({ ...input, kind, ...details });
+      if (ctx) await scheduleRetirement(warmKeys, input.operationId, ctx.rollbackWindowSeconds);
+    });
     throw ApplicationFailure.create({ type: details.errorType, message: details.errorMessage, nonRetryable: true, cause: err instanceof Error ? err : undefined });
   }
 }

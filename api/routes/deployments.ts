@@ -1,18 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { findAppBySlug, findRelease, latestActiveRelease, listApps } from '../../db/queries/apps';
-import { findDeploymentForTenant, insertDeployment, listDeployments } from '../../db/queries/deployments';
+import { findDeployment, insertDeployment, listDeployments } from '../../db/queries/deployments';
 import { upsertTenantEnvVars } from '../../db/queries/envVars';
 import { listOperations } from '../../db/queries/operations';
-import type { Deployment } from '../../db/schema';
 import { invalidTenantEnvNames } from '../../domain/envResolution';
 import { ManifestSchema } from '../../domain/manifest';
 import { principalOf, type Principal } from '../auth';
 import type { ApiContext } from '../context';
-import { badRequest, forbidden, notFound } from '../errors';
+import { loadDeployment, showDeployment } from '../deploymentAccess';
+import { badRequest, conflict, forbidden } from '../errors';
+import { idempotentIds } from '../idempotency';
 import { newId } from '../ids';
 import { startOperation } from '../operationStarter';
-import { presentDeployment, presentOperation } from '../presenters';
-import { CreateDeploymentBody, DeploymentParams, ListDeploymentsQuery } from '../schemas';
+import { presentOperation } from '../presenters';
+import { CreateDeploymentBody, ListDeploymentsQuery } from '../schemas';
+import { triggerOf } from '../trigger';
 import { parseInput } from '../validation';
 
 function tenantFor(p: Principal, requested: string | undefined): string {
@@ -25,27 +27,10 @@ function tenantFor(p: Principal, requested: string | undefined): string {
 }
 
 export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const present = async (d: Deployment, appSlug?: string) => {
-    const slug = appSlug ?? (await ctx.db.selectFrom('apps').select('slug').where('id', '=', d.app_id).executeTakeFirstOrThrow()).slug;
-    const latest = await latestActiveRelease(ctx.db, d.app_id);
-    return presentDeployment(d, {
-      app: slug,
-      routerUrl: `http://${d.hostname}:${ctx.routerPublicPort}`,
-      updateAvailable: latest && latest.version !== d.release_version ? latest.version : null,
-    });
-  };
-
-  /** The tenant boundary: another tenant's deployment is indistinguishable from a missing one. */
-  const load = async (p: Principal, params: unknown) => {
-    const { id } = parseInput(DeploymentParams, params, 'params');
-    const d = await findDeploymentForTenant(ctx.db, id, p.tenantId);
-    if (!d) throw notFound(`deployment ${id}`);
-    return d;
-  };
-
   app.post('/api/deployments', async (req, reply) => {
     const p = principalOf(req);
     const body = parseInput(CreateDeploymentBody, req.body, 'body');
+    const trigger = triggerOf(req, p);
     const tenantId = tenantFor(p, body.tenantId);
     const found = await findAppBySlug(ctx.db, body.app);
     if (!found) throw badRequest(`app ${body.app} does not exist`, [{ field: 'body.app', message: 'no such app' }]);
@@ -58,24 +43,34 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
     const manifest = ManifestSchema.parse(release.manifest);
     const secretKeys = new Set([...body.secretEnv, ...Object.entries(manifest.env).filter(([, s]) => s.secret).map(([k]) => k)]);
-    const id = newId('d');
+    // With an Idempotency-Key the ids come from the key: a repeat after a crash reuses what the
+    // first attempt inserted instead of creating a second deployment.
+    const ids = idempotentIds(req);
+    const id = ids?.deploymentId ?? newId('d');
     const name = body.name ?? id;
-    const exists = await ctx.db.selectFrom('deployments').select('id').where('tenant_id', '=', tenantId).where('name', '=', name).executeTakeFirst();
-    if (exists) throw badRequest(`tenant ${tenantId} already has a deployment named ${name}`, [{ field: 'body.name', message: 'already used by this tenant' }]);
+    const earlier = ids ? await findDeployment(ctx.db, id) : null;
+    if (earlier && earlier.tenant_id !== tenantId) throw conflict('idempotency_key_reused', 'this Idempotency-Key already created a deployment for another tenant; use a new key');
+    if (!earlier) {
+      const exists = await ctx.db.selectFrom('deployments').select('id').where('tenant_id', '=', tenantId).where('name', '=', name).executeTakeFirst();
+      if (exists) throw badRequest(`tenant ${tenantId} already has a deployment named ${name}`, [{ field: 'body.name', message: 'already used by this tenant' }]);
+    }
 
-    const deployment = await ctx.db.transaction().execute(async (trx) => {
-      const d = await insertDeployment(trx, {
-        id, tenant_id: tenantId, app_id: found.id, name, hostname: `${id}.${ctx.routeDomain}`,
-        release_version: release.version, serving_version: null, previous_version: null,
-        status: 'pending', strategy: body.strategy, active_slot: null, serving_config_revision: null, last_error: null,
-      });
-      await upsertTenantEnvVars(trx, id, body.env, secretKeys);
-      return d;
-    });
+    const deployment =
+      earlier ??
+      (await ctx.db.transaction().execute(async (trx) => {
+        const d = await insertDeployment(trx, {
+          id, tenant_id: tenantId, app_id: found.id, name, hostname: `${id}.${ctx.routeDomain}`,
+          release_version: release.version, serving_version: null, previous_version: null,
+          status: 'pending', strategy: body.strategy, active_slot: null, serving_config_revision: null, last_error: null,
+        });
+        await upsertTenantEnvVars(trx, id, body.env, secretKeys);
+        return d;
+      }));
     const op = await startOperation(ctx.db, ctx.temporal, ctx.logger, {
-      deployment, kind: 'deploy', trigger: 'api', actor: p.actor, toVersion: release.version, strategy: body.strategy,
+      deployment, kind: 'deploy', trigger, actor: p.actor, toVersion: deployment.release_version, strategy: deployment.strategy,
+      operationId: ids?.operationId, idempotencyKey: ids?.key ?? null,
     });
-    return reply.status(202).send({ operation: presentOperation(op), deployment: await present(deployment, found.slug) });
+    return reply.status(202).send({ operation: presentOperation(op), deployment: await showDeployment(ctx, deployment, found.slug) });
   });
 
   app.get('/api/deployments', async (req) => {
@@ -86,13 +81,13 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     if (q.app && !appId) return { deployments: [] };
     const rows = await listDeployments(ctx.db, { tenantId: p.tenantId, appId, status: q.status });
     const slugs = new Map(apps.map((a) => [a.id, a.slug]));
-    return { deployments: await Promise.all(rows.map((d) => present(d, slugs.get(d.app_id)))) };
+    return { deployments: await Promise.all(rows.map((d) => showDeployment(ctx, d, slugs.get(d.app_id)))) };
   });
 
-  app.get('/api/deployments/:id', async (req) => present(await load(principalOf(req), req.params)));
+  app.get('/api/deployments/:id', async (req) => showDeployment(ctx, await loadDeployment(ctx, principalOf(req), req.params)));
 
   app.get('/api/deployments/:id/operations', async (req) => {
-    const d = await load(principalOf(req), req.params);
+    const d = await loadDeployment(ctx, principalOf(req), req.params);
     return { operations: (await listOperations(ctx.db, d.id)).map(presentOperation) };
   });
 }

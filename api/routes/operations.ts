@@ -4,11 +4,18 @@ import { findOperation, listOperationLogs } from '../../db/queries/operations';
 import { principalOf, type Principal } from '../auth';
 import type { ApiContext } from '../context';
 import { notFound } from '../errors';
+import { streamOperationLogs, type OpenStreams } from '../logStream';
 import { presentLog, presentOperation } from '../presenters';
-import { OperationParams } from '../schemas';
+import { OperationLogsQuery, OperationParams } from '../schemas';
 import { parseInput } from '../validation';
 
 export function operationRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const streams: OpenStreams = new Set();
+  // Open log streams would otherwise keep app.close() waiting until their operations end.
+  app.addHook('preClose', async () => {
+    for (const stop of [...streams]) stop();
+  });
+
   const load = async (p: Principal, params: unknown) => {
     const { id } = parseInput(OperationParams, params, 'params');
     const op = await findOperation(ctx.db, id);
@@ -19,8 +26,13 @@ export function operationRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get('/api/operations/:id', async (req) => presentOperation(await load(principalOf(req), req.params)));
 
-  app.get('/api/operations/:id/logs', async (req) => {
+  app.get('/api/operations/:id/logs', async (req, reply) => {
     const op = await load(principalOf(req), req.params);
+    const q = parseInput(OperationLogsQuery, req.query, 'query');
+    if (q.follow === '1' || q.follow === 'true') {
+      streamOperationLogs(ctx.db, req, reply, op.id, streams);
+      return reply;
+    }
     return { operationId: op.id, status: op.status, logs: (await listOperationLogs(ctx.db, op.id)).map(presentLog) };
   });
 }

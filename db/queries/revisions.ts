@@ -1,26 +1,56 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../database';
-import type { Revision } from '../schema';
+import type { Revision, RevisionStatus } from '../schema';
+
+const now = () => sql<Date>`now()` as unknown as Date;
 
 export async function upsertRevision(
   db: DbOrTrx,
   r: Pick<Revision, 'key' | 'deployment_id' | 'operation_id' | 'release_version' | 'config_revision' | 'slot' | 'url' | 'status'>,
 ): Promise<void> {
+  // A retried start must not demote a revision that already moved on (ready, serving).
   await db
     .insertInto('revisions')
     .values(r)
-    .onConflict((oc) => oc.column('key').doUpdateSet({ url: r.url, status: r.status, stopped_at: null }))
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        url: r.url,
+        status: sql`case when revisions.status in ('stopped', 'starting') then excluded.status else revisions.status end`,
+        stopped_at: null,
+      }),
+    )
     .execute();
 }
 
-export async function setRevisionStatus(db: DbOrTrx, key: string, status: Revision['status']): Promise<void> {
+export async function findRevision(db: DbOrTrx, key: string): Promise<Revision | null> {
+  return (await db.selectFrom('revisions').selectAll().where('key', '=', key).executeTakeFirst()) ?? null;
+}
+
+export async function setRevisionStatus(db: DbOrTrx, key: string, status: RevisionStatus): Promise<void> {
   await db
     .updateTable('revisions')
-    .set({ status, stopped_at: status === 'stopped' ? (sql<Date>`now()` as unknown as Date) : null })
+    .set({ status, stopped_at: status === 'stopped' ? now() : null })
     .where('key', '=', key)
     .execute();
 }
 
+/** Compare-and-set: moves the revision only if it is in one of `from`. Returns whether it moved. */
+export async function casRevisionStatus(
+  db: DbOrTrx,
+  key: string,
+  from: RevisionStatus[],
+  to: RevisionStatus,
+  extra: { retire_token?: string | null; operation_id?: string } = {},
+): Promise<boolean> {
+  const r = await db
+    .updateTable('revisions')
+    .set({ status: to, stopped_at: to === 'stopped' ? now() : null, ...extra })
+    .where('key', '=', key)
+    .where('status', 'in', from)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
 export function liveRevisions(db: DbOrTrx, deploymentId: string): Promise<Revision[]> {
-  return db.selectFrom('revisions').selectAll().where('deployment_id', '=', deploymentId).where('status', '!=', 'stopped').execute();
+  return db.selectFrom('revisions').selectAll().where('deployment_id', '=', deploymentId).where('status', '!=', 'stopped').orderBy('created_at').execute();
 }

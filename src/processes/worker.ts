@@ -1,6 +1,5 @@
 import { NativeConnection } from '@temporalio/worker';
 import { systemClock, type ActivityDeps } from '../../activities/deps';
-import { DEFAULTS } from '../config';
 import { createDb } from '../../db/database';
 import { createArtifactStore } from '../compute/artifactStore';
 import { createLocalComputeProvider } from '../compute/localProvider';
@@ -25,7 +24,13 @@ runProcess('worker', async (config, logger) => {
     artifacts: createArtifactStore(paths.artifacts),
     clock: systemClock,
     logger: logger.child({ component: 'activities' }),
-    settings: { readinessIntervalMs: 1000, readinessTimeoutSeconds: DEFAULTS.readinessTimeoutSeconds, stopGraceMs: DEFAULTS.drainTimeoutSeconds * 1000 },
+    settings: {
+      readinessIntervalMs: 1000,
+      readinessTimeoutSeconds: config.readinessTimeoutSeconds,
+      stopGraceMs: config.stopGraceSeconds * 1000,
+      rollbackWindowSeconds: config.rollbackWindowSeconds,
+      drainTimeoutSeconds: config.drainTimeoutSeconds,
+    },
   };
   const restored = await restoreServingRevisions(deps);
   if (restored.length > 0) logger.info({ restored: restored.length }, 'restarted serving revisions that were down');

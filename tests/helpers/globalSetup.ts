@@ -16,6 +16,8 @@ import { startTemporalDevServer, type TemporalDevServer } from '../../src/bootst
 export interface TestStack {
   tmpDir: string;
   postgres?: EmbeddedPostgres;
+  /** Set when `postgres` runs: a test may restart that cluster with pg_ctl (teardown then stops it). */
+  postgresDataDir?: string;
   temporal?: TemporalDevServer;
 }
 
@@ -43,13 +45,21 @@ async function startDatabase(stack: TestStack, logger: Logger): Promise<void> {
     process.env.SLIPWAY_TEST_DATABASE_URL = process.env.DATABASE_URL;
     return;
   }
-  stack.postgres = await startEmbeddedPostgres({
-    dataDir: path.join(stack.tmpDir, 'postgres'),
-    port: 0,
-    logger,
-    databaseName: 'slipway',
-  });
+  const dataDir = path.join(stack.tmpDir, 'postgres');
+  stack.postgres = await startEmbeddedPostgres({ dataDir, port: 0, logger, databaseName: 'slipway' });
+  stack.postgresDataDir = dataDir;
   process.env.SLIPWAY_TEST_DATABASE_URL = stack.postgres.adminUrl;
+  // For tests that restart the server under a running operation (tests/crash/postgresRestart).
+  process.env.SLIPWAY_TEST_PG_DATA_DIR = dataDir;
+  process.env.SLIPWAY_TEST_PG_BIN_DIR = await postgresBinDir(dataDir);
+}
+
+/** postmaster.opts starts with the absolute path of the running postgres binary; pg_ctl sits beside it. */
+export async function postgresBinDir(dataDir: string): Promise<string> {
+  const opts = await fs.readFile(path.join(dataDir, 'postmaster.opts'), 'utf8');
+  const binary = /^\s*"?([^"\s]+)/.exec(opts)?.[1];
+  if (!binary) throw new Error(`cannot read the postgres binary from ${dataDir}/postmaster.opts`);
+  return path.dirname(binary);
 }
 
 async function startTemporal(stack: TestStack, logger: Logger): Promise<void> {

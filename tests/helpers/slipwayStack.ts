@@ -43,7 +43,13 @@ export interface SlipwayStack {
 
 let sdkLoggingInstalled = false;
 
-export async function startSlipwayStack(opts: { readinessTimeoutSeconds?: number } = {}): Promise<SlipwayStack> {
+export interface StackOptions {
+  readinessTimeoutSeconds?: number;
+  rollbackWindowSeconds?: number;
+  drainTimeoutSeconds?: number;
+}
+
+export async function startSlipwayStack(opts: StackOptions = {}): Promise<SlipwayStack> {
   const logger = createLogger('test', process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'warn');
   // The SDK's runtime is per process and installs once; tests share it (jest runs in band).
   if (!sdkLoggingInstalled) {
@@ -71,7 +77,13 @@ export async function startSlipwayStack(opts: { readinessTimeoutSeconds?: number
     workflowBundle: workflowBundle(),
     deps: {
       db, compute, router, artifacts, clock: systemClock, logger,
-      settings: { readinessIntervalMs: 250, readinessTimeoutSeconds: opts.readinessTimeoutSeconds ?? 30, stopGraceMs: 2000 },
+      settings: {
+        readinessIntervalMs: 250,
+        readinessTimeoutSeconds: opts.readinessTimeoutSeconds ?? 30,
+        stopGraceMs: 2000,
+        rollbackWindowSeconds: opts.rollbackWindowSeconds ?? 600,
+        drainTimeoutSeconds: opts.drainTimeoutSeconds ?? 5,
+      },
     },
   });
   const workerRun = worker.run();

@@ -48,10 +48,12 @@ describe('Deploy, end to end on real Temporal, Postgres, processes and router', 
     // Every phase left its line in the operation log, in order.
     const logs = await tenant('GET', `/api/operations/${operation.id}/logs`);
     const phases = [...new Set(logs.body.logs.map((l: { phase: string }) => l.phase))];
-    expect(phases).toEqual(['fetchDeployment', 'resolveEnv', 'startRevision', 'awaitReady', 'switchTraffic', 'finalize']);
+    expect(phases).toEqual(['fetchDeployment', 'resolveEnv', 'snapshotCurrent', 'startRevision', 'awaitReady', 'switchTraffic', 'finalize']);
 
     // Temporal recorded the workflow under the deployment's id.
-    const desc = await s.temporal.client.workflow.getHandle(deploymentWorkflowId(deployment.id)).describe();
+    const wf = s.temporal.client.workflow.getHandle(deploymentWorkflowId(deployment.id));
+    await wf.result();
+    const desc = await wf.describe();
     expect(desc.type).toBe('deployWorkflow');
     expect(desc.status.name).toBe('COMPLETED');
 
@@ -79,6 +81,8 @@ describe('Deploy, end to end on real Temporal, Postgres, processes and router', 
 
     // Non-retryable: the activity ran once, and the workflow failed rather than retrying.
     const handle = s.temporal.client.workflow.getHandle(deploymentWorkflowId(deployment.id));
+    // The operation row reads failed a moment before the workflow itself closes.
+    await expect(handle.result()).rejects.toThrow();
     expect((await handle.describe()).status.name).toBe('FAILED');
     const history = await handle.fetchHistory();
     const resolveAttempts = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'resolveEnv');

@@ -1,0 +1,65 @@
+import { findDeployment } from '../db/queries/deployments';
+import { deleteEnvVars } from '../db/queries/envVars';
+import { casRevisionStatus, liveRevisions } from '../db/queries/revisions';
+import type { Slot } from '../domain/operations';
+import type { ActivityDeps } from './deps';
+import { completePhase, enterPhase, phaseLog } from './operationLog';
+import { reviveRevision } from './reviveRevision';
+import { retireIfStillWarm, stopRevisions } from './stopRevision';
+import { Context } from '@temporalio/activity';
+
+/** Activities of the lifecycle workflows beyond the deploy path. */
+export function createLifecycleActivities(deps: ActivityDeps) {
+  return {
+    /** Records what serves now on the operation, so a rollback has somewhere to land. */
+    async snapshotCurrent(input: { operationId: string; deploymentId: string }): Promise<void> {
+      await enterPhase(deps, input.operationId, 'snapshotCurrent');
+      const d = await findDeployment(deps.db, input.deploymentId);
+      if (!d) return;
+      await deps.db.updateTable('operations').set({ from_version: d.serving_version }).where('id', '=', input.operationId).where('status', '=', 'running').execute();
+      await phaseLog(deps, input.operationId, 'snapshotCurrent')('snapshot', `serving before: ${d.serving_version ?? 'nothing'} (config revision ${d.serving_config_revision ?? '-'}, slot ${d.active_slot ?? '-'})`);
+      await completePhase(deps, input.deploymentId, 'snapshotCurrent');
+    },
+
+    /** Stops revisions (all live ones, or the given keys) in the given states. */
+    async stopRevisions(input: { operationId: string; deploymentId: string; keys: string[] | 'all'; onlyWarm?: boolean }): Promise<string[]> {
+      if (input.keys !== 'all' && input.keys.length === 0) return [];
+      const stopped = await stopRevisions(deps, input.deploymentId, input.keys, input.onlyWarm ? ['warm'] : ['starting', 'ready', 'serving', 'warm']);
+      if (stopped.length > 0) await phaseLog(deps, input.operationId, 'drainPrevious')(`stopped-${stopped.join(',')}`, `stopped ${stopped.join(', ')}`);
+      return stopped;
+    },
+
+    /** End of a rollback window. A revision a rollback took back (serving) is left alone. */
+    async retireRevision(input: { key: string; token: string }): Promise<boolean> {
+      return retireIfStillWarm(deps, input.key, input.token);
+    },
+
+    /**
+     * A rollback to a version that is still warm claims that revision (warm → ready) so
+     * its retirement timer cannot stop it; null when none is warm or its process is gone.
+     */
+    async claimWarmRevision(input: { operationId: string; deploymentId: string; version: string }): Promise<{ key: string; url: string; slot: Slot; configRevision: number } | null> {
+      const candidates = (await liveRevisions(deps.db, input.deploymentId)).filter((r) => r.release_version === input.version && (r.status === 'warm' || (r.status === 'ready' && r.operation_id === input.operationId)));
+      for (const rev of candidates.reverse()) {
+        if (!rev.url || !(await deps.compute.status(rev.key))) continue;
+        if (rev.status === 'warm' && !(await casRevisionStatus(deps.db, rev.key, ['warm'], 'ready', { operation_id: input.operationId, retire_token: null }))) continue;
+        await phaseLog(deps, input.operationId, 'startRevision')('claimed', `${rev.key} is still warm: rolling back is a traffic switch`);
+        return { key: rev.key, url: rev.url, slot: rev.slot, configRevision: rev.config_revision };
+      }
+      await phaseLog(deps, input.operationId, 'startRevision')('not-warm', `no warm revision of ${input.version}: redeploying it`);
+      return null;
+    },
+
+    /** Teardown: every env value goes, generated secrets included. */
+    async wipeEnv(input: { operationId: string; deploymentId: string }): Promise<void> {
+      await deleteEnvVars(deps.db, input.deploymentId);
+      await phaseLog(deps, input.operationId, 'resolveEnv')('wiped', 'env values and generated secrets deleted');
+    },
+
+    /** Undo of a failed recreate: the revision it stopped serves again. */
+    async reviveRevision(input: { operationId: string; key: string }): Promise<void> {
+      const url = await reviveRevision(deps, input.key, () => Context.current().heartbeat());
+      await phaseLog(deps, input.operationId, 'finalize')(`revived-${input.key}`, `restarted ${input.key} on ${url}: the old version serves again`, 'warn');
+    },
+  };
+}

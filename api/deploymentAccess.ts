@@ -1,0 +1,28 @@
+import { latestActiveRelease } from '../db/queries/apps';
+import { findDeploymentForTenant } from '../db/queries/deployments';
+import type { Deployment } from '../db/schema';
+import type { Principal } from './auth';
+import type { ApiContext } from './context';
+import { notFound } from './errors';
+import { presentDeployment } from './presenters';
+import { DeploymentParams } from './schemas';
+import { parseInput } from './validation';
+
+/** The tenant boundary: another tenant's deployment is indistinguishable from a missing one. */
+export async function loadDeployment(ctx: ApiContext, p: Principal, params: unknown): Promise<Deployment> {
+  const { id } = parseInput(DeploymentParams, params, 'params');
+  const d = await findDeploymentForTenant(ctx.db, id, p.tenantId);
+  if (!d) throw notFound(`deployment ${id}`);
+  return d;
+}
+
+/** A deployment as the API shows it, with its URL and whether a newer release exists. */
+export async function showDeployment(ctx: ApiContext, d: Deployment, appSlug?: string) {
+  const slug = appSlug ?? (await ctx.db.selectFrom('apps').select('slug').where('id', '=', d.app_id).executeTakeFirstOrThrow()).slug;
+  const latest = await latestActiveRelease(ctx.db, d.app_id);
+  return presentDeployment(d, {
+    app: slug,
+    routerUrl: `http://${d.hostname}:${ctx.routerPublicPort}`,
+    updateAvailable: latest && latest.version !== d.release_version ? latest.version : null,
+  });
+}

@@ -1,0 +1,69 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Db } from '../db/database';
+import { findOperation, listOperationLogs } from '../db/queries/operations';
+import { presentLog } from './presenters';
+
+export const LOG_POLL_MS = 250;
+const KEEPALIVE_MS = 15_000;
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** Streams still open, so the app can end them when it closes instead of waiting on them. */
+export type OpenStreams = Set<() => void>;
+
+/**
+ * Server-sent events for one operation's log: `event: log` per line (id = the log row id, so
+ * a client reconnecting with Last-Event-ID misses nothing), then `event: end` with the
+ * terminal status. Polls the database: the worker writes the log, not this process.
+ */
+export function streamOperationLogs(db: Db, req: FastifyRequest, reply: FastifyReply, operationId: string, open: OpenStreams): void {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.write(': following the operation log\n\n');
+
+  const lastEventId = req.headers['last-event-id'];
+  let afterId = typeof lastEventId === 'string' && /^[0-9]{1,18}$/.test(lastEventId) ? lastEventId : '0';
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  let lastWrite = Date.now();
+  const stop = () => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(timer);
+    open.delete(stop);
+    res.end();
+  };
+  open.add(stop);
+  res.on('close', stop);
+
+  const send = (event: string, data: unknown, id?: string) => {
+    res.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    lastWrite = Date.now();
+  };
+
+  const poll = async () => {
+    try {
+      // Status before lines: once it is terminal, the lines read after it are all there are.
+      const op = await findOperation(db, operationId);
+      const lines = await listOperationLogs(db, operationId, afterId);
+      if (closed) return;
+      for (const l of lines) {
+        send('log', presentLog(l), l.id);
+        afterId = l.id;
+      }
+      if (!op || TERMINAL.has(op.status)) {
+        send('end', { operationId, status: op?.status ?? 'gone', error: op?.error_type ? { type: op.error_type, message: op.error_message } : null });
+        stop();
+        return;
+      }
+      if (Date.now() - lastWrite > KEEPALIVE_MS) {
+        res.write(': keep-alive\n\n');
+        lastWrite = Date.now();
+      }
+    } catch (err) {
+      req.log.warn({ err, operationId }, 'log stream poll failed; retrying');
+    }
+    if (!closed) timer = setTimeout(() => void poll(), LOG_POLL_MS);
+  };
+  void poll();
+}

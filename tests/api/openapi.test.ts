@@ -1,0 +1,54 @@
+import { registeredRoutes, openApiPath } from '../../api/openapi';
+import { DeploymentView, OperationView, TokenCreated, TokenView } from '../../api/responseSchemas';
+import { apiClient } from '../helpers/apiClient';
+import { deployHello, helloRelease, type Api } from '../helpers/hello';
+import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
+
+describe('GET /docs: OpenAPI 3.1 for every route', () => {
+  let s: SlipwayStack;
+  let admin: Api;
+
+  beforeAll(async () => {
+    s = await startSlipwayStack();
+    admin = apiClient(s.apiUrl, s.adminToken);
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('is public and documents exactly the routes the app registered', async () => {
+    const r = await apiClient(s.apiUrl)('GET', '/docs');
+    expect(r.status).toBe(200);
+    expect(r.body.openapi).toBe('3.1.0');
+    expect(r.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(r.body.components.schemas.Error.required).toEqual(['code', 'message']);
+
+    const documented = Object.entries(r.body.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
+    const routes = registeredRoutes(s.api).map((x) => `${x.method} ${openApiPath(x.path)}`).sort();
+    expect(routes.length).toBeGreaterThan(20);
+    expect(documented).toEqual(routes);
+  });
+
+  it('documents params, bodies, idempotency and errors of a lifecycle route', async () => {
+    const doc = (await apiClient(s.apiUrl)('GET', '/docs')).body;
+    const upgrade = doc.paths['/api/deployments/{id}/upgrade'].post;
+    expect(upgrade.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(['path:id', 'header:Idempotency-Key', 'header:X-Slipway-Trigger']);
+    expect(upgrade.requestBody.content['application/json'].schema.properties.strategy.enum).toEqual(['blue_green', 'recreate']);
+    expect(Object.keys(upgrade.responses).sort()).toEqual(['202', '400', '401', '404', '409', '422']);
+    expect(upgrade.responses['409'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+    expect(doc.paths['/healthz'].get.security).toEqual([]);
+    expect(doc.paths['/api/admin/tokens'].post.responses['403']).toBeDefined();
+  });
+
+  it('describes real answers: they parse with the documented response schemas, no field more or less', async () => {
+    await admin('POST', '/api/apps', { slug: 'hello' });
+    await admin('POST', '/api/apps/hello/releases', helloRelease(1));
+    const d = await deployHello(admin, { tenantId: 'acme', env: { GREETING: 'x' } });
+    DeploymentView.strict().parse((await admin('GET', `/api/deployments/${d.id}`)).body);
+    const ops = (await admin('GET', `/api/deployments/${d.id}/operations`)).body.operations;
+    OperationView.strict().parse(ops[0]);
+    const token = await admin('POST', '/api/admin/tokens', { name: 'doc', role: 'tenant', tenantId: 'acme' });
+    TokenCreated.strict().parse(token.body);
+    for (const t of (await admin('GET', '/api/admin/tokens')).body.tokens) TokenView.strict().parse(t);
+  });
+});

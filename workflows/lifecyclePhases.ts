@@ -1,0 +1,50 @@
+import type { DeploymentContext } from '../activities/fetchDeployment';
+import type { OperationInput } from '../domain/operations';
+import { acts, stops, waits } from './activities';
+import { blueGreen, cutOver, rollout } from './rollout';
+
+const base = (op: OperationInput) => ({ operationId: op.operationId, deploymentId: op.deploymentId });
+
+/** While suspended the router says so, for this long, to clients that honour Retry-After. */
+const SUSPENDED_RETRY_AFTER_SECONDS = 300;
+
+/**
+ * Back to previous_version: a pure traffic switch when that revision is still warm,
+ * else a redeploy of it (zero downtime either way).
+ */
+export async function rollbackPhases(ctx: DeploymentContext, op: OperationInput): Promise<void> {
+  const warm = await acts.claimWarmRevision({ ...base(op), version: ctx.targetVersion });
+  if (!warm) return blueGreen(ctx, op);
+  await acts.snapshotCurrent(base(op));
+  await cutOver(ctx, op, warm, { version: ctx.targetVersion, slot: warm.slot, configRevision: warm.configRevision });
+}
+
+/** Stop compute, keep data: the router answers 503 "suspended" until a resume. */
+export async function suspendPhases(ctx: DeploymentContext, op: OperationInput): Promise<void> {
+  const { previousKeys } = await acts.suspendRoute({ ...base(op), hostname: ctx.hostname, reason: 'this app is suspended', retryAfterSeconds: SUSPENDED_RETRY_AFTER_SECONDS });
+  await waits.drainPrevious({ ...base(op), keys: previousKeys, timeoutSeconds: ctx.drainTimeoutSeconds });
+  await stops.stopRevisions({ ...base(op), keys: 'all' });
+  await acts.completeOperation({ ...base(op), kind: ctx.effectiveKind, serving: null });
+}
+
+/** Destructive: route, processes and env values (secrets included) go; the row stays as destroyed. */
+export async function teardownPhases(ctx: DeploymentContext, op: OperationInput): Promise<void> {
+  await acts.removeRoute(base(op));
+  await stops.stopRevisions({ ...base(op), keys: 'all' });
+  await acts.wipeEnv(base(op));
+  await acts.completeOperation({ ...base(op), kind: ctx.effectiveKind, serving: null });
+}
+
+/** What each kind does; a retry runs the phases of the kind it retries. */
+export function phasesFor(ctx: DeploymentContext, op: OperationInput): Promise<void> {
+  switch (ctx.effectiveKind) {
+    case 'rollback':
+      return rollbackPhases(ctx, op);
+    case 'suspend':
+      return suspendPhases(ctx, op);
+    case 'teardown':
+      return teardownPhases(ctx, op);
+    default:
+      return rollout(ctx, op);
+  }
+}
