@@ -68,7 +68,9 @@ export function createFetchDeployment(deps: ActivityDeps) {
     if (!manifest.success) throw nonRetryable(FailureType.InvalidManifest, `release ${targetVersion} has an invalid manifest: ${manifest.error.message}`);
     const web = webService(manifest.data);
 
-    await log('loaded', `${input.kind}${op.retry_of ? ` of ${op.retry_of} (${root.kind})` : ''} of ${d.id} to ${targetVersion} (serving: ${d.serving_version ?? 'nothing'}, strategy ${op.strategy ?? d.strategy})`);
+    const what = `${input.kind}${op.retry_of ? ` of ${op.retry_of} (${root.kind})` : ''} of ${d.id}`;
+    const versions = d.serving_version === targetVersion ? `on ${targetVersion}` : `${d.serving_version ?? 'nothing'} → ${targetVersion}`;
+    await log('loaded', `${what}: ${versions} (strategy ${op.strategy ?? d.strategy}, config revision ${op.config_revision})`);
     await completePhase(deps, d.id, 'fetchDeployment');
     return {
       deploymentId: d.id,

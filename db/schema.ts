@@ -39,6 +39,7 @@ export interface DeploymentsTable {
   config_revision: ColumnType<number, number | undefined, number>;
   serving_config_revision: number | null;
   last_error: string | null;
+  replicas: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -73,6 +74,8 @@ export interface OperationsTable {
   finished_at: Date | null;
   retry_of: ColumnType<string | null, string | null | undefined, string | null>;
   idempotency_key: ColumnType<string | null, string | null | undefined, string | null>;
+  strategy_options: ColumnType<unknown, string | null | undefined, string | null>;
+  mass_upgrade_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OperationLogsTable {
@@ -126,6 +129,22 @@ export interface IdempotencyKeysTable {
   created_at: Timestamp;
 }
 
+export interface MassUpgradesTable {
+  id: string;
+  app_id: string;
+  target_version: string;
+  status: string;
+  options: Json<unknown>;
+  plan: ColumnType<unknown, string | null | undefined, string | null>;
+  progress: ColumnType<unknown, string | null | undefined, string | null>;
+  workflow_id: string;
+  actor: string;
+  halt_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Date | null;
+}
+
 export interface Database {
   apps: AppsTable;
   releases: ReleasesTable;
@@ -136,6 +155,7 @@ export interface Database {
   revisions: RevisionsTable;
   api_tokens: ApiTokensTable;
   idempotency_keys: IdempotencyKeysTable;
+  mass_upgrades: MassUpgradesTable;
 }
 
 export type App = Selectable<AppsTable>;
