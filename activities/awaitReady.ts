@@ -41,11 +41,11 @@ export function createAwaitReady(deps: ActivityDeps) {
       if (isReadyAnswer(last)) break;
       if (!(await deps.compute.status(input.key))) {
         const tail = await deps.compute.tailLogs(input.key, LOG_TAIL_LINES);
-        await log('crashed', `revision ${input.key} exited before it became ready; last output:\n${tail.join('\n')}`, 'error');
+        await log(`crashed-${input.key}`, `revision ${input.key} exited before it became ready; last output:\n${tail.join('\n')}`, 'error');
         throw nonRetryable(FailureType.RevisionCrashed, `revision ${input.key} exited before it became ready (see the operation log for its output)`);
       }
       if (deps.clock.now() >= deadline) {
-        await log('timeout', `not ready after ${input.timeoutSeconds}s; last answer from ${input.readinessPath}: ${last}`, 'error');
+        await log(`timeout-${input.key}`, `not ready after ${input.timeoutSeconds}s; last answer from ${input.readinessPath}: ${last}`, 'error');
         throw nonRetryable(FailureType.ReadinessTimeout, `revision ${input.key} was not ready within ${input.timeoutSeconds}s (last answer: ${last})`);
       }
       ctx.heartbeat({ startedAt, probes, last });
@@ -55,7 +55,7 @@ export function createAwaitReady(deps: ActivityDeps) {
     }
     const elapsedMs = deps.clock.now() - startedAt;
     await setRevisionStatus(deps.db, input.key, 'ready');
-    await log('ready', `ready after ${probes} probe(s), ${elapsedMs} ms`);
+    await log(`ready-${input.key}`, `${input.key} ready after ${probes} probe(s), ${elapsedMs} ms`);
     await completePhase(deps, input.deploymentId, 'awaitReady');
     return { probes, elapsedMs };
   };

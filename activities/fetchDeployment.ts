@@ -6,6 +6,7 @@ import { FailureType } from '../domain/failures';
 import { ManifestSchema, webService } from '../domain/manifest';
 import type { OperationInput, OperationKind, Slot, Strategy } from '../domain/operations';
 import type { DbOrTrx } from '../db/database';
+import { canaryOptions, type CanaryOptions } from '../domain/strategy';
 import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
 import { completePhase, phaseLog } from './operationLog';
@@ -28,6 +29,8 @@ export interface DeploymentContext {
   revisionOwner: string;
   rollbackWindowSeconds: number;
   drainTimeoutSeconds: number;
+  replicas: number;
+  canary: CanaryOptions;
 }
 
 /** Follows retry_of links back to the operation that first tried. */
@@ -87,6 +90,8 @@ export function createFetchDeployment(deps: ActivityDeps) {
       revisionOwner: root.id,
       rollbackWindowSeconds: deps.settings.rollbackWindowSeconds,
       drainTimeoutSeconds: deps.settings.drainTimeoutSeconds,
+      replicas: d.replicas,
+      canary: canaryOptions(op.strategy_options),
     };
   };
 }

@@ -5,7 +5,9 @@ import { createFetchDeployment } from './fetchDeployment';
 import { createCompleteOperation } from './completeOperation';
 import { createDrainPrevious } from './drainPrevious';
 import { createLifecycleActivities } from './lifecycle';
+import { createMassUpgradeActivities } from './massUpgrade';
 import { createRemoveRoute, createSuspendRoute } from './routeControl';
+import { createRouteSetActivities } from './routeSet';
 import { createResolveEnv } from './resolveEnv';
 import { createStartRevision } from './startRevision';
 import { createSwitchTraffic } from './switchTraffic';
@@ -25,7 +27,9 @@ export function createActivities(deps: ActivityDeps) {
     suspendRoute: createSuspendRoute(deps),
     removeRoute: createRemoveRoute(deps),
     ...createLifecycleActivities(deps),
+    ...createRouteSetActivities(deps),
     failOperation: createFailOperation(deps),
+    ...createMassUpgradeActivities(deps),
   };
 }
 

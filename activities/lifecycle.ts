@@ -35,19 +35,21 @@ export function createLifecycleActivities(deps: ActivityDeps) {
     },
 
     /**
-     * A rollback to a version that is still warm claims that revision (warm → ready) so
-     * its retirement timer cannot stop it; null when none is warm or its process is gone.
+     * A rollback to a version that is still warm claims its revisions (warm → ready, every
+     * replica) so their retirement timers cannot stop them; [] when none is warm or alive.
      */
-    async claimWarmRevision(input: { operationId: string; deploymentId: string; version: string }): Promise<{ key: string; url: string; slot: Slot; configRevision: number } | null> {
+    async claimWarmRevisions(input: { operationId: string; deploymentId: string; version: string }): Promise<{ key: string; url: string; slot: Slot; configRevision: number }[]> {
       const candidates = (await liveRevisions(deps.db, input.deploymentId)).filter((r) => r.release_version === input.version && (r.status === 'warm' || (r.status === 'ready' && r.operation_id === input.operationId)));
-      for (const rev of candidates.reverse()) {
+      const claimed: { key: string; url: string; slot: Slot; configRevision: number }[] = [];
+      for (const rev of candidates) {
         if (!rev.url || !(await deps.compute.status(rev.key))) continue;
         if (rev.status === 'warm' && !(await casRevisionStatus(deps.db, rev.key, ['warm'], 'ready', { operation_id: input.operationId, retire_token: null }))) continue;
-        await phaseLog(deps, input.operationId, 'startRevision')('claimed', `${rev.key} is still warm: rolling back is a traffic switch`);
-        return { key: rev.key, url: rev.url, slot: rev.slot, configRevision: rev.config_revision };
+        claimed.push({ key: rev.key, url: rev.url, slot: rev.slot, configRevision: rev.config_revision });
       }
-      await phaseLog(deps, input.operationId, 'startRevision')('not-warm', `no warm revision of ${input.version}: redeploying it`);
-      return null;
+      const log = phaseLog(deps, input.operationId, 'startRevision');
+      if (claimed.length > 0) await log('claimed', `${claimed.map((c) => c.key).join(', ')} still warm: rolling back is a traffic switch`);
+      else await log('not-warm', `no warm revision of ${input.version}: redeploying it`);
+      return claimed;
     },
 
     /** Teardown: every env value goes, generated secrets included. */

@@ -5,7 +5,7 @@ import type { Slot } from '../domain/operations';
  * idempotency key of a start. The owner is the operation that first started it (a retry
  * reuses its original operation's keys, so it adopts what that one already started).
  */
-export function revisionKey(deploymentId: string, slot: Slot, version: string, configRevision: number, owner: string): string {
+export function revisionKey(deploymentId: string, slot: Slot, version: string, configRevision: number, owner: string, replica = 0): string {
   const safeVersion = version.replace(/[^A-Za-z0-9._-]/g, '_');
-  return `${deploymentId}-${slot}-${safeVersion}-c${configRevision}-${owner}`;
+  return `${deploymentId}-${slot}-${safeVersion}-c${configRevision}-${owner}-r${replica}`;
 }

@@ -17,6 +17,8 @@ export interface StartRevisionInput {
   slot: Slot;
   /** The operation whose revision this is (a retry passes the operation it retries). */
   owner: string;
+  /** Replica index, for deployments that run several processes behind one route. */
+  replica?: number;
 }
 
 export interface StartedRevision {
@@ -30,7 +32,7 @@ export function createStartRevision(deps: ActivityDeps) {
   return async function startRevision(input: StartRevisionInput): Promise<StartedRevision> {
     await enterPhase(deps, input.operationId, 'startRevision');
     const log = phaseLog(deps, input.operationId, 'startRevision');
-    const key = revisionKey(input.deploymentId, input.slot, input.version, input.configRevision, input.owner);
+    const key = revisionKey(input.deploymentId, input.slot, input.version, input.configRevision, input.owner, input.replica ?? 0);
 
     const { release, manifest, plan } = await resolveRevisionEnv(deps.db, input.deploymentId, input.version);
     if (plan.missing.length > 0) throw missingEnvFailure(input.version, plan.missing);
@@ -53,7 +55,7 @@ export function createStartRevision(deps: ActivityDeps) {
     const url = `http://${running.endpoint.host}:${running.endpoint.port}`;
     await upsertRevision(deps.db, { key, deployment_id: input.deploymentId, operation_id: input.operationId, release_version: input.version, config_revision: input.configRevision, slot: input.slot, url, status: 'starting' });
     faultPoint(FAULT_POINTS.afterStartRevision);
-    await log('started', `started ${key} (pid ${running.pid}) on ${url}`);
+    await log(`started-${key}`, `started ${key} (pid ${running.pid}) on ${url}`);
     await completePhase(deps, input.deploymentId, 'startRevision');
     return { key, url, slot: input.slot };
   };

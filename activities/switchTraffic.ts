@@ -6,8 +6,8 @@ export interface SwitchTrafficInput {
   operationId: string;
   deploymentId: string;
   hostname: string;
-  key: string;
-  url: string;
+  /** Every replica of the new revision; they take traffic together. */
+  revisions: { key: string; url: string }[];
 }
 
 /**
@@ -21,25 +21,26 @@ export interface SwitchTrafficInput {
 export function createSwitchTraffic(deps: ActivityDeps) {
   return async function switchTraffic(input: SwitchTrafficInput): Promise<{ previousKeys: string[]; supersededKeys: string[] }> {
     await enterPhase(deps, input.operationId, 'switchTraffic');
+    const keys = input.revisions.map((r) => r.key);
     const log = phaseLog(deps, input.operationId, 'switchTraffic');
     await deps.router.setRoute({
       deploymentId: input.deploymentId,
       hostname: input.hostname,
-      upstreams: [{ key: input.key, url: input.url, weight: 100 }],
+      upstreams: input.revisions.map((r) => ({ key: r.key, url: r.url, weight: 100 })),
       suspended: null,
     });
     await deps.db.transaction().execute(async (trx) => {
       for (const rev of await liveRevisions(trx, input.deploymentId)) {
-        if (rev.key !== input.key && rev.status === 'serving') {
+        if (!keys.includes(rev.key) && rev.status === 'serving') {
           await casRevisionStatus(trx, rev.key, ['serving'], 'warm', { retire_token: input.operationId });
         }
       }
-      await casRevisionStatus(trx, input.key, ['starting', 'ready', 'warm'], 'serving', { retire_token: null });
+      for (const key of keys) await casRevisionStatus(trx, key, ['starting', 'ready', 'warm'], 'serving', { retire_token: null });
     });
     const live = await liveRevisions(deps.db, input.deploymentId);
     const previousKeys = live.filter((r) => r.status === 'warm' && r.retire_token === input.operationId).map((r) => r.key);
     const supersededKeys = live.filter((r) => (r.status === 'warm' || r.status === 'retiring') && r.retire_token !== input.operationId).map((r) => r.key);
-    await log('switched', `${input.hostname} now routes to ${input.key}${previousKeys.length ? `; kept warm: ${previousKeys.join(', ')}` : ''}`);
+    await log('switched', `${input.hostname} now routes to ${keys.join(', ')}${previousKeys.length ? `; kept warm: ${previousKeys.join(', ')}` : ''}`);
     await completePhase(deps, input.deploymentId, 'switchTraffic');
     return { previousKeys, supersededKeys };
   };

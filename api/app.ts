@@ -11,9 +11,12 @@ import { docsRoutes } from './routes/docs';
 import { envRoutes } from './routes/env';
 import { healthRoutes } from './routes/health';
 import { lifecycleRoutes } from './routes/lifecycle';
+import { metricsRoutes } from './routes/metrics';
+import { massUpgradeRoutes } from './routes/massUpgrades';
+import { canaryRoutes } from './routes/canary';
 import { operationRoutes } from './routes/operations';
 
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/docs']);
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/docs', '/metrics']);
 
 /** Builds the HTTP API; src/processes/api.ts listens, tests listen on port 0. */
 export function buildApp(ctx: ApiContext): FastifyInstance {
@@ -33,11 +36,14 @@ export function buildApp(ctx: ApiContext): FastifyInstance {
   registerIdempotency(app, ctx);
   healthRoutes(app, ctx);
   docsRoutes(app);
+  metricsRoutes(app, ctx);
   appRoutes(app, ctx);
   deploymentRoutes(app, ctx);
   envRoutes(app, ctx);
   lifecycleRoutes(app, ctx);
+  canaryRoutes(app, ctx);
   operationRoutes(app, ctx);
   adminTokenRoutes(app, ctx);
+  massUpgradeRoutes(app, ctx);
   return app;
 }

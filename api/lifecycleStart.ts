@@ -11,7 +11,7 @@ import { idempotentIds } from './idempotency';
 import { inFlightConflict, operationInFlight, startOperation, type OperationRequest } from './operationStarter';
 
 /** What a lifecycle route decided to start. */
-export type LifecyclePlan = Pick<OperationRequest, 'kind' | 'toVersion' | 'strategy' | 'configRevision' | 'retryOf'>;
+export type LifecyclePlan = Pick<OperationRequest, 'kind' | 'toVersion' | 'strategy' | 'configRevision' | 'retryOf' | 'strategyOptions'>;
 
 /**
  * The operation an earlier attempt of this very request (same Idempotency-Key) created, if
@@ -71,7 +71,7 @@ export async function startLifecycle(
   const earlier = await earlierAttempt(ctx, req, d);
   if (earlier) {
     return startPlanned(ctx, req, p, d, trigger, {
-      kind: earlier.kind, toVersion: earlier.to_version, strategy: earlier.strategy, configRevision: earlier.config_revision, retryOf: earlier.retry_of,
+      kind: earlier.kind, toVersion: earlier.to_version, strategy: earlier.strategy, configRevision: earlier.config_revision, retryOf: earlier.retry_of, strategyOptions: earlier.strategy_options,
     });
   }
   await refuseIfInFlight(ctx, d);

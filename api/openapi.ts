@@ -7,6 +7,8 @@ import {
   AppParams, CreateAppBody, CreateDeploymentBody, CreateReleaseBody, CreateTokenBody, DeploymentParams, DestroyBody,
   ListDeploymentsQuery, OperationLogsQuery, OperationParams, PutEnvBody, TokenParams, TriggerHeader, UpgradeBody,
 } from './schemas';
+import { CancelBody, DryRunView, MassUpgradeParams, MassUpgradeQuery, MassUpgradeView } from './massUpgradeSchemas';
+import { MassUpgradeOptions } from '../domain/massUpgrade/options';
 
 /**
  * The one list of routes, documented at GET /docs as OpenAPI 3.1. A test fails when a route
@@ -37,6 +39,7 @@ export const ROUTES: RouteDoc[] = [
   { method: 'GET', path: '/healthz', summary: 'Liveness', access: 'public', responses: { 200: { description: 'the process answers' } } },
   { method: 'GET', path: '/readyz', summary: 'Readiness: database and Temporal answer', access: 'public', responses: { 200: { description: 'ready' }, 503: { description: 'a dependency is unreachable' } } },
   { method: 'GET', path: '/docs', summary: 'This OpenAPI document', access: 'public', responses: { 200: { description: 'OpenAPI 3.1 JSON' } } },
+  { method: 'GET', path: '/metrics', summary: 'Engine metrics, Prometheus text format 0.0.4 (aggregate counts only, no tenant names)', access: 'public', responses: { 200: { description: 'text/plain; version=0.0.4' } } },
 
   { method: 'POST', path: '/api/apps', summary: 'Create an app (catalog entry)', access: 'admin', body: CreateAppBody, responses: { 201: { description: 'created', schema: AppView }, 409: { description: 'app_exists' } } },
   { method: 'GET', path: '/api/apps', summary: 'List apps', access: 'token', responses: { 200: { description: 'apps', schema: z.object({ apps: z.array(AppView) }) } } },
@@ -57,6 +60,11 @@ export const ROUTES: RouteDoc[] = [
   lifecycle('restart', 'Restart the serving release with the current config revision'),
   lifecycle('suspend', 'Stop compute, keep data; the router answers "suspended"'),
   lifecycle('resume', 'Start a suspended deployment again'),
+  ...(['promote', 'abort'] as const).map((action): RouteDoc => ({
+    method: 'POST', path: `/api/deployments/:id/canary/${action}`, access: 'token', params: DeploymentParams,
+    summary: action === 'promote' ? 'Promote the running canary to 100 % now' : 'Abort the running canary: all traffic back to stable',
+    responses: { 202: { description: 'signal delivered to the running operation', schema: z.object({ operation: OperationView, signal: z.string() }) }, 409: { description: 'no_canary_in_flight' } },
+  })),
   lifecycle('destroy', 'Tear down (destructive); confirm must equal the deployment id', { 200: { description: 'already destroyed: the teardown that did it; nothing started', schema: z.object({ operation: OperationView.nullable(), deployment: DeploymentView }) } }, DestroyBody),
 
   { method: 'GET', path: '/api/operations/:id', summary: 'One operation: status, phase, timing, error, retryOf', access: 'token', params: OperationParams, responses: { 200: { description: 'the operation', schema: OperationView } } },
@@ -68,6 +76,16 @@ export const ROUTES: RouteDoc[] = [
   { method: 'POST', path: '/api/admin/tokens', summary: 'Create an API token (the plain token is shown once)', access: 'admin', body: CreateTokenBody, responses: { 201: { description: 'created', schema: TokenCreated } } },
   { method: 'GET', path: '/api/admin/tokens', summary: 'List tokens (no hashes, no tokens)', access: 'admin', responses: { 200: { description: 'tokens', schema: z.object({ tokens: z.array(TokenView) }) } } },
   { method: 'DELETE', path: '/api/admin/tokens/:id', summary: 'Revoke a token (idempotent)', access: 'admin', params: TokenParams, responses: { 200: { description: 'the revoked token', schema: TokenView }, 409: { description: 'last_admin_token' } } },
+
+  {
+    method: 'POST', path: '/api/admin/mass-upgrades', summary: 'Start a fleet rollout of an app to a release in waves (dryRun: only show the plan)', access: 'admin', body: MassUpgradeOptions,
+    responses: { 200: { description: 'dryRun: the deployments that would move, per wave; nothing started', schema: DryRunView }, 202: { description: 'the rollout was started', schema: MassUpgradeView }, 409: { description: 'mass_upgrade_in_progress (another rollout of this app runs)' } },
+  },
+  { method: 'GET', path: '/api/admin/mass-upgrades', summary: 'Fleet rollouts, newest first (last progress snapshots)', access: 'admin', responses: { 200: { description: 'rollouts', schema: z.object({ massUpgrades: z.array(MassUpgradeView) }) } } },
+  { method: 'GET', path: '/api/admin/mass-upgrades/:id', summary: 'One rollout: status, counts by state, current wave, failures with reasons, halt reason; ?plan=1 adds the ids per wave', access: 'admin', params: MassUpgradeParams, query: MassUpgradeQuery, responses: { 200: { description: 'the rollout', schema: MassUpgradeView } } },
+  { method: 'POST', path: '/api/admin/mass-upgrades/:id/pause', summary: 'No new upgrades start until resumed; running ones finish', access: 'admin', params: MassUpgradeParams, responses: { 202: { description: 'signalled', schema: MassUpgradeView }, 409: { description: 'mass_upgrade_finished' } } },
+  { method: 'POST', path: '/api/admin/mass-upgrades/:id/resume', summary: 'Continue a paused rollout', access: 'admin', params: MassUpgradeParams, responses: { 202: { description: 'signalled', schema: MassUpgradeView }, 409: { description: 'mass_upgrade_finished' } } },
+  { method: 'POST', path: '/api/admin/mass-upgrades/:id/cancel', summary: 'Stop starting upgrades; running ones finish, then the rollout ends as cancelled', access: 'admin', params: MassUpgradeParams, body: CancelBody, responses: { 202: { description: 'signalled', schema: MassUpgradeView }, 409: { description: 'mass_upgrade_finished' } } },
 ];
 
 const ERROR_REF = { $ref: '#/components/schemas/Error' };

@@ -35,6 +35,8 @@ export interface OperationRequest {
   /** Config revision the operation runs with; defaults to the deployment's current one. */
   configRevision?: number;
   retryOf?: string | null;
+  /** Strategy parameters (canary steps…), already validated. */
+  strategyOptions?: unknown;
   /**
    * Given when the request carried an Idempotency-Key: the id is derived from the key, so a
    * request repeated after a crash of the API finds the operation the first one created.
@@ -76,6 +78,7 @@ export async function startOperation(db: Db, temporal: TemporalTarget, logger: L
       started_at: null,
       finished_at: null,
       retry_of: req.retryOf ?? null,
+      strategy_options: req.strategyOptions ? JSON.stringify(req.strategyOptions) : null,
       idempotency_key: req.idempotencyKey ?? null,
     }));
   const input: OperationInput = { operationId: op.id, deploymentId: req.deployment.id, kind: op.kind };

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DEPLOYMENT_STATUSES } from '../domain/deploymentStatus';
 import { ManifestSchema } from '../domain/manifest';
+import { STRATEGIES } from '../domain/operations';
+import { CanaryOptionsSchema } from '../domain/strategy';
 
 /** Request schemas; the same shapes are documented in the README and /docs. */
 
@@ -22,8 +24,7 @@ export const AppParams = z.object({ slug });
 
 export const EnvValues = z.record(z.string(), z.string().max(64 * 1024));
 
-/** Only blue_green and recreate run on the local provider today. */
-export const DeployStrategy = z.enum(['blue_green', 'recreate']);
+export const DeployStrategy = z.enum(STRATEGIES);
 
 export const CreateDeploymentBody = z
   .object({
@@ -32,6 +33,8 @@ export const CreateDeploymentBody = z
     version: version.optional(),
     tenantId: tenantId.optional(),
     strategy: DeployStrategy.default('blue_green'),
+    /** Processes behind the route; rolling replaces them one by one. */
+    replicas: z.number().int().min(1).max(20).default(1),
     env: EnvValues.default({}),
     secretEnv: z.array(z.string()).default([]),
   })
@@ -49,7 +52,10 @@ export const CreateTokenBody = z
   .strict()
   .refine((b) => (b.role === 'tenant') === (b.tenantId !== undefined), { message: 'tenant tokens need tenantId; admin tokens must not have one', path: ['tenantId'] });
 
-export const UpgradeBody = z.object({ version: version.optional(), strategy: DeployStrategy.optional() }).strict();
+export const UpgradeBody = z
+  .object({ version: version.optional(), strategy: DeployStrategy.optional(), canary: CanaryOptionsSchema.optional() })
+  .strict()
+  .refine((b) => !b.canary || (b.strategy ?? 'canary') === 'canary', { message: 'canary options need strategy canary', path: ['canary'] });
 
 /** Lifecycle actions that take no options; an empty or missing body is fine. */
 export const EmptyBody = z.object({}).strict();

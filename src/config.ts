@@ -15,6 +15,7 @@ export const DEFAULTS = {
   drainTimeoutSeconds: 30,
   rollbackWindowSeconds: 600,
   stopGraceSeconds: 10,
+  routerMaxBodyBytes: 10 * 1024 * 1024,
 } as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -29,6 +30,7 @@ const ConfigSchema = z.object({
   SLIPWAY_ROUTER_PORT: port.default(DEFAULTS.routerPort),
   SLIPWAY_ROUTER_ADMIN_URL: z.string().url().optional(),
   SLIPWAY_ROUTER_ADMIN_PORT: port.default(DEFAULTS.routerAdminPort),
+  SLIPWAY_ROUTER_MAX_BODY_BYTES: z.coerce.number().int().min(1).default(DEFAULTS.routerMaxBodyBytes),
   SLIPWAY_TEMPORAL_PORT: port.default(DEFAULTS.temporalPort),
   SLIPWAY_TEMPORAL_UI_PORT: port.default(DEFAULTS.temporalUiPort),
   SLIPWAY_ROUTE_DOMAIN: z.string().min(1).default('localhost'),
@@ -49,6 +51,8 @@ export interface Config {
   routerPort: number;
   routerAdminPort: number;
   routerAdminUrl: string;
+  /** Largest request body the router proxies; bigger ones get 413. */
+  routerMaxBodyBytes: number;
   temporalPort: number;
   temporalUiPort: number;
   routeDomain: string;
@@ -79,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     routerPort: e.SLIPWAY_ROUTER_PORT,
     routerAdminPort: e.SLIPWAY_ROUTER_ADMIN_PORT,
     routerAdminUrl: e.SLIPWAY_ROUTER_ADMIN_URL ?? `http://127.0.0.1:${e.SLIPWAY_ROUTER_ADMIN_PORT}`,
+    routerMaxBodyBytes: e.SLIPWAY_ROUTER_MAX_BODY_BYTES,
     temporalPort: e.SLIPWAY_TEMPORAL_PORT,
     temporalUiPort: e.SLIPWAY_TEMPORAL_UI_PORT,
     routeDomain: e.SLIPWAY_ROUTE_DOMAIN,

@@ -4,3 +4,5 @@ export {
   rollbackWorkflow, suspendWorkflow, teardownWorkflow, retryWorkflow,
 } from './operations';
 export { retireRevisionWorkflow } from './retire';
+export { massUpgradeWorkflow } from './massUpgrade';
+export { massUpgradeItemWorkflow } from './massUpgradeItem';

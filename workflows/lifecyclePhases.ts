@@ -13,10 +13,10 @@ const SUSPENDED_RETRY_AFTER_SECONDS = 300;
  * else a redeploy of it (zero downtime either way).
  */
 export async function rollbackPhases(ctx: DeploymentContext, op: OperationInput): Promise<void> {
-  const warm = await acts.claimWarmRevision({ ...base(op), version: ctx.targetVersion });
-  if (!warm) return blueGreen(ctx, op);
+  const warm = await acts.claimWarmRevisions({ ...base(op), version: ctx.targetVersion });
+  if (warm.length === 0) return blueGreen(ctx, op);
   await acts.snapshotCurrent(base(op));
-  await cutOver(ctx, op, warm, { version: ctx.targetVersion, slot: warm.slot, configRevision: warm.configRevision });
+  await cutOver(ctx, op, warm, { version: ctx.targetVersion, slot: warm[0].slot, configRevision: warm[0].configRevision });
 }
 
 /** Stop compute, keep data: the router answers 503 "suspended" until a resume. */

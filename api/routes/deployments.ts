@@ -61,7 +61,7 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
         const d = await insertDeployment(trx, {
           id, tenant_id: tenantId, app_id: found.id, name, hostname: `${id}.${ctx.routeDomain}`,
           release_version: release.version, serving_version: null, previous_version: null,
-          status: 'pending', strategy: body.strategy, active_slot: null, serving_config_revision: null, last_error: null,
+          status: 'pending', strategy: body.strategy, replicas: body.replicas, active_slot: null, serving_config_revision: null, last_error: null,
         });
         await upsertTenantEnvVars(trx, id, body.env, secretKeys);
         return d;

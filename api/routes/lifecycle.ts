@@ -48,7 +48,7 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (d.status === 'running' && d.serving_version === release.version) {
         throw conflict('already_on_version', `deployment ${d.id} already serves ${release.version}; use restart to restart it`);
       }
-      return { kind: 'upgrade', toVersion: release.version, strategy: body.strategy ?? d.strategy };
+      return { kind: 'upgrade', toVersion: release.version, strategy: body.strategy ?? d.strategy, strategyOptions: body.canary ? { canary: body.canary } : null };
     };
   });
 
@@ -58,7 +58,7 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       // Newest first: the failure the tenant just saw.
       const failed = (await listOperations(ctx.db, d.id)).find((o) => o.status === 'failed');
       if (!failed) throw conflict('nothing_to_retry', `deployment ${d.id} has no failed operation to retry`);
-      return { kind: 'retry', retryOf: failed.id, toVersion: failed.to_version, strategy: failed.strategy, configRevision: failed.config_revision };
+      return { kind: 'retry', retryOf: failed.id, toVersion: failed.to_version, strategy: failed.strategy, configRevision: failed.config_revision, strategyOptions: failed.strategy_options };
     };
   });
 

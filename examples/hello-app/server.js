@@ -17,6 +17,8 @@ const startDelayMs = ms('HELLO_START_DELAY_MS');
 const readyDelayMs = ms('HELLO_READY_DELAY_MS');
 const crashAfterMs = ms('HELLO_CRASH_AFTER_MS');
 const neverReady = process.env.HELLO_NEVER_READY === '1';
+/** A bad build that starts fine but fails its users: GET / answers 500 (canary tests). */
+const failRoot = process.env.HELLO_FAIL_ROOT === '1';
 /** Upper bound for /slow so a typo cannot hold a connection for hours. */
 const MAX_SLOW_MS = 10 * 60 * 1000;
 
@@ -42,6 +44,7 @@ function handle(req, res) {
     case '/healthz':
       return ready && !neverReady && !draining ? send(res, 200, 'ok\n') : send(res, 503, 'not ready\n');
     case '/': {
+      if (failRoot) return send(res, 500, JSON.stringify({ version, error: 'failing on purpose (HELLO_FAIL_ROOT=1)' }) + '\n', 'application/json');
       const body = { version, greeting, pid: process.pid };
       // Proves a secret reached the app without ever showing it.
       if (process.env.SESSION_SECRET !== undefined) body.secretLength = process.env.SESSION_SECRET.length;

@@ -26,6 +26,7 @@ export async function runRouter(config: Config, logger: Logger): Promise<Builtin
     adminPort: config.routerAdminPort,
     stateFile,
     logger,
+    maxBodyBytes: config.routerMaxBodyBytes,
   });
   logger.info({ proxyUrl: router.proxyUrl, adminUrl: router.adminUrl, stateFile }, 'router listening');
   return router;

@@ -1,9 +1,12 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from '../logger';
+import { PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus';
 import { sendError, sendJson } from './jsonReply';
 import { RouteSpecSchema, fieldErrors } from './routeSpecSchema';
 import type { RouteStore } from './routeStore';
+import { renderRouterMetrics } from './routerMetrics';
 import { RouteConflictError, type RouteTable } from './routeTable';
+import type { PassiveHealth } from './upstreamHealth';
 
 /** Route specs are small; anything bigger is a mistake, not a route. */
 export const MAX_ADMIN_BODY_BYTES = 1024 * 1024;
@@ -11,6 +14,7 @@ export const MAX_ADMIN_BODY_BYTES = 1024 * 1024;
 export interface AdminDeps {
   table: RouteTable;
   store: RouteStore;
+  health: PassiveHealth;
   logger: Logger;
 }
 
@@ -21,8 +25,9 @@ class HttpError extends Error {
 }
 
 /**
- * The loopback API the worker's activities drive. Every change is saved before the
- * answer goes out, so an activity that saw 200 knows a router restart keeps it.
+ * The loopback API the worker's activities drive, plus /metrics for a scraper on the
+ * same host. Every change is saved before the answer goes out (group-committed with
+ * concurrent changes), so an activity that saw 200 knows a router restart keeps it.
  */
 export function createAdminServer(deps: AdminDeps): http.Server {
   return http.createServer((req, res) => {
@@ -37,13 +42,20 @@ export function createAdminServer(deps: AdminDeps): http.Server {
   });
 }
 
-async function handle({ table, store, logger }: AdminDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle({ table, store, health, logger }: AdminDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { pathname } = new URL(req.url ?? '/', 'http://admin.invalid');
   const method = req.method ?? 'GET';
 
   if (pathname === '/healthz') {
     if (method !== 'GET') throw methodNotAllowed(method);
     sendJson(res, 200, { status: 'ok', routes: table.size });
+    return;
+  }
+  if (pathname === '/metrics') {
+    if (method !== 'GET') throw methodNotAllowed(method);
+    const body = renderRouterMetrics(table, health);
+    res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+    res.end(body);
     return;
   }
   if (pathname === '/routes') {
@@ -58,7 +70,7 @@ async function handle({ table, store, logger }: AdminDeps, req: IncomingMessage,
 
   if (match[2]) {
     if (method !== 'GET') throw methodNotAllowed(method);
-    const stats = table.stats(deploymentId);
+    const stats = table.stats(deploymentId, (u) => health.isHealthy(u.url.origin));
     if (!stats) throw routeNotFound(deploymentId);
     sendJson(res, 200, stats);
     return;
@@ -89,7 +101,7 @@ async function handle({ table, store, logger }: AdminDeps, req: IncomingMessage,
         if (err instanceof RouteConflictError) throw new HttpError(409, 'hostname_taken', err.message);
         throw err;
       }
-      await store.save(table.specs());
+      await store.save(() => table.specs());
       logger.info(
         { deploymentId, hostname: route.hostname, upstreams: route.spec.upstreams, suspended: !!route.spec.suspended },
         'route set',
@@ -98,10 +110,10 @@ async function handle({ table, store, logger }: AdminDeps, req: IncomingMessage,
       return;
     }
     case 'DELETE': {
-      if (table.remove(deploymentId)) {
-        await store.save(table.specs());
-        logger.info({ deploymentId }, 'route removed');
-      }
+      const removed = table.remove(deploymentId);
+      // Saved even when already gone: a retried DELETE must not answer before the first one's write is durable.
+      await store.save(() => table.specs());
+      if (removed) logger.info({ deploymentId }, 'route removed');
       res.writeHead(204).end();
       return;
     }

@@ -1,14 +1,19 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../logger';
 import { createAdminServer } from './adminApi';
+import { defaultLimits, type ProxyContext } from './proxyContext';
 import { createProxyServer } from './proxyServer';
 import { createRouteStore } from './routeStore';
 import { RouteTable } from './routeTable';
 import { UpstreamAgents } from './upstreamAgents';
+import { DEFAULT_UNHEALTHY_COOLDOWN_MS, PassiveHealth } from './upstreamHealth';
 
 /** How long close() lets in-flight proxied requests finish before cutting them. */
 export const DEFAULT_CLOSE_GRACE_MS = 5_000;
+/** How often agents of upstreams that went quiet are forgotten. */
+const AGENT_SWEEP_INTERVAL_MS = 60_000;
 
 export interface BuiltinRouterOptions {
   /** Public proxy address; 0 picks a free port. */
@@ -20,6 +25,14 @@ export interface BuiltinRouterOptions {
   stateFile: string;
   logger: Logger;
   closeGraceMs?: number;
+  /** Largest request body proxied (default 10 MiB); bigger ones get 413. */
+  maxBodyBytes?: number;
+  /** Bound on connecting to an upstream (default 5 s). */
+  connectTimeoutMs?: number;
+  /** No byte to or from the upstream for this long ends the request (default 60 s; 0 = never). */
+  upstreamIdleTimeoutMs?: number;
+  /** How long an upstream that refused a connection is skipped (default 2 s). */
+  unhealthyCooldownMs?: number;
 }
 
 export interface BuiltinRouter {
@@ -41,13 +54,26 @@ export async function startBuiltinRouter(opts: BuiltinRouterOptions): Promise<Bu
   logger.info({ stateFile: opts.stateFile, routes: table.size }, 'routes loaded');
 
   const agents = new UpstreamAgents();
-  const proxy = createProxyServer({ table, agents, logger });
-  const admin = createAdminServer({ table, store, logger });
+  const health = new PassiveHealth(opts.unhealthyCooldownMs ?? DEFAULT_UNHEALTHY_COOLDOWN_MS);
+  const tunnels = new Set<Duplex>();
+  const ctx: ProxyContext = {
+    table, agents, health, logger, tunnels,
+    limits: defaultLimits({ maxBodyBytes: opts.maxBodyBytes, connectTimeoutMs: opts.connectTimeoutMs, upstreamIdleTimeoutMs: opts.upstreamIdleTimeoutMs }),
+  };
+  const proxy = createProxyServer(ctx);
+  const admin = createAdminServer({ table, store, health, logger });
+  const sweep = setInterval(() => agents.sweepIdle(), AGENT_SWEEP_INTERVAL_MS);
+  sweep.unref();
+  const destroyTunnels = () => {
+    for (const socket of tunnels) socket.destroy();
+    tunnels.clear();
+  };
 
   try {
     await listen(proxy, opts.host, opts.port);
     await listen(admin, opts.adminHost, opts.adminPort);
   } catch (err) {
+    clearInterval(sweep);
     await Promise.all([stop(proxy, 0), stop(admin, 0)]);
     agents.destroyAll();
     throw err;
@@ -60,7 +86,8 @@ export async function startBuiltinRouter(opts: BuiltinRouterOptions): Promise<Bu
     adminUrl: urlOf(admin),
     close() {
       closing ??= (async () => {
-        await Promise.all([stop(proxy, grace), stop(admin, grace)]);
+        clearInterval(sweep);
+        await Promise.all([stop(proxy, grace, destroyTunnels), stop(admin, grace)]);
         agents.destroyAll();
       })();
       return closing;
@@ -78,11 +105,20 @@ function listen(server: http.Server, host: string, port: number): Promise<void> 
   });
 }
 
-/** Stops accepting, drops idle keep-alive sockets now and busy ones after `graceMs`. */
-function stop(server: http.Server, graceMs: number): Promise<void> {
-  if (!server.listening) return Promise.resolve();
+/**
+ * Stops accepting, drops idle keep-alive sockets now and busy ones after `graceMs`.
+ * Upgraded (WebSocket) sockets are not the HTTP server's to close: `onGrace` ends them.
+ */
+function stop(server: http.Server, graceMs: number, onGrace: () => void = () => undefined): Promise<void> {
+  if (!server.listening) {
+    onGrace();
+    return Promise.resolve();
+  }
   return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      onGrace();
+    }, graceMs);
     timer.unref();
     server.close(() => {
       clearTimeout(timer);

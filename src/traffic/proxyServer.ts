@@ -1,28 +1,35 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Logger } from '../logger';
-import { requestHeadersForUpstream, stripHopByHop } from './forwardHeaders';
+import type { Duplex } from 'node:stream';
+import { forward } from './forwardRequest';
 import { normalizeHost } from './hostname';
 import { sendError } from './jsonReply';
-import type { LiveRoute, LiveUpstream, RouteTable } from './routeTable';
-import type { UpstreamAgents } from './upstreamAgents';
-import { beginRequest } from './upstreamStats';
+import { NO_UPSTREAM_RETRY_AFTER_SECONDS, type ProxyContext } from './proxyContext';
+import type { LiveRoute, LiveUpstream } from './routeTable';
+import { proxyUpgrade, rejectUpgrade } from './upgradeProxy';
 
-/** Retry-After when a route has nothing to send traffic to: a deploy or restart is usually seconds away. */
-export const NO_UPSTREAM_RETRY_AFTER_SECONDS = 5;
+export { NO_UPSTREAM_RETRY_AFTER_SECONDS } from './proxyContext';
 
-export interface ProxyDeps {
-  table: RouteTable;
-  agents: UpstreamAgents;
-  logger: Logger;
-}
+/**
+ * Above the idle timeouts of common clients and load balancers (60 s), so the
+ * router is never the side that closes an idle keep-alive connection under a client
+ * that is about to reuse it.
+ */
+export const PROXY_KEEP_ALIVE_TIMEOUT_MS = 75_000;
+/** A client gets this long to send its request headers (slowloris guard). */
+export const PROXY_HEADERS_TIMEOUT_MS = 30_000;
+
+/** Why a request cannot be proxied: the status, `{ code, message }` and headers the client gets. */
+type Refusal = { status: number; code: string; message: string; headers?: Record<string, string> };
+type Resolved = { route: LiveRoute; upstream: LiveUpstream } | Refusal;
 
 /**
  * The public listener. It reads the route table on every request and never writes
  * it, so an admin swap takes effect on the next request with no lock.
  */
-export function createProxyServer(deps: ProxyDeps): http.Server {
-  const handle = createProxyHandler(deps);
-  const server = http.createServer(handle);
+export function createProxyServer(ctx: ProxyContext): http.Server {
+  const server = http.createServer(createProxyHandler(ctx));
+  server.keepAliveTimeout = PROXY_KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = PROXY_HEADERS_TIMEOUT_MS;
   // A malformed request is the client's problem: answer 400 if we still can, never throw.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
@@ -31,114 +38,67 @@ export function createProxyServer(deps: ProxyDeps): http.Server {
     }
     socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      const target = resolve(ctx, req);
+      if ('status' in target) {
+        rejectUpgrade(socket, target.status, { code: target.code, message: target.message }, target.headers);
+        return;
+      }
+      proxyUpgrade(ctx, req, socket, head, target.route, target.upstream);
+    } catch (err) {
+      ctx.logger.error({ err, url: req.url }, 'upgrade handler failed');
+      socket.destroy();
+    }
+  });
   return server;
 }
 
-export function createProxyHandler(deps: ProxyDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { table, logger } = deps;
+export function createProxyHandler(ctx: ProxyContext): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     try {
-      const route = table.matchHost(req.headers.host);
-      if (!route) {
-        const host = normalizeHost(req.headers.host) || '(no Host header)';
-        sendError(res, 404, 'route_not_found', `no deployment is routed at ${host}`);
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > ctx.limits.maxBodyBytes) {
+        // Refused before any upstream sees it; the unread body makes the connection unusable.
+        sendError(res, 413, 'payload_too_large', `request body exceeds ${ctx.limits.maxBodyBytes} bytes`, { connection: 'close' });
         return;
       }
-      const suspended = route.spec.suspended;
-      if (suspended) {
-        sendError(res, 503, 'deployment_suspended', suspended.reason, {
-          'retry-after': String(suspended.retryAfterSeconds),
-        });
+      const target = resolve(ctx, req);
+      if ('status' in target) {
+        sendError(res, target.status, target.code, target.message, target.headers);
         return;
       }
-      const upstream = route.pick();
-      if (!upstream) {
-        sendError(res, 503, 'no_healthy_upstream', `deployment ${route.spec.deploymentId} has no upstream taking traffic`, {
-          'retry-after': String(NO_UPSTREAM_RETRY_AFTER_SECONDS),
-        });
-        return;
-      }
-      forward(deps, req, res, route, upstream);
+      forward(ctx, req, res, target.route, target.upstream);
     } catch (err) {
-      logger.error({ err, url: req.url }, 'proxy handler failed');
+      ctx.logger.error({ err, url: req.url }, 'proxy handler failed');
       sendError(res, 500, 'internal', 'the router failed to handle this request');
     }
   };
 }
 
-function forward(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse, route: LiveRoute, upstream: LiveUpstream): void {
-  const { agents, logger } = deps;
-  const tracker = beginRequest(upstream.counters);
-  let clientGone = false;
-
-  const upstreamReq = http.request({
-    protocol: 'http:',
-    hostname: upstream.url.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: upstream.url.port || 80,
-    method: req.method,
-    path: upstreamPath(upstream.url, req.url),
-    headers: requestHeadersForUpstream(req.headers, {
-      remoteAddress: req.socket.remoteAddress,
-      host: req.headers.host,
-      proto: 'http',
-    }),
-    agent: agents.forOrigin(upstream.url.origin),
-  });
-
-  // 'close' fires once per response, whether it finished or the client's socket dropped:
-  // the single place where the request stops being in flight.
-  res.once('close', () => {
-    tracker.finish();
-    if (!res.writableFinished) {
-      clientGone = true;
-      upstreamReq.destroy();
-    }
-  });
-
-  upstreamReq.on('response', (upstreamRes) => {
-    const status = upstreamRes.statusCode ?? 502;
-    tracker.recordStatus(status);
-    upstreamRes.on('error', () => res.destroy());
-    // An upstream that dies mid-body must not look like a complete response to the client.
-    upstreamRes.on('close', () => {
-      if (!upstreamRes.complete) res.destroy();
-    });
-    if (res.destroyed) {
-      upstreamRes.resume();
-      return;
-    }
-    res.writeHead(status, upstreamRes.statusMessage, stripHopByHop(upstreamRes.headers));
-    res.flushHeaders(); // streaming responses (SSE, long polls) show their headers at once
-    upstreamRes.pipe(res);
-  });
-
-  upstreamReq.on('error', (err) => {
-    if (clientGone) return; // we tore it down ourselves; not the upstream's fault
-    tracker.recordStatus(502);
-    logger.warn(
-      { err: err.message, deploymentId: route.spec.deploymentId, upstream: upstream.key },
-      'upstream request failed',
-    );
-    if (res.headersSent) res.destroy();
-    else sendError(res, 502, 'bad_gateway', `upstream ${upstream.key} did not answer`);
-  });
-
-  // The client may abort while still sending its body; that must not become an unhandled error.
-  req.on('error', () => upstreamReq.destroy());
-  req.pipe(upstreamReq);
-}
-
-/** Joins the upstream's base path (usually empty) with the request target, never trusting an absolute-form URL's host. */
-function upstreamPath(base: URL, requestUrl: string | undefined): string {
-  let target = requestUrl ?? '/';
-  if (!target.startsWith('/')) {
-    try {
-      const u = new URL(target);
-      target = u.pathname + u.search;
-    } catch {
-      target = '/';
-    }
+/** Host → route → a healthy upstream by weight, or the refusal the client should get. */
+function resolve(ctx: ProxyContext, req: IncomingMessage): Resolved {
+  const route = ctx.table.matchHost(req.headers.host);
+  if (!route) {
+    const host = normalizeHost(req.headers.host) || '(no Host header)';
+    return { status: 404, code: 'route_not_found', message: `no deployment is routed at ${host}` };
   }
-  const prefix = base.pathname.replace(/\/+$/, '');
-  return prefix + target;
+  const suspended = route.spec.suspended;
+  if (suspended) {
+    return { status: 503, code: 'deployment_suspended', message: suspended.reason, headers: { 'retry-after': String(suspended.retryAfterSeconds) } };
+  }
+  const upstream = route.pick((u) => ctx.health.isHealthy(u.url.origin));
+  if (!upstream) {
+    // Weighted upstreams that all failed recently come back after the cool-down; none at all waits for a deploy.
+    const anyWeighted = route.upstreams.some((u) => u.weight > 0);
+    return {
+      status: 503,
+      code: 'no_healthy_upstream',
+      message: anyWeighted
+        ? `deployment ${route.spec.deploymentId} has no healthy upstream right now`
+        : `deployment ${route.spec.deploymentId} has no upstream taking traffic`,
+      headers: { 'retry-after': String(anyWeighted ? ctx.health.retryAfterSeconds : NO_UPSTREAM_RETRY_AFTER_SECONDS) },
+    };
+  }
+  return { route, upstream };
 }

@@ -1,4 +1,5 @@
 import { normalizeHost } from './hostname';
+import { LatencyHistogram } from './latencyHistogram';
 import type { RouteSpec, RouteStats } from './trafficRouter';
 import { UpstreamCounters } from './upstreamStats';
 import { createWeightedPicker, type WeightedPicker } from './weightedPicker';
@@ -25,7 +26,10 @@ export interface LiveRoute {
    * still had requests in flight at the swap, so a drain can watch them reach 0.
    */
   readonly counters: ReadonlyMap<string, UpstreamCounters>;
-  pick(): LiveUpstream | null;
+  /** Response times of the whole deployment, kept across upstream changes (for /metrics). */
+  readonly latency: LatencyHistogram;
+  /** Next upstream by weight; `accept` skips some (e.g. unhealthy ones) for this pick only. */
+  pick(accept?: (u: LiveUpstream) => boolean): LiveUpstream | null;
 }
 
 /** Two deployments cannot answer the same hostname; the admin API maps this to 409. */
@@ -37,7 +41,7 @@ export class RouteConflictError extends Error {
 }
 
 export class RouteTable {
-  private readonly routes = new Map<string, LiveRoute>();
+  private readonly byId = new Map<string, LiveRoute>();
   private readonly byHost = new Map<string, string>();
 
   /** Replaces the deployment's route atomically; throws RouteConflictError before touching anything. */
@@ -46,10 +50,10 @@ export class RouteTable {
     const owner = this.byHost.get(hostname);
     if (owner !== undefined && owner !== spec.deploymentId) throw new RouteConflictError(hostname, owner);
 
-    const previous = this.routes.get(spec.deploymentId);
-    const next = buildRoute(spec, hostname, previous?.counters);
+    const previous = this.byId.get(spec.deploymentId);
+    const next = buildRoute(spec, hostname, previous);
 
-    this.routes.set(spec.deploymentId, next);
+    this.byId.set(spec.deploymentId, next);
     if (previous && previous.hostname !== hostname) this.byHost.delete(previous.hostname);
     this.byHost.set(hostname, spec.deploymentId);
     return next;
@@ -57,48 +61,56 @@ export class RouteTable {
 
   /** Idempotent: removing a missing route is not an error. */
   remove(deploymentId: string): boolean {
-    const route = this.routes.get(deploymentId);
+    const route = this.byId.get(deploymentId);
     if (!route) return false;
-    this.routes.delete(deploymentId);
+    this.byId.delete(deploymentId);
     if (this.byHost.get(route.hostname) === deploymentId) this.byHost.delete(route.hostname);
     return true;
   }
 
   get(deploymentId: string): LiveRoute | undefined {
-    return this.routes.get(deploymentId);
+    return this.byId.get(deploymentId);
   }
 
   /** Resolves a raw Host header (any case, with or without port). */
   matchHost(hostHeader: string | undefined): LiveRoute | undefined {
     const id = this.byHost.get(normalizeHost(hostHeader));
-    return id === undefined ? undefined : this.routes.get(id);
+    return id === undefined ? undefined : this.byId.get(id);
   }
 
-  stats(deploymentId: string): RouteStats | null {
-    const route = this.routes.get(deploymentId);
+  /**
+   * Cumulative counters of the current upstreams, then of removed ones that still have
+   * requests in flight (a drain watches those reach 0; at 0 they drop out).
+   */
+  stats(deploymentId: string, isHealthy?: (u: LiveUpstream) => boolean): RouteStats | null {
+    const route = this.byId.get(deploymentId);
     if (!route) return null;
-    const current = route.upstreams.map((u) => u.counters.snapshot());
-    const currentKeys = new Set(route.upstreams.map((u) => u.key));
-    const retired = [...route.counters.values()]
-      .filter((c) => !currentKeys.has(c.key) && c.inFlight > 0)
-      .map((c) => c.snapshot());
-    return { deploymentId, upstreams: [...current, ...retired] };
+    const current = route.upstreams.map((u) => u.counters.snapshot(isHealthy?.(u)));
+    return { deploymentId, upstreams: [...current, ...retiredInFlight(route).map((c) => c.snapshot())] };
+  }
+
+  /** Every live route, for /metrics; do not hold on to them across a change. */
+  routes(): IterableIterator<LiveRoute> {
+    return this.byId.values();
   }
 
   specs(): RouteSpec[] {
-    return [...this.routes.values()].map((r) => cloneSpec(r.spec));
+    return [...this.byId.values()].map((r) => cloneSpec(r.spec));
   }
 
   get size(): number {
-    return this.routes.size;
+    return this.byId.size;
   }
 }
 
-function buildRoute(
-  spec: RouteSpec,
-  hostname: string,
-  previousCounters: ReadonlyMap<string, UpstreamCounters> | undefined,
-): LiveRoute {
+/** Counters of upstreams the route no longer lists but that still have requests running. */
+export function retiredInFlight(route: LiveRoute): UpstreamCounters[] {
+  const currentKeys = new Set(route.upstreams.map((u) => u.key));
+  return [...route.counters.values()].filter((c) => !currentKeys.has(c.key) && c.inFlight > 0);
+}
+
+function buildRoute(spec: RouteSpec, hostname: string, previous: LiveRoute | undefined): LiveRoute {
+  const previousCounters = previous?.counters;
   const frozen = deepFreeze(cloneSpec(spec));
   const counters = new Map<string, UpstreamCounters>();
   const upstreams: LiveUpstream[] = frozen.upstreams.map((u) => {
@@ -118,7 +130,8 @@ function buildRoute(
     hostname,
     upstreams: Object.freeze(upstreams),
     counters,
-    pick: () => picker.pick(),
+    latency: previous?.latency ?? new LatencyHistogram(),
+    pick: (accept?: (u: LiveUpstream) => boolean) => picker.pick(accept),
   });
 }
 

@@ -18,11 +18,30 @@ export interface RouteSpec {
   suspended?: { reason: string; retryAfterSeconds: number } | null;
 }
 
+/** Latency from request start to response end, over fixed buckets (cumulative counts). */
+export interface LatencyStats {
+  count: number;
+  sumMs: number;
+  /** Cumulative: how many responses took at most `leMs`; `count` is the +Inf bucket. */
+  buckets: { leMs: number; count: number }[];
+  /** Estimates interpolated inside a bucket; null before the first response. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
 export interface UpstreamStats {
   key: string;
+  /** Requests started on this upstream, cumulative across route changes. */
   requests: number;
+  /** Responses the client got with a 5xx status (including the router's own 502/504). */
   errors5xx: number;
+  /** Requests (and WebSocket tunnels) still open; a drain waits for this to reach 0. */
   inFlight: number;
+  /** Attempts that could not reach the upstream (refused, reset, connect timeout). */
+  connectErrors?: number;
+  /** False while passive health keeps the upstream out of rotation after failures. */
+  healthy?: boolean;
+  latency?: LatencyStats;
 }
 
 export interface RouteStats {

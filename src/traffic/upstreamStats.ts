@@ -1,4 +1,14 @@
+import { LatencyHistogram } from './latencyHistogram';
 import type { UpstreamStats } from './trafficRouter';
+
+/** `none`: the request ended without a status (client gone first, or an attempt that was retried elsewhere). */
+export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'none'] as const;
+export type StatusClass = (typeof STATUS_CLASSES)[number];
+
+export function statusClass(status: number | undefined): StatusClass {
+  if (status === undefined || status < 100 || status > 599) return 'none';
+  return `${Math.floor(status / 100)}xx` as StatusClass;
+}
 
 /**
  * Live counters for one upstream. The object is shared by every route version that
@@ -9,11 +19,23 @@ export class UpstreamCounters {
   requests = 0;
   errors5xx = 0;
   inFlight = 0;
+  connectErrors = 0;
+  /** Finished requests by the class of the status the client got. */
+  readonly byClass: Record<StatusClass, number> = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, none: 0 };
+  readonly latency = new LatencyHistogram();
 
   constructor(readonly key: string) {}
 
-  snapshot(): UpstreamStats {
-    return { key: this.key, requests: this.requests, errors5xx: this.errors5xx, inFlight: this.inFlight };
+  snapshot(healthy?: boolean): UpstreamStats {
+    return {
+      key: this.key,
+      requests: this.requests,
+      errors5xx: this.errors5xx,
+      inFlight: this.inFlight,
+      connectErrors: this.connectErrors,
+      ...(healthy === undefined ? {} : { healthy }),
+      latency: this.latency.snapshot(),
+    };
   }
 }
 
@@ -21,8 +43,10 @@ export class UpstreamCounters {
 export interface RequestTracker {
   /** Records the status the client got (a 5xx counts once, even if reported twice). */
   recordStatus(status: number): void;
-  /** Ends the request; only the first call changes `inFlight`. */
-  finish(): void;
+  /** This attempt never reached the upstream; the request may go on elsewhere. */
+  recordConnectError(): void;
+  /** Ends the request; only the first call changes `inFlight`. Tunnels skip latency: their lifetime is not a response time. */
+  finish(opts?: { observeLatency?: boolean }): void;
 }
 
 /**
@@ -30,23 +54,34 @@ export interface RequestTracker {
  * event, which fires both on completion and on a dropped socket; the guard makes
  * sure a request that hits both paths is subtracted exactly once, because a drain
  * waits for `inFlight` to reach 0 and a double decrement would end it early.
+ * `routeLatency` is the deployment-wide histogram, kept across upstream changes.
  */
-export function beginRequest(counters: UpstreamCounters): RequestTracker {
+export function beginRequest(counters: UpstreamCounters, routeLatency?: LatencyHistogram, now: () => number = performance.now.bind(performance)): RequestTracker {
   counters.requests += 1;
   counters.inFlight += 1;
+  const started = now();
   let finished = false;
-  let counted5xx = false;
+  let status: number | undefined;
   return {
-    recordStatus(status) {
-      if (status >= 500 && !counted5xx) {
-        counted5xx = true;
-        counters.errors5xx += 1;
-      }
+    recordStatus(next) {
+      if (finished) return;
+      if (next >= 500 && (status === undefined || status < 500)) counters.errors5xx += 1;
+      // A failure after the headers went out (e.g. 200 then a cut body) is what the client got in the end.
+      if (status === undefined || next >= 500) status = next;
     },
-    finish() {
+    recordConnectError() {
+      if (!finished) counters.connectErrors += 1;
+    },
+    finish(opts = {}) {
       if (finished) return;
       finished = true;
       counters.inFlight -= 1;
+      counters.byClass[statusClass(status)] += 1;
+      if (status !== undefined && opts.observeLatency !== false) {
+        const ms = now() - started;
+        counters.latency.observe(ms);
+        routeLatency?.observe(ms);
+      }
     },
   };
 }

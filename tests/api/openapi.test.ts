@@ -33,7 +33,7 @@ describe('GET /docs: OpenAPI 3.1 for every route', () => {
     const doc = (await apiClient(s.apiUrl)('GET', '/docs')).body;
     const upgrade = doc.paths['/api/deployments/{id}/upgrade'].post;
     expect(upgrade.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(['path:id', 'header:Idempotency-Key', 'header:X-Slipway-Trigger']);
-    expect(upgrade.requestBody.content['application/json'].schema.properties.strategy.enum).toEqual(['blue_green', 'recreate']);
+    expect(upgrade.requestBody.content['application/json'].schema.properties.strategy.enum).toEqual(['recreate', 'rolling', 'blue_green', 'canary']);
     expect(Object.keys(upgrade.responses).sort()).toEqual(['202', '400', '401', '404', '409', '422']);
     expect(upgrade.responses['409'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
     expect(doc.paths['/healthz'].get.security).toEqual([]);

@@ -6,12 +6,14 @@ import type { SlipwayStack } from './slipwayStack';
 export type Api = ReturnType<typeof apiClient>;
 
 /** Release bodies shipped with examples/hello-app (v1 = 1.0.0, v2 = 2.0.0). */
-export function helloRelease(v: 1 | 2, overrides: { version?: string; readinessTimeoutSeconds?: number; neverReady?: boolean } = {}) {
+export function helloRelease(v: 1 | 2, overrides: { version?: string; readinessTimeoutSeconds?: number; neverReady?: boolean; failRoot?: boolean } = {}) {
   const body = JSON.parse(readFileSync(path.join(__dirname, '../../examples/hello-app', `release-v${v}.json`), 'utf8'));
   if (overrides.version) body.version = overrides.version;
   if (overrides.readinessTimeoutSeconds) body.manifest.services[0].readiness.timeoutSeconds = overrides.readinessTimeoutSeconds;
   // A broken build: its readiness path never answers 2xx (hello-app's HELLO_NEVER_READY knob).
   if (overrides.neverReady) body.manifest.env.HELLO_NEVER_READY = { default: '1' };
+  // A bad build that passes readiness but answers 500 to users.
+  if (overrides.failRoot) body.manifest.env.HELLO_FAIL_ROOT = { default: '1' };
   return body;
 }
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../src/logger';
-import { startBuiltinRouter, type BuiltinRouter } from '../../src/traffic/builtinRouter';
+import { startBuiltinRouter, type BuiltinRouter, type BuiltinRouterOptions } from '../../src/traffic/builtinRouter';
 
 /** A real upstream app on a free port; by default answers 200 with its name and the headers it saw. */
 export interface TestUpstream {
@@ -15,7 +15,8 @@ export interface TestUpstream {
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export async function startUpstream(name: string, handler?: Handler): Promise<TestUpstream> {
+/** `setup` sees the server before it listens, e.g. to add an 'upgrade' handler. */
+export async function startUpstream(name: string, handler?: Handler, setup?: (server: http.Server) => void): Promise<TestUpstream> {
   const server = http.createServer(
     handler ??
       ((req, res) => {
@@ -27,6 +28,7 @@ export async function startUpstream(name: string, handler?: Handler): Promise<Te
         });
       }),
   );
+  setup?.(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -89,12 +91,12 @@ export interface RouterHarness {
   close(): Promise<void>;
 }
 
-export async function startTestRouter(): Promise<RouterHarness> {
+export async function startTestRouter(over: Partial<BuiltinRouterOptions> = {}): Promise<RouterHarness> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-router-'));
   const stateFile = path.join(dir, 'router', 'routes.json');
   const logger = createLogger('router-test', 'silent');
   const start = () =>
-    startBuiltinRouter({ host: '127.0.0.1', port: 0, adminHost: '127.0.0.1', adminPort: 0, stateFile, logger, closeGraceMs: 100 });
+    startBuiltinRouter({ host: '127.0.0.1', port: 0, adminHost: '127.0.0.1', adminPort: 0, stateFile, logger, closeGraceMs: 100, ...over });
   const harness: RouterHarness = {
     router: await start(),
     stateFile,

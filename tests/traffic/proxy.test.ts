@@ -89,7 +89,7 @@ test('an upstream that is down gives 502 bad_gateway and counts as its 5xx', asy
   const res = await proxy();
   expect(res.status).toBe(502);
   expect(JSON.parse(res.body)).toMatchObject({ code: 'bad_gateway' });
-  expect(await client.stats('d-abc')).toEqual({ deploymentId: 'd-abc', upstreams: [{ key: 'dead', requests: 1, errors5xx: 1, inFlight: 0 }] });
+  expect(await client.stats('d-abc')).toMatchObject({ deploymentId: 'd-abc', upstreams: [{ key: 'dead', requests: 1, errors5xx: 1, inFlight: 0 }] });
 });
 
 test('counts requests and upstream 5xx answers per upstream', async () => {
@@ -99,7 +99,7 @@ test('counts requests and upstream 5xx answers per upstream', async () => {
   extra.push(flaky);
   await routeTo([{ up: flaky, weight: 100 }]);
   for (const path of ['/ok', '/fail', '/fail', '/ok', '/fail']) await proxy({ path });
-  expect(await client.stats('d-abc')).toEqual({ deploymentId: 'd-abc', upstreams: [{ key: 'flaky', requests: 5, errors5xx: 3, inFlight: 0 }] });
+  expect(await client.stats('d-abc')).toMatchObject({ deploymentId: 'd-abc', upstreams: [{ key: 'flaky', requests: 5, errors5xx: 3, inFlight: 0 }] });
 });
 
 test('weights split real traffic', async () => {

@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import { deploymentsByIds, findMassUpgrade, planFleetRollout, updateMassUpgrade } from '../db/queries/massUpgrades';
+import type { NewOperation } from '../db/schema';
+import { FailureType } from '../domain/failures';
+import type { MassUpgradeOptions } from '../domain/massUpgrade/options';
+import { exclusionReason } from '../domain/massUpgrade/selection';
+import { deploymentWorkflowId, type OperationKind } from '../domain/operations';
+import type { ActivityDeps } from './deps';
+import { nonRetryable } from './failure';
+
+/** What mass_upgrades.plan holds: the ids of every wave, cut once when the rollout starts. */
+export interface StoredPlan {
+  waves: string[][];
+}
+
+export interface PreparedItem {
+  deploymentId: string;
+  attempt: number;
+  /** Set when the operation row is there and its child may start. */
+  operationId?: string;
+  kind?: OperationKind;
+  /** Set when the deployment no longer needs (or allows) the upgrade. */
+  skipped?: string;
+}
+
+/**
+ * The same id every time for the same rollout, deployment and attempt: a retried activity
+ * finds the row its first attempt inserted instead of inserting a second one.
+ */
+export function itemOperationId(massUpgradeId: string, deploymentId: string, attempt: number, kind: string): string {
+  const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
+  const bytes = createHash('sha256').update(`mass_upgrade\u0000${massUpgradeId}\u0000${deploymentId}\u0000${attempt}\u0000${kind}`).digest();
+  let s = '';
+  for (const b of bytes.subarray(0, 12)) s += alphabet[b % alphabet.length];
+  return `op-${s}`;
+}
+
+const TERMINAL = ['succeeded', 'failed', 'cancelled'] as const;
+
+export function createMassUpgradeActivities(deps: ActivityDeps) {
+  const load = async (id: string) => {
+    const row = await findMassUpgrade(deps.db, id);
+    if (!row) throw nonRetryable(FailureType.DeploymentNotFound, `mass upgrade ${id} does not exist`);
+    return row;
+  };
+
+  const newOperation = (o: { id: string; deploymentId: string; kind: OperationKind; actor: string; from: string | null; to: string | null; configRevision: number; strategy: NewOperation['strategy']; massUpgradeId: string }): NewOperation => ({
+    id: o.id, deployment_id: o.deploymentId, kind: o.kind, trigger: 'mass_upgrade', actor: o.actor,
+    from_version: o.from, to_version: o.to, config_revision: o.configRevision, strategy: o.strategy,
+    workflow_id: deploymentWorkflowId(o.deploymentId), run_id: null, status: 'pending', phase: null,
+    error_type: null, error_message: null, started_at: null, finished_at: null, mass_upgrade_id: o.massUpgradeId,
+  });
+
+  return {
+    /**
+     * Cuts the waves once and stores them on the row; a retried or repeated call returns
+     * the stored plan, so a rollout never re-plans under its own feet.
+     */
+    async planMassUpgrade(input: { massUpgradeId: string }): Promise<{ waveSizes: number[] }> {
+      const row = await load(input.massUpgradeId);
+      const stored = row.plan as StoredPlan | null;
+      if (stored?.waves) return { waveSizes: stored.waves.map((w) => w.length) };
+      const options = row.options as MassUpgradeOptions;
+      const plan: StoredPlan = { waves: (await planFleetRollout(deps.db, row.app_id, row.target_version, options)).waves };
+      await updateMassUpgrade(deps.db, row.id, { plan });
+      return { waveSizes: plan.waves.map((w) => w.length) };
+    },
+
+    /** One page of a wave's ids: the workflow never carries the whole fleet in its history. */
+    async loadWavePage(input: { massUpgradeId: string; wave: number; offset: number; limit: number }): Promise<string[]> {
+      // Only the wave asked for leaves Postgres, not the whole plan.
+      const row = await deps.db
+        .selectFrom('mass_upgrades')
+        .select(sql<string[] | null>`plan->'waves'->${input.wave}`.as('wave'))
+        .where('id', '=', input.massUpgradeId)
+        .executeTakeFirst();
+      const wave = row?.wave ?? [];
+      return wave.slice(input.offset, input.offset + input.limit);
+    },
+
+    /**
+     * Records one operation row per deployment (trigger mass_upgrade, the rollout's id) before
+     * its child starts, or says why the deployment is skipped now (moved to the target by its
+     * tenant, suspended since planning, destroyed).
+     */
+    async prepareItems(input: { massUpgradeId: string; items: { deploymentId: string; attempt: number }[] }): Promise<PreparedItem[]> {
+      const row = await load(input.massUpgradeId);
+      const options = row.options as MassUpgradeOptions;
+      const byId = new Map((await deploymentsByIds(deps.db, input.items.map((i) => i.deploymentId))).map((d) => [d.id, d]));
+      const out: PreparedItem[] = [];
+      const rows: NewOperation[] = [];
+      for (const item of input.items) {
+        const d = byId.get(item.deploymentId);
+        if (!d) {
+          out.push({ ...item, skipped: 'deployment no longer exists' });
+          continue;
+        }
+        const why = exclusionReason({ id: d.id, tenantId: d.tenant_id, status: d.status, releaseVersion: d.release_version, servingVersion: d.serving_version }, { targetVersion: row.target_version, suspended: options.suspended });
+        if (why) {
+          out.push({ ...item, skipped: why });
+          continue;
+        }
+        const id = itemOperationId(row.id, d.id, item.attempt, 'upgrade');
+        rows.push(newOperation({ id, deploymentId: d.id, kind: 'upgrade', actor: row.actor, from: d.serving_version, to: row.target_version, configRevision: d.config_revision, strategy: options.strategy ?? d.strategy, massUpgradeId: row.id }));
+        out.push({ ...item, operationId: id, kind: 'upgrade' });
+      }
+      if (rows.length > 0) await deps.db.insertInto('operations').values(rows).onConflict((oc) => oc.column('id').doNothing()).execute();
+      return out;
+    },
+
+    /**
+     * After a failed upgrade: back to what served before. A deployment whose serving version
+     * moved to the target gets a rollback; one still serving its old version (the usual case:
+     * the new revision never took traffic) gets a restart of it, which clears the failure.
+     */
+    async prepareRollback(input: { massUpgradeId: string; deploymentId: string; attempt: number }): Promise<PreparedItem> {
+      const row = await load(input.massUpgradeId);
+      const [d] = await deploymentsByIds(deps.db, [input.deploymentId]);
+      const base = { deploymentId: input.deploymentId, attempt: input.attempt };
+      if (!d) return { ...base, skipped: 'deployment no longer exists' };
+      const moved = d.serving_version === row.target_version && d.previous_version !== null;
+      const kind: OperationKind = moved ? 'rollback' : 'restart';
+      if (!moved && (d.serving_version === null || d.status !== 'failed')) return { ...base, skipped: `nothing to roll back (${d.status}, serving ${d.serving_version ?? 'nothing'})` };
+      const id = itemOperationId(row.id, d.id, input.attempt, kind);
+      const to = moved ? d.previous_version : d.serving_version;
+      await deps.db
+        .insertInto('operations')
+        .values(newOperation({ id, deploymentId: d.id, kind, actor: row.actor, from: d.serving_version, to, configRevision: d.config_revision, strategy: d.strategy, massUpgradeId: row.id }))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+      return { ...base, operationId: id, kind };
+    },
+
+    /** The deployment was busy: its child never started, so its row goes (as the API does on a 409). */
+    async releaseItem(input: { operationId: string }): Promise<void> {
+      await deps.db.deleteFrom('operations').where('id', '=', input.operationId).where('status', '=', 'pending').execute();
+    },
+
+    /** Outcomes of operations that already ended: a safety net for a lost completion signal. */
+    async checkOperations(input: { operationIds: string[] }): Promise<{ operationId: string; status: string; errorType: string | null; errorMessage: string | null }[]> {
+      if (input.operationIds.length === 0) return [];
+      const rows = await deps.db.selectFrom('operations').select(['id', 'status', 'error_type', 'error_message']).where('id', 'in', input.operationIds).where('status', 'in', [...TERMINAL]).execute();
+      return rows.map((r) => ({ operationId: r.id, status: r.status, errorType: r.error_type, errorMessage: r.error_message }));
+    },
+
+    /** A progress snapshot for the API and the CLI, throttled by the workflow. */
+    async recordMassUpgrade(input: { massUpgradeId: string; status: string; progress: unknown; haltReason: string | null; finished: boolean }): Promise<void> {
+      await updateMassUpgrade(deps.db, input.massUpgradeId, { status: input.status, progress: input.progress, haltReason: input.haltReason, finished: input.finished });
+    },
+
+  };
+}

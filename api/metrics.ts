@@ -1,0 +1,101 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database';
+import { DEPLOYMENT_STATUSES } from '../domain/deploymentStatus';
+import { OPERATION_KINDS } from '../domain/operations';
+import { histogramSamples, renderPrometheus, type MetricFamily, type Sample } from '../src/metrics/prometheus';
+
+/** Deploys take seconds to tens of minutes; these bounds split that range. */
+export const OPERATION_DURATION_BUCKETS_SECONDS: readonly number[] = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+
+const FINISHED = ['succeeded', 'failed', 'cancelled'] as const;
+const IN_FLIGHT = ['pending', 'running'] as const;
+
+/**
+ * Aggregate counts only: GET /metrics is public (scrapers rarely carry tokens), so it
+ * names no tenant, deployment or app, just kinds and statuses from fixed vocabularies.
+ */
+export interface EngineSnapshot {
+  operations: { kind: string; status: string; count: number }[];
+  /** Finished operations by kind: per-bucket counts (one extra slot for +Inf), seconds summed. */
+  durations: { kind: string; counts: number[]; sumSeconds: number; count: number }[];
+  deployments: { status: string; count: number }[];
+}
+
+export async function readEngineSnapshot(db: Db): Promise<EngineSnapshot> {
+  const operations = await db
+    .selectFrom('operations')
+    .select(['kind', 'status', sql<string>`count(*)`.as('n')])
+    .groupBy(['kind', 'status'])
+    .execute();
+
+  const seconds = sql<number>`extract(epoch from (finished_at - coalesce(started_at, created_at)))`;
+  const bucketColumns = OPERATION_DURATION_BUCKETS_SECONDS.map(
+    (le, i) => sql<string>`count(*) filter (where ${seconds} <= ${le})`.as(`le${i}`),
+  );
+  const durations = await db
+    .selectFrom('operations')
+    .select(['kind', sql<string>`count(*)`.as('n'), sql<string>`coalesce(sum(greatest(${seconds}, 0)), 0)`.as('total'), ...bucketColumns])
+    .where('status', 'in', [...FINISHED])
+    .where('finished_at', 'is not', null)
+    .groupBy('kind')
+    .execute();
+
+  const deployments = await db
+    .selectFrom('deployments')
+    .select(['status', sql<string>`count(*)`.as('n')])
+    .groupBy('status')
+    .execute();
+
+  return {
+    operations: operations.map((r) => ({ kind: r.kind, status: r.status, count: Number(r.n) })),
+    durations: durations.map((r) => {
+      const row = r as unknown as Record<string, string>;
+      const cumulative = OPERATION_DURATION_BUCKETS_SECONDS.map((_, i) => Number(row[`le${i}`]));
+      const count = Number(r.n);
+      // SQL gives "at most le" (cumulative); the renderer wants per-bucket counts.
+      const counts = [...cumulative, count].map((c, i, all) => c - (i === 0 ? 0 : all[i - 1]));
+      return { kind: r.kind, counts, sumSeconds: Number(r.total), count };
+    }),
+    deployments: deployments.map((r) => ({ status: r.status, count: Number(r.n) })),
+  };
+}
+
+/** Pure: every known kind and status appears (at 0 if need be) so series exist before their first event. */
+export function renderEngineMetrics(s: EngineSnapshot): string {
+  const opCount = (kind: string, status: string) => s.operations.find((o) => o.kind === kind && o.status === status)?.count ?? 0;
+  const kinds = union(OPERATION_KINDS, s.operations.map((o) => o.kind));
+
+  const finished: Sample[] = [];
+  const inFlight: Sample[] = [];
+  for (const kind of kinds) {
+    for (const status of union(FINISHED, s.operations.filter((o) => o.kind === kind).map((o) => o.status))) {
+      if ((IN_FLIGHT as readonly string[]).includes(status)) continue;
+      finished.push({ labels: { kind, status }, value: opCount(kind, status) });
+    }
+    inFlight.push({ labels: { kind }, value: IN_FLIGHT.reduce((n, status) => n + opCount(kind, status), 0) });
+  }
+
+  const duration: Sample[] = [];
+  const empty = new Array<number>(OPERATION_DURATION_BUCKETS_SECONDS.length + 1).fill(0);
+  for (const kind of kinds) {
+    const d = s.durations.find((x) => x.kind === kind) ?? { counts: empty, sumSeconds: 0, count: 0 };
+    duration.push(...histogramSamples({ kind }, { bounds: OPERATION_DURATION_BUCKETS_SECONDS, counts: d.counts, sum: d.sumSeconds, count: d.count }));
+  }
+
+  const deployments = union(DEPLOYMENT_STATUSES, s.deployments.map((d) => d.status)).map((status) => ({
+    labels: { status },
+    value: s.deployments.find((d) => d.status === status)?.count ?? 0,
+  }));
+
+  const families: MetricFamily[] = [
+    { name: 'slipway_operations_total', type: 'counter', help: 'Finished operations by kind and final status.', samples: finished },
+    { name: 'slipway_operations_in_flight', type: 'gauge', help: 'Operations pending or running, by kind.', samples: inFlight },
+    { name: 'slipway_operation_duration_seconds', type: 'histogram', help: 'Run time of finished operations (start to finish), by kind.', samples: duration },
+    { name: 'slipway_deployments', type: 'gauge', help: 'Deployments by status.', samples: deployments },
+  ];
+  return renderPrometheus(families);
+}
+
+function union(known: readonly string[], seen: readonly string[]): string[] {
+  return [...new Set([...known, ...seen])];
+}

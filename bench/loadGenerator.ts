@@ -1,0 +1,226 @@
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+/**
+ * A loopback HTTP load generator: `connections` keep-alive connections (one Agent with one
+ * socket each, so the count is real), an optional target rate shared by all of them, and
+ * one record per request (start time, latency, status or connection error, the hello-app
+ * version that answered), so a caller can cut any time window afterwards: "during the
+ * operation" is a window from the moment the API call went out to the moment it finished.
+ *
+ * Latency is measured from the moment the request is written, not from its scheduled
+ * time: when the target rate cannot be met the report shows the achieved rate instead of
+ * folding the backlog into latency (the table prints req/s next to p99 for that reason).
+ */
+export interface LoadOptions {
+  port: number;
+  /** Host header (the router routes by it); omit for a direct hit. */
+  host?: string;
+  path?: string;
+  connections: number;
+  /** Requests per second across all connections; 0 = as fast as the connections go. */
+  ratePerSec: number;
+  /** A request without a complete answer after this long counts as a connection error. */
+  timeoutMs?: number;
+  /** Stops by itself after this long, whatever the caller does. */
+  maxDurationMs: number;
+  /** Parse `{"version": …}` out of JSON answers (hello-app) to count versions. */
+  parseVersion?: boolean;
+}
+
+export interface WindowReport {
+  requests: number;
+  seconds: number;
+  ratePerSec: number;
+  ok: number;
+  non2xx: number;
+  byStatus: Record<string, number>;
+  connErrors: number;
+  errorKinds: Record<string, number>;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  versions: Record<string, number>;
+  /** From the start of the first failed request (non-2xx or error) to the end of the last one; 0 when none. */
+  failureSpanMs: number;
+}
+
+export interface LoadGenerator {
+  /** Milliseconds since the generator started (the clock of every record). */
+  now(): number;
+  /** Later requests carry this Host header. */
+  retarget(host: string | undefined): void;
+  window(fromMs: number, toMs: number): WindowReport;
+  stop(): Promise<void>;
+}
+
+const STATUS_ERROR = 0;
+/** Falling further behind schedule than this resets the schedule instead of bursting to catch up. */
+const MAX_BACKLOG_MS = 250;
+
+export function startLoad(o: LoadOptions): LoadGenerator {
+  const t0 = performance.now();
+  const now = () => performance.now() - t0;
+  // Parallel arrays: a few hundred thousand records stay cheap.
+  const startAt: number[] = [];
+  const latency: number[] = [];
+  const status: number[] = [];
+  const versionOf: number[] = [];
+  const errorKind = new Map<number, string>();
+  const versionNames: string[] = [];
+  const versionIndex = new Map<string, number>();
+  let host = o.host;
+  let running = true;
+  const deadline = o.maxDurationMs;
+  const interval = o.ratePerSec > 0 ? 1000 / o.ratePerSec : 0;
+  let scheduleBase = 0;
+  let ticket = 0;
+
+  const nextDue = (): number => {
+    if (interval === 0) return now();
+    let due = scheduleBase + ticket * interval;
+    if (now() - due > MAX_BACKLOG_MS) {
+      scheduleBase = now();
+      ticket = 0;
+      due = scheduleBase;
+    }
+    ticket += 1;
+    return due;
+  };
+
+  const record = (start: number, ms: number, code: number, version: number, err?: string) => {
+    const i = startAt.length;
+    startAt.push(start);
+    latency.push(ms);
+    status.push(code);
+    versionOf.push(version);
+    if (err) errorKind.set(i, err);
+  };
+
+  const versionId = (v: string): number => {
+    let id = versionIndex.get(v);
+    if (id === undefined) {
+      id = versionNames.length;
+      versionNames.push(v);
+      versionIndex.set(v, id);
+    }
+    return id;
+  };
+
+  const once = (agent: http.Agent): Promise<void> =>
+    new Promise((resolve) => {
+      const start = now();
+      let done = false;
+      const finish = (code: number, version: number, err?: string) => {
+        if (done) return;
+        done = true;
+        record(start, now() - start, code, version, err);
+        resolve();
+      };
+      const headers: http.OutgoingHttpHeaders = host ? { host } : {};
+      const req = http.request({ host: '127.0.0.1', port: o.port, path: o.path ?? '/', headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          let version = -1;
+          if (o.parseVersion) {
+            try {
+              const v = JSON.parse(Buffer.concat(chunks).toString('utf8')).version;
+              if (v !== undefined) version = versionId(String(v));
+            } catch {
+              /* not hello-app JSON (e.g. the router's own 503) */
+            }
+          }
+          finish(res.statusCode ?? 0, version);
+        });
+        res.on('error', (err) => finish(STATUS_ERROR, -1, (err as NodeJS.ErrnoException).code ?? err.message));
+      });
+      req.setTimeout(o.timeoutMs ?? 10_000, () => req.destroy(new Error('timeout')));
+      req.on('error', (err) => finish(STATUS_ERROR, -1, (err as NodeJS.ErrnoException).code ?? err.message));
+      req.end();
+    });
+
+  const connection = async (): Promise<void> => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      while (running && now() < deadline) {
+        const wait = nextDue() - now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        if (!running) break;
+        await once(agent);
+      }
+    } finally {
+      agent.destroy();
+    }
+  };
+  const loops = Promise.all(Array.from({ length: o.connections }, () => connection()));
+
+  return {
+    now,
+    retarget(h) {
+      host = h;
+    },
+    window(fromMs, toMs) {
+      const lat: number[] = [];
+      const byStatus: Record<string, number> = {};
+      const errorKinds: Record<string, number> = {};
+      const versions: Record<string, number> = {};
+      let ok = 0;
+      let non2xx = 0;
+      let connErrors = 0;
+      let firstFail = Infinity;
+      let lastFail = -Infinity;
+      for (let i = 0; i < startAt.length; i++) {
+        const s = startAt[i];
+        if (s < fromMs || s >= toMs) continue;
+        lat.push(latency[i]);
+        const code = status[i];
+        if (code === STATUS_ERROR) {
+          connErrors += 1;
+          const kind = errorKind.get(i) ?? 'error';
+          errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+        } else {
+          byStatus[code] = (byStatus[code] ?? 0) + 1;
+          if (code >= 200 && code < 300) ok += 1;
+          else non2xx += 1;
+        }
+        if (code < 200 || code >= 300) {
+          firstFail = Math.min(firstFail, s);
+          lastFail = Math.max(lastFail, s + latency[i]);
+        }
+        if (versionOf[i] >= 0) {
+          const name = versionNames[versionOf[i]];
+          versions[name] = (versions[name] ?? 0) + 1;
+        }
+      }
+      lat.sort((a, b) => a - b);
+      const seconds = Math.max(0.001, (toMs - fromMs) / 1000);
+      return {
+        requests: lat.length,
+        seconds,
+        ratePerSec: lat.length / seconds,
+        ok,
+        non2xx,
+        byStatus,
+        connErrors,
+        errorKinds,
+        p50Ms: percentile(lat, 0.5),
+        p99Ms: percentile(lat, 0.99),
+        maxMs: lat.length ? lat[lat.length - 1] : 0,
+        versions,
+        failureSpanMs: Number.isFinite(firstFail) ? lastFail - firstFail : 0,
+      };
+    },
+    async stop() {
+      running = false;
+      await loops;
+    },
+  };
+}
+
+/** Nearest-rank percentile of an ascending array; 0 for an empty one. */
+export function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank];
+}
