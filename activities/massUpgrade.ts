@@ -72,7 +72,7 @@ export function createMassUpgradeActivities(deps: ActivityDeps) {
       // Only the wave asked for leaves Postgres, not the whole plan.
       const row = await deps.db
         .selectFrom('mass_upgrades')
-        .select(sql<string[] | null>`plan->'waves'->${input.wave}`.as('wave'))
+        .select(sql<string[] | null>`plan->'waves'->(${input.wave}::int)`.as('wave'))
         .where('id', '=', input.massUpgradeId)
         .executeTakeFirst();
       const wave = row?.wave ?? [];

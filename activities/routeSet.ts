@@ -27,13 +27,13 @@ export function createRouteSetActivities(deps: ActivityDeps) {
       await phaseLog(deps, input.operationId, 'switchTraffic')(`route-${input.step}`, `route: ${summary}`);
     },
 
-    /** Cumulative router counters summed per group of revision keys. */
+    /** Cumulative router counters (finished requests and their 5xx) summed per group of revision keys. */
     async routeCounters(input: { deploymentId: string; groups: Record<string, string[]> }): Promise<Record<string, Counters>> {
       const stats = await deps.router.stats(input.deploymentId);
       const out: Record<string, Counters> = {};
       for (const [name, keys] of Object.entries(input.groups)) {
         const ups = (stats?.upstreams ?? []).filter((u) => keys.includes(u.key));
-        out[name] = { requests: ups.reduce((n, u) => n + u.requests, 0), errors5xx: ups.reduce((n, u) => n + u.errors5xx, 0) };
+        out[name] = { requests: ups.reduce((n, u) => n + (u.finished ?? u.requests), 0), errors5xx: ups.reduce((n, u) => n + u.errors5xx, 0) };
       }
       return out;
     },

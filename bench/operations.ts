@@ -19,6 +19,8 @@ export interface FinishedOp {
   error: { type: string; message: string } | null;
   /** Engine-side timing (API timestamps): created → finished, started → finished. */
   createdToFinishedMs: number;
+  /** Epoch ms of the operation row's created_at. */
+  createdAtMs: number;
   startedToFinishedMs: number;
   /** performance.now() when this process saw it finished (polling every `pollMs`). */
   seenFinishedAt: number;
@@ -44,6 +46,7 @@ export async function waitOp(api: Api, id: string, timeoutMs = 180_000, pollMs =
         status: o.status,
         error: o.error ?? null,
         createdToFinishedMs: t(o.finishedAt) - t(o.createdAt),
+        createdAtMs: t(o.createdAt),
         startedToFinishedMs: t(o.finishedAt) - t(o.startedAt),
         seenFinishedAt: performance.now(),
       };
@@ -90,4 +93,17 @@ export async function readinessTimes(api: Api, opId: string): Promise<number[]> 
     if (m) out.push(Number(m[1]));
   }
   return out;
+}
+
+/**
+ * Where an operation's time went: each phase's first log line, in ms after the operation
+ * row was created (e.g. "fetchDeployment +42, switchTraffic +380, finalize +610, end +700").
+ */
+export async function phaseTimeline(api: Api, op: FinishedOp): Promise<string> {
+  const r = await api('GET', `/api/operations/${op.id}/logs`);
+  const seen = new Map<string, number>();
+  for (const l of (r.body?.logs ?? []) as { phase: string; at: string }[]) {
+    if (!seen.has(l.phase)) seen.set(l.phase, new Date(l.at).getTime() - op.createdAtMs);
+  }
+  return [...[...seen].map(([phase, t]) => `${phase} +${t}`), `finished +${op.createdToFinishedMs}`].join(', ');
 }

@@ -18,6 +18,8 @@ const RATE = Number(process.env.BENCH_RATE ?? 600);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 /** Quiet time under load before each operation, so windows do not overlap. */
 const SETTLE_MS = 1500;
+/** Load before the first operation; its second half is the baseline row. */
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 6000);
 const CANARY_STEPS = [10, 50, 100];
 
 type Expect = 'zero-failures' | 'aborts' | 'downtime';
@@ -65,9 +67,10 @@ async function bench(s: BenchStack): Promise<number> {
   step(`load: ${CONNECTIONS} keep-alive connections, target ${RATE} req/s, Host ${main.hostname}`);
   const load: LoadGenerator = startLoad({ port: s.proxyPort, host: hosts.main, connections: CONNECTIONS, ratePerSec: RATE, maxDurationMs: 15 * 60_000, parseVersion: true });
   const rows: Row[] = [];
+  const load0 = os.loadavg();
   const runStart = load.now();
-  await sleep(3000);
-  const baseline = load.window(1000, load.now());
+  await sleep(WARMUP_MS);
+  const baseline = load.window(WARMUP_MS / 2, load.now());
   try {
     for (const sc of SCENARIOS) {
       load.retarget(hosts[sc.target]);
@@ -87,7 +90,7 @@ async function bench(s: BenchStack): Promise<number> {
   } finally {
     await load.stop();
   }
-  const whole = load.window(runStart, Infinity);
+  const whole = load.window(runStart, load.now());
 
   const failed = (w: WindowReport) => w.non2xx + w.connErrors;
   const verdict = (r: Row): { text: string; bad: boolean } => {
@@ -120,7 +123,8 @@ async function bench(s: BenchStack): Promise<number> {
     lines.push(`- ${r.scenario.name}: versions ${v || '–'}; non-2xx ${st}; conn errors ${ce}; max ${ms(r.w.maxMs)}; window ${secs(r.w.seconds * 1000)}${r.op.error ? `; error ${r.op.error.type}: ${r.op.error.message}` : ''}`);
   }
   lines.push('', `Whole run (${secs(whole.seconds * 1000)}, including the time between operations): ${whole.requests} requests, ${num(whole.ratePerSec)} req/s, ${whole.non2xx} non-2xx, ${whole.connErrors} connection errors, p50 ${ms(whole.p50Ms)}, p99 ${ms(whole.p99Ms)}.`);
-  lines.push(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.`, '');
+  const load1 = os.loadavg();
+  lines.push(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at start ${load0.map((v) => v.toFixed(2)).join(' ')}, at end ${load1.map((v) => v.toFixed(2)).join(' ')}.`, '');
   process.stdout.write(lines.join('\n') + '\n');
 
   const regressions = rows.filter((_, i) => verdicts[i].bad);

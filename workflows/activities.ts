@@ -1,8 +1,9 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { longWait, short, stopCompute } from './activityOptions';
+import { fastLocal, longWait, short, stopCompute } from './activityOptions';
 
 /** Activity stubs by timeout profile; workflow files import these rather than proxying again. */
 export const acts = proxyActivities<Activities>(short);
 export const waits = proxyActivities<Activities>(longWait);
 export const stops = proxyActivities<Activities>(stopCompute);
+export const fast = proxyLocalActivities<Activities>(fastLocal);

@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { NON_RETRYABLE_FAILURES } from '../domain/failures';
 
 /**
@@ -26,6 +26,15 @@ export const short: ActivityOptions = { startToCloseTimeout: '20s', retry };
  * operation's own deadline.
  */
 export const longWait: ActivityOptions = { startToCloseTimeout: '70m', heartbeatTimeout: '15s', retry };
+
+/**
+ * Local activities for quick database/router steps on the critical path of a switch
+ * (claiming the operation, claiming warm revisions, switching traffic, recording the
+ * outcome): they run in the worker that runs the workflow, without a task-queue round
+ * trip (about 100 ms each on the dev server here). A worker that dies mid-step fails its
+ * workflow task, and the next worker replays and repeats the step; they are idempotent.
+ */
+export const fastLocal: LocalActivityOptions = { startToCloseTimeout: '20s', retry };
 
 /** Stopping processes may wait out a grace period before SIGKILL; heartbeats meanwhile. */
 export const stopCompute: ActivityOptions = { startToCloseTimeout: '5m', heartbeatTimeout: '15s', retry };

@@ -1,6 +1,6 @@
 import type { DeploymentContext } from '../activities/fetchDeployment';
 import type { OperationInput } from '../domain/operations';
-import { acts, stops, waits } from './activities';
+import { acts, fast, stops, waits } from './activities';
 import { blueGreen, cutOver, rollout } from './rollout';
 
 const base = (op: OperationInput) => ({ operationId: op.operationId, deploymentId: op.deploymentId });
@@ -13,9 +13,11 @@ const SUSPENDED_RETRY_AFTER_SECONDS = 300;
  * else a redeploy of it (zero downtime either way).
  */
 export async function rollbackPhases(ctx: DeploymentContext, op: OperationInput): Promise<void> {
-  const warm = await acts.claimWarmRevisions({ ...base(op), version: ctx.targetVersion });
+  const warm = await fast.claimWarmRevisions({ ...base(op), version: ctx.targetVersion });
   if (warm.length === 0) return blueGreen(ctx, op);
-  await acts.snapshotCurrent(base(op));
+  // No snapshot before the switch on this path: from_version was recorded with the request
+  // (one operation at a time, so it cannot have changed), and every millisecond here is
+  // time users spend on the version being rolled back.
   await cutOver(ctx, op, warm, { version: ctx.targetVersion, slot: warm[0].slot, configRevision: warm[0].configRevision });
 }
 

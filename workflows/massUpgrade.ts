@@ -95,7 +95,7 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
   const startItems = async (prepared: PreparedItem[], queued: Map<string, QueuedItem>, kind: ItemKind) => {
     await Promise.all(
       prepared.map(async (p) => {
-        if (!p.operationId) return r.skipped();
+        if (!p.operationId) return kind === 'upgrade' ? r.skipped() : undefined;
         const busyBefore = queued.get(p.deploymentId)?.busy ?? 0;
         r.starting(p.deploymentId, p.operationId, kind, p.attempt);
         startedThisRun += 1;
@@ -121,6 +121,11 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
     }
     const from = data.offset - waveCursor.offset;
     const ids = waveCursor.ids.slice(from, from + Math.min(n, data.waveSizes[data.wave] - data.offset));
+    if (ids.length === 0) {
+      // The stored plan is shorter than planned (edited by hand): end the wave rather than spin.
+      data.offset = data.waveSizes[data.wave];
+      waveCursor = null;
+    }
     data.offset += ids.length;
     return ids.map((deploymentId) => ({ deploymentId, attempt: 1 }));
   };

@@ -152,7 +152,7 @@ export class Rollout {
     const d = this.data;
     if (d.phase === 'done') return d.cancelRequested ? 'cancelled' : d.haltReason ? 'halted' : 'completed';
     if (d.cancelRequested) return 'cancelling';
-    if (d.haltReason) return 'halted';
+    if (d.haltReason) return 'halting';
     if (d.paused) return 'paused';
     if (d.nextWaveAtMs !== null) return 'baking';
     return 'running';

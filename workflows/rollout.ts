@@ -2,7 +2,7 @@ import { CancellationScope } from '@temporalio/workflow';
 import type { DeploymentContext } from '../activities/fetchDeployment';
 import { otherSlot, type OperationInput, type Slot } from '../domain/operations';
 import { rollingRoute } from '../domain/strategy';
-import { acts, stops, waits } from './activities';
+import { acts, fast, stops, waits } from './activities';
 import { canary } from './canary';
 import { scheduleRetirement } from './retire';
 
@@ -28,13 +28,13 @@ export function startAll(ctx: DeploymentContext, op: OperationInput, slot: Slot)
 
 /** Switch, drain what served before (it stays warm), start its rollback window, record. */
 export async function cutOver(ctx: DeploymentContext, op: OperationInput, revs: ReadyRevision[], serving: { version: string; slot: Slot; configRevision: number }): Promise<void> {
-  const { previousKeys, supersededKeys } = await acts.switchTraffic({ ...base(op), hostname: ctx.hostname, revisions: revs });
+  const { previousKeys, supersededKeys } = await fast.switchTraffic({ ...base(op), hostname: ctx.hostname, revisions: revs });
   await waits.drainPrevious({ ...base(op), keys: previousKeys, timeoutSeconds: ctx.drainTimeoutSeconds });
-  await stops.stopRevisions({ ...base(op), keys: supersededKeys, onlyWarm: true });
+  if (supersededKeys.length > 0) await stops.stopRevisions({ ...base(op), keys: supersededKeys, onlyWarm: true });
   await scheduleRetirement(previousKeys, op.operationId, ctx.rollbackWindowSeconds);
   // Last: once the operation reads as finished, the workflow ends at once and the
   // deployment is free for the next operation.
-  await acts.completeOperation({ ...base(op), kind: ctx.effectiveKind, serving });
+  await fast.completeOperation({ ...base(op), kind: ctx.effectiveKind, serving });
 }
 
 async function prepare(ctx: DeploymentContext, op: OperationInput): Promise<void> {

@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancellationScope, workflowInfo } from '@temporalio/workflow';
 import type { DeploymentContext } from '../activities/fetchDeployment';
 import type { OperationInput } from '../domain/operations';
-import { acts } from './activities';
+import { acts, fast } from './activities';
 import { failureDetails } from './failureDetails';
 import { scheduleRetirement } from './retire';
 
@@ -13,7 +13,7 @@ import { scheduleRetirement } from './retire';
 export async function runOperation(input: OperationInput, phases: (ctx: DeploymentContext) => Promise<void>): Promise<void> {
   let ctx: DeploymentContext | undefined;
   try {
-    ctx = await acts.fetchDeployment({ ...input, runId: workflowInfo().runId });
+    ctx = await fast.fetchDeployment({ ...input, runId: workflowInfo().runId });
     await phases(ctx);
   } catch (err) {
     const details = failureDetails(err);

@@ -9,7 +9,7 @@ import { planWaves } from '../../domain/massUpgrade/waves';
 export type MassUpgrade = Selectable<MassUpgradesTable>;
 
 /** Rollouts that still act on their app: a second one for the same app is refused. */
-export const ACTIVE_MASS_UPGRADE_STATUSES = ['running', 'paused', 'baking', 'cancelling'];
+export const ACTIVE_MASS_UPGRADE_STATUSES = ['running', 'paused', 'baking', 'halting', 'cancelling'];
 
 export async function insertMassUpgrade(
   db: DbOrTrx,

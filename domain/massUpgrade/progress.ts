@@ -1,6 +1,7 @@
 /** What a fleet rollout reports: by the progress query, in mass_upgrades.progress and by the API. */
 
-export const MASS_UPGRADE_STATUSES = ['running', 'paused', 'baking', 'halted', 'cancelling', 'cancelled', 'completed'] as const;
+/** halting: over budget, waiting for running upgrades (and rollbacks) to end; halted once they have. */
+export const MASS_UPGRADE_STATUSES = ['running', 'paused', 'baking', 'halting', 'halted', 'cancelling', 'cancelled', 'completed'] as const;
 export type MassUpgradeStatus = (typeof MASS_UPGRADE_STATUSES)[number];
 export const FINISHED_STATUSES: ReadonlySet<string> = new Set(['halted', 'cancelled', 'completed']);
 

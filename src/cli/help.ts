@@ -4,6 +4,7 @@ import { ADMIN_TOKEN_FILE, DEFAULT_URL } from './config';
 const GROUPS: Record<string, string> = {
   deployments: 'Deployments',
   operations: 'Operations',
+  'mass-upgrade': 'Fleet rollouts (admin token)',
 };
 
 const GLOBAL_HELP = `Global flags:

@@ -4,11 +4,12 @@ import { usageLine, type Command, type CommandContext } from './command';
 import { deploymentActionCommands } from './commands/deploymentActions';
 import { deploymentQueryCommands } from './commands/deployments';
 import { operationCommands } from './commands/operations';
+import { massUpgradeCommands } from './commands/massUpgrade';
 import { loadCliConfig } from './config';
 import { CliError, EXIT, UsageError } from './errors';
 import { commandHelp, groupHelp, isGroup, mainHelp, SHORT_USAGE } from './help';
 
-export const COMMANDS: Command[] = [...deploymentQueryCommands, ...deploymentActionCommands, ...operationCommands];
+export const COMMANDS: Command[] = [...deploymentQueryCommands, ...deploymentActionCommands, ...operationCommands, ...massUpgradeCommands];
 
 export interface Io {
   out(text: string): void;

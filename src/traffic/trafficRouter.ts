@@ -33,6 +33,8 @@ export interface UpstreamStats {
   key: string;
   /** Requests started on this upstream, cumulative across route changes. */
   requests: number;
+  /** Requests that ended with a status; errors5xx is counted among these, at the same moment. */
+  finished?: number;
   /** Responses the client got with a 5xx status (including the router's own 502/504). */
   errors5xx: number;
   /** Requests (and WebSocket tunnels) still open; a drain waits for this to reach 0. */

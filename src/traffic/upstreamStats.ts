@@ -17,6 +17,8 @@ export function statusClass(status: number | undefined): StatusClass {
  */
 export class UpstreamCounters {
   requests = 0;
+  /** Requests that ended with a status; counted together with errors5xx, so a rate over a window never exceeds 100 %. */
+  finished = 0;
   errors5xx = 0;
   inFlight = 0;
   connectErrors = 0;
@@ -30,6 +32,7 @@ export class UpstreamCounters {
     return {
       key: this.key,
       requests: this.requests,
+      finished: this.finished,
       errors5xx: this.errors5xx,
       inFlight: this.inFlight,
       connectErrors: this.connectErrors,
@@ -41,7 +44,7 @@ export class UpstreamCounters {
 
 /** Handle for one proxied request; `finish` is safe to call from every exit path. */
 export interface RequestTracker {
-  /** Records the status the client got (a 5xx counts once, even if reported twice). */
+  /** Records the status the client got; the last 5xx wins. Counted when the request finishes. */
   recordStatus(status: number): void;
   /** This attempt never reached the upstream; the request may go on elsewhere. */
   recordConnectError(): void;
@@ -65,7 +68,6 @@ export function beginRequest(counters: UpstreamCounters, routeLatency?: LatencyH
   return {
     recordStatus(next) {
       if (finished) return;
-      if (next >= 500 && (status === undefined || status < 500)) counters.errors5xx += 1;
       // A failure after the headers went out (e.g. 200 then a cut body) is what the client got in the end.
       if (status === undefined || next >= 500) status = next;
     },
@@ -77,6 +79,10 @@ export function beginRequest(counters: UpstreamCounters, routeLatency?: LatencyH
       finished = true;
       counters.inFlight -= 1;
       counters.byClass[statusClass(status)] += 1;
+      if (status !== undefined) {
+        counters.finished += 1;
+        if (status >= 500) counters.errors5xx += 1;
+      }
       if (status !== undefined && opts.observeLatency !== false) {
         const ms = now() - started;
         counters.latency.observe(ms);

@@ -66,9 +66,15 @@ describe('Lifecycle endpoints: checks before anything starts', () => {
     const missing = await acme('POST', `/api/deployments/${running.id}/upgrade`, { version: '9.9.9' });
     expect(missing.status).toBe(400);
     expect(missing.body.fields).toEqual([{ field: 'body.version', message: 'no such release' }]);
-    const badStrategy = await acme('POST', `/api/deployments/${running.id}/upgrade`, { strategy: 'canary' });
+    const badStrategy = await acme('POST', `/api/deployments/${running.id}/upgrade`, { strategy: 'yolo' });
     expect(badStrategy.status).toBe(400);
     expect(badStrategy.body.fields[0].field).toBe('body.strategy');
+    const canaryOnBlueGreen = await acme('POST', `/api/deployments/${running.id}/upgrade`, { strategy: 'blue_green', canary: { steps: [50, 100] } });
+    expect(canaryOnBlueGreen.status).toBe(400);
+    expect(canaryOnBlueGreen.body.fields[0].field).toBe('body.canary');
+    const fallingSteps = await acme('POST', `/api/deployments/${running.id}/upgrade`, { strategy: 'canary', canary: { steps: [50, 20, 100] } });
+    expect(fallingSteps.status).toBe(400);
+    expect(fallingSteps.body.fields[0]).toEqual({ field: 'body.canary.steps', message: 'steps must rise' });
     expect(await ops()).toBe(before);
   });
 

@@ -1,7 +1,7 @@
 import { helloRelease, answer, waitForOperation, type Api } from '../helpers/hello';
 import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
 import { keepRequesting } from '../helpers/trafficLoop';
-import { eventually } from '../helpers/apiClient';
+import { apiClient, eventually } from '../helpers/apiClient';
 import { maxOverlap, rollout, rolloutOperations, setUpFleet, startRollout, waitForRollout } from './fleet';
 
 /**
@@ -155,7 +155,7 @@ describe('mass upgrade', () => {
   });
 
   it('is admin only and validates its input', async () => {
-    const tenant = (await import('../helpers/apiClient')).apiClient(s.apiUrl, await s.tenantToken('acme'));
+    const tenant = apiClient(s.apiUrl, await s.tenantToken('acme'));
     expect((await tenant('POST', '/api/admin/mass-upgrades', { app: 'hello', dryRun: true })).status).toBe(403);
     const bad = await admin('POST', '/api/admin/mass-upgrades', { app: 'hello', waves: ['lots'], maxConcurrency: 0 });
     expect(bad.status).toBe(400);

@@ -133,7 +133,7 @@ describe('Rollout state', () => {
     expect(r.data.counts).toMatchObject({ succeeded: 1, failed: 2 });
     expect(r.data.haltReason).toMatch(/2 deployment\(s\) failed, the budget allows 1/);
     expect(r.stopped).toBe(true);
-    expect(r.progress(0)).toMatchObject({ status: 'halted', failures: [{ deploymentId: 'd-2', errorType: 'ReadinessTimeout' }, { deploymentId: 'd-3' }] });
+    expect(r.progress(0)).toMatchObject({ status: 'halting', failures: [{ deploymentId: 'd-2', errorType: 'ReadinessTimeout' }, { deploymentId: 'd-3' }] });
   });
 
   it('queues a busy deployment for a later attempt', () => {

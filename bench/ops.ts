@@ -1,0 +1,190 @@
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { apiClient } from '../tests/helpers/apiClient';
+import { helloBootToReadyMs } from './appBoot';
+import { startLoad, type WindowReport } from './loadGenerator';
+import { findNginx, startNginx } from './nginx';
+import { createHelloApp, deploy, phaseTimeline, readinessTimes, runOp, startOp, waitOp, type Api, type FinishedOp } from './operations';
+import { runBench, step, type BenchStack } from './stack';
+import { ms, num, pct, table } from './table';
+import { watchForVersion } from './versionWatch';
+
+/**
+ * `npm run bench:ops`: what Slipway itself costs. (a) engine overhead per operation kind,
+ * (b) rollback latency to the first answer of the previous version, (c) API latency of
+ * starting an operation, (d) the router's throughput and p99 against hitting hello-app
+ * directly and against nginx. Knobs: BENCH_RUNS (10), BENCH_API_STARTS (50),
+ * BENCH_TP_SECONDS (10), BENCH_TP_CONNECTIONS (16), BENCH_TP_ROUNDS (2).
+ */
+const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+const API_STARTS = Number(process.env.BENCH_API_STARTS ?? 50);
+const TP_SECONDS = Number(process.env.BENCH_TP_SECONDS ?? 10);
+const TP_CONNECTIONS = Number(process.env.BENCH_TP_CONNECTIONS ?? 16);
+const TP_ROUNDS = Number(process.env.BENCH_TP_ROUNDS ?? 2);
+
+const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
+const out: string[] = [];
+const print = (...lines: string[]) => {
+  out.push(...lines);
+};
+
+async function overhead(api: Api): Promise<{ id: string; hostname: string }[]> {
+  step(`(a) hello-app boot-to-ready, measured directly, ${RUNS}×`);
+  const boots: number[] = [];
+  for (let i = 0; i < RUNS; i++) boots.push(await helloBootToReadyMs());
+  const boot = pct(boots, 0.5);
+
+  const kinds: { kind: string; ops: FinishedOp[]; ready: number[] }[] = [];
+  const record = async (kind: string, op: FinishedOp) => {
+    let k = kinds.find((x) => x.kind === kind);
+    if (!k) kinds.push((k = { kind, ops: [], ready: [] }));
+    if (op.status !== 'succeeded') throw new Error(`${kind} ${op.id} ${op.status}: ${JSON.stringify(op.error)}`);
+    k.ops.push(op);
+    k.ready.push(...(await readinessTimes(api, op.id)));
+  };
+  step(`(a) ${RUNS} deploys, ${RUNS} blue-green upgrades, ${RUNS} restarts, one at a time, no load`);
+  const deployments: { id: string; hostname: string }[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const d = await deploy(api, { name: `ops-${i}`, version: '1.0.0' });
+    deployments.push(d);
+    await record('deploy', d.done);
+  }
+  for (const d of deployments) await record('upgrade (blue_green)', (await runOp(api, 'POST', `/api/deployments/${d.id}/upgrade`, { version: '2.0.0' })).done);
+  for (const d of deployments) await record('restart', (await runOp(api, 'POST', `/api/deployments/${d.id}/restart`, {})).done);
+
+  print('### (a) Engine overhead per operation', '',
+    `hello-app boot-to-ready measured directly (spawn → first 200 on /healthz, probed every 2 ms): p50 ${ms(boot)}, p99 ${ms(pct(boots, 0.99))} over ${RUNS} boots.`,
+    'op = operation created → finished (API timestamps); overhead = op − app boot-to-ready p50; awaitReady = the engine\'s own readiness wait (operation log).', '');
+  print(table(
+    ['operation', 'runs', 'op p50', 'op p99', 'workflow started→finished p50', 'awaitReady p50', 'overhead p50', 'overhead p99'],
+    kinds.map((k) => {
+      const op = k.ops.map((o) => o.createdToFinishedMs);
+      const over = op.map((v) => v - boot);
+      return [k.kind, k.ops.length, ms(pct(op, 0.5)), ms(pct(op, 0.99)), ms(pct(k.ops.map((o) => o.startedToFinishedMs), 0.5)), ms(pct(k.ready, 0.5)), ms(pct(over, 0.5)), ms(pct(over, 0.99))];
+    }),
+  ), '');
+  print('Where the time goes (first log line of each phase, ms after the operation was created; the run nearest the median):', '');
+  for (const k of kinds) {
+    const sorted = [...k.ops].sort((x, y) => x.createdToFinishedMs - y.createdToFinishedMs);
+    print(`- ${k.kind}: ${await phaseTimeline(api, sorted[Math.floor((sorted.length - 1) / 2)])}`);
+  }
+  print('');
+  return deployments;
+}
+
+async function rollbackLatency(api: Api, s: BenchStack): Promise<void> {
+  step(`(b) rollback latency, ${RUNS}× (warm slot), polling the router back to back`);
+  const d = await deploy(api, { name: 'ops-rollback', version: '1.0.0' });
+  const up = await runOp(api, 'POST', `/api/deployments/${d.id}/upgrade`, { version: '2.0.0' });
+  if (up.done.status !== 'succeeded') throw new Error(`upgrade for the rollback bench failed: ${JSON.stringify(up.done.error)}`);
+  const rows: { target: string; firstAnswer: number; api: number; op: number; warm: boolean; done: FinishedOp }[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    await sleep(500);
+    const dep = (await api('GET', `/api/deployments/${d.id}`)).body;
+    const target = String(dep.previousVersion);
+    const watch = watchForVersion(s.proxyPort, d.hostname, target);
+    await sleep(50); // the watch's connections are open and polling before the clock starts
+    const t0 = performance.now();
+    let started;
+    try {
+      started = await startOp(api, 'POST', `/api/deployments/${d.id}/rollback`, {});
+    } catch (err) {
+      watch.stop();
+      throw err;
+    }
+    const seenAt = await watch.seen;
+    const done = await waitOp(api, started.id, 60_000, 50);
+    if (done.status !== 'succeeded') throw new Error(`rollback ${done.id} ${done.status}: ${JSON.stringify(done.error)}`);
+    const logs = (await api('GET', `/api/operations/${done.id}/logs`)).body.logs as { message: string }[];
+    rows.push({ done, target, firstAnswer: seenAt - t0, api: started.answeredAt - t0, op: done.createdToFinishedMs, warm: logs.some((l) => /still warm: rolling back is a traffic switch/.test(l.message)) });
+  }
+  const col = (f: (r: (typeof rows)[number]) => number) => rows.map(f);
+  print('### (b) Rollback latency (warm slot)', '',
+    `POST /rollback → first answer of the previous version through the router (polled back to back on 2 keep-alive connections), ${rows.length} rollbacks alternating 2.0.0 ⇄ 1.0.0, ${rows.filter((r) => r.warm).length}/${rows.length} were pure traffic switches (warm).`, '');
+  print(table(
+    ['measure', 'p50', 'p99', 'min', 'max'],
+    [
+      ['POST /rollback → first answer of previous version', ...[0.5, 0.99, 0, 1].map((q) => ms(pct(col((r) => r.firstAnswer), q)))],
+      ['POST /rollback → 202', ...[0.5, 0.99, 0, 1].map((q) => ms(pct(col((r) => r.api), q)))],
+      ['rollback operation created → finished', ...[0.5, 0.99, 0, 1].map((q) => ms(pct(col((r) => r.op), q)))],
+    ],
+  ), '');
+  const median = [...rows].sort((x, y) => x.firstAnswer - y.firstAnswer)[Math.floor((rows.length - 1) / 2)];
+  print(`Where the time goes (median rollback; first answer of the previous version at +${Math.round(median.firstAnswer)} ms after the POST): ${await phaseTimeline(api, median.done)}`, '');
+}
+
+async function apiStartLatency(api: Api, deployments: { id: string }[]): Promise<void> {
+  const targets = deployments.slice(0, 5);
+  const rounds = Math.ceil(API_STARTS / targets.length);
+  step(`(c) API latency of starting an operation: ${rounds} rounds of restarts on ${targets.length} deployments`);
+  const lat: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const started = [];
+    for (const d of targets) {
+      const st = await startOp(api, 'POST', `/api/deployments/${d.id}/restart`, {});
+      lat.push(st.answeredAt - st.sentAt);
+      started.push(st);
+    }
+    // Waiting for the restarts is not measured: the next round needs the deployments free.
+    for (const st of started) await waitOp(api, st.id, 60_000, 100);
+  }
+  print('### (c) API latency of starting an operation', '',
+    `POST /api/deployments/:id/restart → 202, ${lat.length} starts: ${rounds} rounds of one restart on each of ${targets.length} deployments, sent one after another (the earlier restarts of a round run while the later ones are requested); the wait for each round to finish is not counted.`, '');
+  print(table(['measure', 'n', 'p50', 'p99', 'max'], [['POST → 202', lat.length, ms(pct(lat, 0.5)), ms(pct(lat, 0.99)), ms(pct(lat, 1))]]), '');
+}
+
+async function throughput(api: Api, s: BenchStack): Promise<void> {
+  step(`(d) throughput: direct vs router vs nginx, ${TP_ROUNDS} round(s) of ${TP_SECONDS} s each, ${TP_CONNECTIONS} connections, closed loop`);
+  const d = await deploy(api, { name: 'ops-throughput', version: '1.0.0' });
+  const route = await (await fetch(`${s.routerAdminUrl}/routes/${d.id}`)).json() as { upstreams: { url: string }[] };
+  const appPort = Number(new URL(route.upstreams[0].url).port);
+  const nginxBin = findNginx();
+  const nginx = nginxBin ? await startNginx(nginxBin, path.join(s.dir, 'nginx'), appPort).catch((err) => {
+    print(`nginx found at ${nginxBin} but did not start: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }) : undefined;
+  const measure = async (port: number, host: string | undefined): Promise<WindowReport> => {
+    const load = startLoad({ port, host, connections: TP_CONNECTIONS, ratePerSec: 0, maxDurationMs: (TP_SECONDS + 5) * 1000 });
+    await sleep(TP_SECONDS * 1000);
+    const end = load.now();
+    await load.stop();
+    return load.window(1000, end); // the first second warms up connections and the JIT
+  };
+  const rows: (string | number)[][] = [];
+  try {
+    for (let r = 1; r <= TP_ROUNDS; r++) {
+      const direct = await measure(appPort, undefined);
+      const router = await measure(s.proxyPort, d.hostname);
+      const viaNginx = nginx ? await measure(nginx.port, d.hostname) : undefined;
+      const row = (name: string, w: WindowReport) => [r, name, num(w.ratePerSec), ms(w.p50Ms), ms(w.p99Ms), w.non2xx + w.connErrors, num(w.ratePerSec / direct.ratePerSec, 2), num(w.p99Ms / direct.p99Ms, 2)];
+      rows.push(row('hello-app directly', direct), row('built-in router', router));
+      if (viaNginx) rows.push(row('nginx (1 worker, keepalive upstream)', viaNginx));
+      if (viaNginx) rows.push([r, 'router ÷ nginx', '', '', '', '', num(router.ratePerSec / viaNginx.ratePerSec, 2), num(router.p99Ms / viaNginx.p99Ms, 2)]);
+    }
+  } finally {
+    await nginx?.stop();
+  }
+  print('### (d) Router throughput and latency', '',
+    `GET / of one hello-app process, ${TP_CONNECTIONS} keep-alive connections as fast as they go, ${TP_SECONDS} s per target (first second not counted), targets one after another in each round.`,
+    nginxBin ? (nginx ? `nginx: ${nginxBin}, worker_processes 1, upstream keepalive 64, access_log off.` : 'nginx: could not start (see above); skipped.') : 'nginx: not installed (apt-get install -y nginx); skipped.', '');
+  print(table(['round', 'target', 'req/s', 'p50', 'p99', 'failed', 'req/s ÷ direct', 'p99 ÷ direct'], rows), '');
+}
+
+async function bench(s: BenchStack): Promise<number> {
+  const api = apiClient(s.apiUrl, s.adminToken);
+  await createHelloApp(api);
+  const load0 = os.loadavg();
+  const deployments = await overhead(api);
+  await rollbackLatency(api, s);
+  await apiStartLatency(api, deployments);
+  await throughput(api, s);
+  const load1 = os.loadavg();
+  process.stdout.write([
+    '', `## Ops run: ${new Date().toISOString()}`, '', ...out,
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at start ${load0.map((v) => v.toFixed(2)).join(' ')}, at end ${load1.map((v) => v.toFixed(2)).join(' ')}.`, '',
+  ].join('\n') + '\n');
+  return 0;
+}
+
+runBench('ops', 30 * 60_000, { rollbackWindowSeconds: 600, drainTimeoutSeconds: 30 }, bench);
