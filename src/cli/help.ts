@@ -31,7 +31,7 @@ export function groupHelp(group: string, commands: Command[]): string {
 /** Usage line, then the summary indented below it: fits 100 columns whatever the flags. */
 const listing = (cmds: Command[]): string[] => cmds.flatMap((c) => [`  ${usageLine(c)}`, `      ${c.summary}`]);
 
-export const SHORT_USAGE = 'Usage: slipway <deployments|operations> <command> [arguments] [flags]   (slipway help)';
+export const SHORT_USAGE = 'Usage: slipway <deployments|operations|mass-upgrade> <command> [arguments] [flags]   (slipway help)';
 
 export function commandHelp(c: Command): string {
   return [`Usage: ${usageLine(c)}`, '', c.summary, ...(c.details ? ['', c.details] : []), '', GLOBAL_HELP].join('\n');
