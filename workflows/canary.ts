@@ -4,9 +4,7 @@ import { otherSlot, type OperationInput } from '../domain/operations';
 import { canaryVerdict, canaryWeights, counterDelta } from '../domain/strategy';
 import { acts, stops } from './activities';
 import { abortCanarySignal, canaryStateQuery, promoteCanarySignal, type CanaryState } from './canarySignals';
-import { cutOver, startAll, type ReadyRevision } from './rollout';
-
-const base = (op: OperationInput) => ({ operationId: op.operationId, deploymentId: op.deploymentId });
+import { base, cutOver, startAll, type ReadyRevision } from './rollout';
 
 /** How often the canary is judged during a step, so a bad one is caught before the step ends. */
 const JUDGE_EVERY_MS = 2_000;

@@ -1,9 +1,7 @@
 import type { DeploymentContext } from '../activities/fetchDeployment';
 import type { OperationInput } from '../domain/operations';
 import { acts, fast, stops, waits } from './activities';
-import { blueGreen, cutOver, rollout } from './rollout';
-
-const base = (op: OperationInput) => ({ operationId: op.operationId, deploymentId: op.deploymentId });
+import { base, blueGreen, cutOver, rollout } from './rollout';
 
 /** While suspended the router says so, for this long, to clients that honour Retry-After. */
 const SUSPENDED_RETRY_AFTER_SECONDS = 300;
