@@ -17,12 +17,19 @@ export async function loadDeployment(ctx: ApiContext, p: Principal, params: unkn
 }
 
 /** A deployment as the API shows it, with its URL and whether a newer release exists. */
-export async function showDeployment(ctx: ApiContext, d: Deployment, appSlug?: string) {
+export async function showDeployment(ctx: ApiContext, d: Deployment, appSlug?: string, latestVersion?: string | null) {
   const slug = appSlug ?? (await ctx.db.selectFrom('apps').select('slug').where('id', '=', d.app_id).executeTakeFirstOrThrow()).slug;
-  const latest = await latestActiveRelease(ctx.db, d.app_id);
+  const latest = latestVersion !== undefined ? latestVersion : ((await latestActiveRelease(ctx.db, d.app_id))?.version ?? null);
   return presentDeployment(d, {
     app: slug,
     routerUrl: `http://${d.hostname}:${ctx.routerPublicPort}`,
-    updateAvailable: latest && latest.version !== d.release_version ? latest.version : null,
+    updateAvailable: latest && latest !== d.release_version ? latest : null,
   });
+}
+
+/** Newest active release per app, looked up once per app rather than once per deployment. */
+export async function latestVersions(ctx: ApiContext, appIds: string[]): Promise<Map<string, string | null>> {
+  const unique = [...new Set(appIds)];
+  const found = await Promise.all(unique.map(async (id) => [id, (await latestActiveRelease(ctx.db, id))?.version ?? null] as const));
+  return new Map(found);
 }

@@ -7,7 +7,7 @@ import { invalidTenantEnvNames } from '../../domain/envResolution';
 import { ManifestSchema } from '../../domain/manifest';
 import { principalOf, type Principal } from '../auth';
 import type { ApiContext } from '../context';
-import { loadDeployment, showDeployment } from '../deploymentAccess';
+import { latestVersions, loadDeployment, showDeployment } from '../deploymentAccess';
 import { badRequest, conflict, forbidden } from '../errors';
 import { idempotentIds } from '../idempotency';
 import { newId } from '../ids';
@@ -81,7 +81,8 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     if (q.app && !appId) return { deployments: [] };
     const rows = await listDeployments(ctx.db, { tenantId: p.tenantId, appId, status: q.status });
     const slugs = new Map(apps.map((a) => [a.id, a.slug]));
-    return { deployments: await Promise.all(rows.map((d) => showDeployment(ctx, d, slugs.get(d.app_id)))) };
+    const latest = await latestVersions(ctx, rows.map((d) => d.app_id));
+    return { deployments: await Promise.all(rows.map((d) => showDeployment(ctx, d, slugs.get(d.app_id), latest.get(d.app_id) ?? null))) };
   });
 
   app.get('/api/deployments/:id', async (req) => showDeployment(ctx, await loadDeployment(ctx, principalOf(req), req.params)));
