@@ -1,17 +1,15 @@
 import { apiClient } from '../helpers/apiClient';
 import type { Api } from '../helpers/hello';
-import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
+import type { SlipwayStack } from '../helpers/slipwayStack';
+import { withStack } from '../helpers/withStack';
 
 describe('Admin token management', () => {
   let s: SlipwayStack;
   let admin: Api;
 
-  beforeAll(async () => {
-    s = await startSlipwayStack();
-    admin = apiClient(s.apiUrl, s.adminToken);
-  });
-  afterAll(async () => {
-    await s?.close();
+  withStack((stack, a) => {
+    s = stack;
+    admin = a;
   });
 
   it('creates a tenant token shown once, lists tokens without secrets, and revokes it', async () => {

@@ -1,7 +1,7 @@
 import { renderEngineMetrics } from '../../api/metrics';
-import { apiClient } from '../helpers/apiClient';
 import { deployHello, helloRelease, type Api } from '../helpers/hello';
-import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
+import type { SlipwayStack } from '../helpers/slipwayStack';
+import { withStack } from '../helpers/withStack';
 
 function samples(text: string): Map<string, number> {
   const out = new Map<string, number>();
@@ -44,12 +44,9 @@ describe('GET /metrics on the API', () => {
   let s: SlipwayStack;
   let admin: Api;
 
-  beforeAll(async () => {
-    s = await startSlipwayStack();
-    admin = apiClient(s.apiUrl, s.adminToken);
-  });
-  afterAll(async () => {
-    await s?.close();
+  withStack((stack, a) => {
+    s = stack;
+    admin = a;
   });
 
   it('is public, Prometheus text, and counts operations and deployments without naming any tenant', async () => {

@@ -2,18 +2,16 @@ import { registeredRoutes, openApiPath } from '../../api/openapi';
 import { DeploymentView, OperationView, TokenCreated, TokenView } from '../../api/responseSchemas';
 import { apiClient } from '../helpers/apiClient';
 import { deployHello, helloRelease, type Api } from '../helpers/hello';
-import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
+import type { SlipwayStack } from '../helpers/slipwayStack';
+import { withStack } from '../helpers/withStack';
 
 describe('GET /docs: OpenAPI 3.1 for every route', () => {
   let s: SlipwayStack;
   let admin: Api;
 
-  beforeAll(async () => {
-    s = await startSlipwayStack();
-    admin = apiClient(s.apiUrl, s.adminToken);
-  });
-  afterAll(async () => {
-    await s?.close();
+  withStack((stack, a) => {
+    s = stack;
+    admin = a;
   });
 
   it('is public and documents exactly the routes the app registered', async () => {
