@@ -32,6 +32,33 @@ export function massUpgradeRoutes(app: FastifyInstance, ctx: ApiContext): void {
     }
   };
 
+  /**
+   * A rollout whose live status is already final may not have written that to its row
+   * yet (its last activity runs a moment later): wait for its workflow to close rather
+   * than refuse the next rollout of the app.
+   */
+  const stillActive = async (m: MassUpgrade | null | undefined): Promise<MassUpgrade | null> => {
+    if (!m) return null;
+    const handle = ctx.temporal.client.workflow.getHandle(m.workflow_id);
+    const running = async () => {
+      try {
+        return (await handle.describe()).status.name === 'RUNNING';
+      } catch {
+        return false;
+      }
+    };
+    // A workflow that is gone (ended, or terminated by hand) never blocks the app.
+    if (!(await running())) return null;
+    const live = await liveProgress(m);
+    if (!live || !FINISHED_STATUSES.has(live.status)) return m;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (!(await running())) return null;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return m;
+  };
+
   const present = async (m: MassUpgrade, slug: string | undefined, opts: { live?: boolean; plan?: boolean } = {}) => {
     const progress = opts.live ? await liveProgress(m) : ((m.progress as MassUpgradeProgress | null) ?? null);
     return {
@@ -86,7 +113,7 @@ export function massUpgradeRoutes(app: FastifyInstance, ctx: ApiContext): void {
         options,
       });
     }
-    const active = await activeMassUpgradeForApp(ctx.db, found.id);
+    const active = await stillActive(await activeMassUpgradeForApp(ctx.db, found.id));
     if (active) throw conflict('mass_upgrade_in_progress', `mass upgrade ${active.id} of ${found.slug} is ${active.status}; cancel it or wait for it to end`, { massUpgradeId: active.id });
 
     const workflowId = massUpgradeWorkflowId(id);
