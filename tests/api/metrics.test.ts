@@ -2,16 +2,8 @@ import { renderEngineMetrics } from '../../api/metrics';
 import { deployHello, helloRelease, type Api } from '../helpers/hello';
 import type { SlipwayStack } from '../helpers/slipwayStack';
 import { withStack } from '../helpers/withStack';
+import { prometheusSamples } from '../helpers/prometheusSamples';
 
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
-}
 
 describe('engine metrics rendering (pure)', () => {
   test('every known kind and status appears, and in-flight statuses are a gauge, not a counter', () => {
@@ -24,7 +16,7 @@ describe('engine metrics rendering (pure)', () => {
       durations: [{ kind: 'deploy', counts: [0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0], sumSeconds: 17.5, count: 3 }],
       deployments: [{ status: 'running', count: 4 }],
     });
-    const s = samples(text);
+    const s = prometheusSamples(text);
     expect(s.get('slipway_operations_total{kind="deploy",status="succeeded"}')).toBe(3);
     expect(s.get('slipway_operations_total{kind="teardown",status="failed"}')).toBe(0);
     expect(s.has('slipway_operations_total{kind="deploy",status="running"}')).toBe(false);
@@ -53,7 +45,7 @@ describe('GET /metrics on the API', () => {
     const empty = await fetch(`${s.apiUrl}/metrics`);
     expect(empty.status).toBe(200);
     expect(empty.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
-    const before = samples(await empty.text());
+    const before = prometheusSamples(await empty.text());
     expect(before.get('slipway_deployments{status="running"}')).toBe(0);
     expect(before.get('slipway_operations_total{kind="deploy",status="succeeded"}')).toBe(0);
 
@@ -62,7 +54,7 @@ describe('GET /metrics on the API', () => {
     const d = await deployHello(admin, { tenantId: 'acme-secret-tenant', env: { GREETING: 'x' } });
 
     const text = await (await fetch(`${s.apiUrl}/metrics`)).text();
-    const after = samples(text);
+    const after = prometheusSamples(text);
     expect(after.get('slipway_deployments{status="running"}')).toBe(1);
     expect(after.get('slipway_operations_total{kind="deploy",status="succeeded"}')).toBe(1);
     expect(after.get('slipway_operations_in_flight{kind="deploy"}')).toBe(0);

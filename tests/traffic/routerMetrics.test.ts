@@ -1,6 +1,7 @@
 import { createHttpRouterClient } from '../../src/traffic/httpRouterClient';
 import type { TrafficRouter } from '../../src/traffic/trafficRouter';
 import { deferred, eventually, send, startTestRouter, startUpstream, type RouterHarness, type TestUpstream } from './httpFixtures';
+import { prometheusSamples } from '../helpers/prometheusSamples';
 
 const HOST = 'd-m.localhost';
 let harness: RouterHarness;
@@ -31,16 +32,6 @@ async function metrics(): Promise<{ text: string; contentType: string | null }> 
   return { text: await res.text(), contentType: res.headers.get('content-type') };
 }
 
-/** `name{labels} value` lines as a map, for exact lookups. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
-}
 
 test('GET /metrics on the admin listener exposes requests by class, in-flight, routes and a latency histogram', async () => {
   const app = await upstream('A', (req, res) => res.writeHead(req.url === '/fail' ? 500 : req.url === '/missing' ? 404 : 200).end());
@@ -52,7 +43,7 @@ test('GET /metrics on the admin listener exposes requests by class, in-flight, r
   expect(contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
   expect(text).toContain('# TYPE slipway_router_requests_total counter');
   expect(text).toContain('# TYPE slipway_router_request_duration_seconds histogram');
-  const s = samples(text);
+  const s = prometheusSamples(text);
   const l = 'deployment="d-m",upstream="rev-1"';
   expect(s.get('slipway_router_routes')).toBe(2);
   expect(s.get('slipway_router_suspended_routes')).toBe(1);
@@ -92,14 +83,14 @@ test('stats carry latency with p50/p99, stay cumulative across swaps, and keep a
   expect(aLatency.p99Ms).toBeGreaterThanOrEqual(aLatency.p50Ms!);
   expect(aLatency.buckets.at(-1)).toEqual({ leMs: 10000, count: 3 });
 
-  const s = samples((await metrics()).text);
+  const s = prometheusSamples((await metrics()).text);
   expect(s.get('slipway_router_upstream_in_flight{deployment="d-m",upstream="A"}')).toBe(1);
 
   release.resolve();
   expect((await slow).body).toBe('slow');
   const after = await eventually(() => client.stats('d-m'), (st) => st!.upstreams.length === 1);
   expect(after!.upstreams[0]).toMatchObject({ key: 'B', requests: 1 });
-  const m = samples((await metrics()).text);
+  const m = prometheusSamples((await metrics()).text);
   expect(m.has('slipway_router_upstream_in_flight{deployment="d-m",upstream="A"}')).toBe(false);
   expect(m.get('slipway_router_request_duration_seconds_count{deployment="d-m"}')).toBe(5); // deployment-wide, kept across swaps
 });
