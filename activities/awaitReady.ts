@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { setRevisionStatus } from '../db/queries/revisions';
-import { faultPoint, FAULT_POINTS } from '../src/faultPoint';
+import { faultPoint, FAULT_POINTS } from '../ports/faultPoints';
 import { FailureType } from '../domain/failures';
 import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
@@ -42,11 +42,21 @@ export function createAwaitReady(deps: ActivityDeps) {
       if (!(await deps.compute.status(input.key))) {
         const tail = await deps.compute.tailLogs(input.key, LOG_TAIL_LINES);
         await log(`crashed-${input.key}`, `revision ${input.key} exited before it became ready; last output:\n${tail.join('\n')}`, 'error');
-        throw nonRetryable(FailureType.RevisionCrashed, `revision ${input.key} exited before it became ready (see the operation log for its output)`);
+        throw nonRetryable(
+          FailureType.RevisionCrashed,
+          `revision ${input.key} exited before it became ready (see the operation log for its output)`,
+        );
       }
       if (deps.clock.now() >= deadline) {
-        await log(`timeout-${input.key}`, `not ready after ${input.timeoutSeconds}s; last answer from ${input.readinessPath}: ${last}`, 'error');
-        throw nonRetryable(FailureType.ReadinessTimeout, `revision ${input.key} was not ready within ${input.timeoutSeconds}s (last answer: ${last})`);
+        await log(
+          `timeout-${input.key}`,
+          `not ready after ${input.timeoutSeconds}s; last answer from ${input.readinessPath}: ${last}`,
+          'error',
+        );
+        throw nonRetryable(
+          FailureType.ReadinessTimeout,
+          `revision ${input.key} was not ready within ${input.timeoutSeconds}s (last answer: ${last})`,
+        );
       }
       ctx.heartbeat({ startedAt, probes, last });
       faultPoint(FAULT_POINTS.duringAwaitReady);

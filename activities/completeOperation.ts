@@ -26,12 +26,17 @@ export function createCompleteOperation(deps: ActivityDeps) {
       const op = await findOperation(trx, input.operationId);
       const d = await findDeployment(trx, input.deploymentId);
       if (!op || !d || op.status !== 'running') return;
-      const t = transition({ status: d.status, servingVersion: d.serving_version, previousVersion: d.previous_version }, { type: 'succeed', kind: input.kind });
+      const t = transition(
+        { status: d.status, servingVersion: d.serving_version, previousVersion: d.previous_version },
+        { type: 'succeed', kind: input.kind },
+      );
       const status = t.ok ? t.status : d.status;
       if (input.serving) {
         const moved = d.serving_version !== null && d.serving_version !== input.serving.version;
         await updateDeployment(trx, d.id, {
-          status, progress: 100, last_error: null,
+          status,
+          progress: 100,
+          last_error: null,
           serving_version: input.serving.version,
           previous_version: moved ? d.serving_version : d.previous_version,
           release_version: input.serving.version,
@@ -39,10 +44,22 @@ export function createCompleteOperation(deps: ActivityDeps) {
           serving_config_revision: input.serving.configRevision,
         });
       } else {
-        await updateDeployment(trx, d.id, { status, progress: 100, last_error: null, serving_version: null, active_slot: null, serving_config_revision: null });
+        await updateDeployment(trx, d.id, {
+          status,
+          progress: 100,
+          last_error: null,
+          serving_version: null,
+          active_slot: null,
+          serving_config_revision: null,
+        });
       }
       await finishOperation(trx, op.id, { status: 'succeeded' });
     });
-    await log('done', input.serving ? `${input.deploymentId} is running ${input.serving.version}` : `${input.deploymentId} is ${input.kind === 'teardown' ? 'destroyed' : 'suspended'}`);
+    await log(
+      'done',
+      input.serving
+        ? `${input.deploymentId} is running ${input.serving.version}`
+        : `${input.deploymentId} is ${input.kind === 'teardown' ? 'destroyed' : 'suspended'}`,
+    );
   };
 }

@@ -1,22 +1,11 @@
 import type { Db } from '../db/database';
-import type { ComputeProvider } from '../src/compute/computeProvider';
-import type { TrafficRouter } from '../src/traffic/trafficRouter';
-import type { Logger } from '../src/logger';
+import type { ComputeProvider } from '../ports/compute';
+import type { TrafficRouter } from '../ports/traffic';
+import type { Logger } from '../ports/logger';
+import type { ArtifactLocator } from '../ports/artifacts';
+import type { Clock } from '../ports/clock';
 
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-
-/** Where a release's immutable artifact lives on this machine. */
-export interface ArtifactLocator {
-  get(digest: string): Promise<string | null>;
-}
+export type { ArtifactLocator, Clock };
 
 export interface ActivityDeps {
   db: Db;

@@ -34,7 +34,13 @@ export function createDrainPrevious(deps: ActivityDeps) {
     }
     const waitedMs = deps.clock.now() - started;
     const drained = inFlight === 0;
-    await log('drained', drained ? `previous revision drained in ${waitedMs} ms` : `drain cap of ${input.timeoutSeconds}s reached with ${inFlight} request(s) still in flight`, drained ? 'info' : 'warn');
+    await log(
+      'drained',
+      drained
+        ? `previous revision drained in ${waitedMs} ms`
+        : `drain cap of ${input.timeoutSeconds}s reached with ${inFlight} request(s) still in flight`,
+      drained ? 'info' : 'warn',
+    );
     return { drained, inFlight, waitedMs };
   };
 }

@@ -41,10 +41,17 @@ export function createFailOperation(deps: ActivityDeps) {
       const d = await findDeployment(trx, input.deploymentId);
       if (!op || !d) return;
       if (op.status === 'running') {
-        const t = transition({ status: d.status, servingVersion: d.serving_version, previousVersion: d.previous_version }, { type: 'fail', kind: input.kind });
+        const t = transition(
+          { status: d.status, servingVersion: d.serving_version, previousVersion: d.previous_version },
+          { type: 'fail', kind: input.kind },
+        );
         await updateDeployment(trx, d.id, { status: t.ok ? t.status : d.status, last_error: `${input.errorType}: ${input.errorMessage}` });
       }
-      await finishOperation(trx, op.id, { status: input.cancelled ? 'cancelled' : 'failed', errorType: input.errorType, errorMessage: input.errorMessage });
+      await finishOperation(trx, op.id, {
+        status: input.cancelled ? 'cancelled' : 'failed',
+        errorType: input.errorType,
+        errorMessage: input.errorMessage,
+      });
     });
     await log('failed', `${input.kind} failed: ${input.errorMessage}`, 'error');
     return { warmKeys };

@@ -56,7 +56,10 @@ export function createFetchDeployment(deps: ActivityDeps) {
     // A retried attempt finds its own operation already running: the status check was
     // done by the first attempt and must not refuse the operation's own status now.
     if (op.status === 'pending') {
-      const t = transition({ status: d.status, servingVersion: d.serving_version, previousVersion: d.previous_version }, { type: 'start', kind: input.kind });
+      const t = transition(
+        { status: d.status, servingVersion: d.serving_version, previousVersion: d.previous_version },
+        { type: 'start', kind: input.kind },
+      );
       if (!t.ok) throw nonRetryable(FailureType.IllegalTransition, t.reason);
       await deps.db.transaction().execute(async (trx) => {
         await markOperationRunning(trx, op.id, input.runId);
@@ -68,7 +71,8 @@ export function createFetchDeployment(deps: ActivityDeps) {
     const release = await findRelease(deps.db, d.app_id, targetVersion);
     if (!release) throw nonRetryable(FailureType.ReleaseNotFound, `release ${targetVersion} does not exist for this app`);
     const manifest = ManifestSchema.safeParse(release.manifest);
-    if (!manifest.success) throw nonRetryable(FailureType.InvalidManifest, `release ${targetVersion} has an invalid manifest: ${manifest.error.message}`);
+    if (!manifest.success)
+      throw nonRetryable(FailureType.InvalidManifest, `release ${targetVersion} has an invalid manifest: ${manifest.error.message}`);
     const web = webService(manifest.data);
 
     const what = `${input.kind}${op.retry_of ? ` of ${op.retry_of} (${root.kind})` : ''} of ${d.id}`;

@@ -16,16 +16,39 @@ export function createLifecycleActivities(deps: ActivityDeps) {
       await enterPhase(deps, input.operationId, 'snapshotCurrent');
       const d = await findDeployment(deps.db, input.deploymentId);
       if (!d) return;
-      await deps.db.updateTable('operations').set({ from_version: d.serving_version }).where('id', '=', input.operationId).where('status', '=', 'running').execute();
-      await phaseLog(deps, input.operationId, 'snapshotCurrent')('snapshot', `serving before: ${d.serving_version ?? 'nothing'} (config revision ${d.serving_config_revision ?? '-'}, slot ${d.active_slot ?? '-'})`);
+      await deps.db
+        .updateTable('operations')
+        .set({ from_version: d.serving_version })
+        .where('id', '=', input.operationId)
+        .where('status', '=', 'running')
+        .execute();
+      await phaseLog(
+        deps,
+        input.operationId,
+        'snapshotCurrent',
+      )(
+        'snapshot',
+        `serving before: ${d.serving_version ?? 'nothing'} (config revision ${d.serving_config_revision ?? '-'}, slot ${d.active_slot ?? '-'})`,
+      );
       await completePhase(deps, input.deploymentId, 'snapshotCurrent');
     },
 
     /** Stops revisions (all live ones, or the given keys) in the given states. */
-    async stopRevisions(input: { operationId: string; deploymentId: string; keys: string[] | 'all'; onlyWarm?: boolean }): Promise<string[]> {
+    async stopRevisions(input: {
+      operationId: string;
+      deploymentId: string;
+      keys: string[] | 'all';
+      onlyWarm?: boolean;
+    }): Promise<string[]> {
       if (input.keys !== 'all' && input.keys.length === 0) return [];
-      const stopped = await stopRevisions(deps, input.deploymentId, input.keys, input.onlyWarm ? ['warm'] : ['starting', 'ready', 'serving', 'warm']);
-      if (stopped.length > 0) await phaseLog(deps, input.operationId, 'drainPrevious')(`stopped-${stopped.join(',')}`, `stopped ${stopped.join(', ')}`);
+      const stopped = await stopRevisions(
+        deps,
+        input.deploymentId,
+        input.keys,
+        input.onlyWarm ? ['warm'] : ['starting', 'ready', 'serving', 'warm'],
+      );
+      if (stopped.length > 0)
+        await phaseLog(deps, input.operationId, 'drainPrevious')(`stopped-${stopped.join(',')}`, `stopped ${stopped.join(', ')}`);
       return stopped;
     },
 
@@ -38,12 +61,23 @@ export function createLifecycleActivities(deps: ActivityDeps) {
      * A rollback to a version that is still warm claims its revisions (warm → ready, every
      * replica) so their retirement timers cannot stop them; [] when none is warm or alive.
      */
-    async claimWarmRevisions(input: { operationId: string; deploymentId: string; version: string }): Promise<{ key: string; url: string; slot: Slot; configRevision: number }[]> {
-      const candidates = (await liveRevisions(deps.db, input.deploymentId)).filter((r) => r.release_version === input.version && (r.status === 'warm' || (r.status === 'ready' && r.operation_id === input.operationId)));
+    async claimWarmRevisions(input: {
+      operationId: string;
+      deploymentId: string;
+      version: string;
+    }): Promise<{ key: string; url: string; slot: Slot; configRevision: number }[]> {
+      const candidates = (await liveRevisions(deps.db, input.deploymentId)).filter(
+        (r) =>
+          r.release_version === input.version && (r.status === 'warm' || (r.status === 'ready' && r.operation_id === input.operationId)),
+      );
       const claimed: { key: string; url: string; slot: Slot; configRevision: number }[] = [];
       for (const rev of candidates) {
         if (!rev.url || !(await deps.compute.status(rev.key))) continue;
-        if (rev.status === 'warm' && !(await casRevisionStatus(deps.db, rev.key, ['warm'], 'ready', { operation_id: input.operationId, retire_token: null }))) continue;
+        if (
+          rev.status === 'warm' &&
+          !(await casRevisionStatus(deps.db, rev.key, ['warm'], 'ready', { operation_id: input.operationId, retire_token: null }))
+        )
+          continue;
         claimed.push({ key: rev.key, url: rev.url, slot: rev.slot, configRevision: rev.config_revision });
       }
       const log = phaseLog(deps, input.operationId, 'startRevision');
@@ -61,7 +95,11 @@ export function createLifecycleActivities(deps: ActivityDeps) {
     /** Undo of a failed recreate: the revision it stopped serves again. */
     async reviveRevision(input: { operationId: string; key: string }): Promise<void> {
       const url = await reviveRevision(deps, input.key, () => Context.current().heartbeat());
-      await phaseLog(deps, input.operationId, 'finalize')(`revived-${input.key}`, `restarted ${input.key} on ${url}: the old version serves again`, 'warn');
+      await phaseLog(deps, input.operationId, 'finalize')(
+        `revived-${input.key}`,
+        `restarted ${input.key} on ${url}: the old version serves again`,
+        'warn',
+      );
     },
   };
 }

@@ -30,7 +30,9 @@ export interface PreparedItem {
  */
 export function itemOperationId(massUpgradeId: string, deploymentId: string, attempt: number, kind: string): string {
   const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789';
-  const bytes = createHash('sha256').update(`mass_upgrade\u0000${massUpgradeId}\u0000${deploymentId}\u0000${attempt}\u0000${kind}`).digest();
+  const bytes = createHash('sha256')
+    .update(`mass_upgrade\u0000${massUpgradeId}\u0000${deploymentId}\u0000${attempt}\u0000${kind}`)
+    .digest();
   let s = '';
   for (const b of bytes.subarray(0, 12)) s += alphabet[b % alphabet.length];
   return `op-${s}`;
@@ -45,11 +47,35 @@ export function createMassUpgradeActivities(deps: ActivityDeps) {
     return row;
   };
 
-  const newOperation = (o: { id: string; deploymentId: string; kind: OperationKind; actor: string; from: string | null; to: string | null; configRevision: number; strategy: NewOperation['strategy']; massUpgradeId: string }): NewOperation => ({
-    id: o.id, deployment_id: o.deploymentId, kind: o.kind, trigger: 'mass_upgrade', actor: o.actor,
-    from_version: o.from, to_version: o.to, config_revision: o.configRevision, strategy: o.strategy,
-    workflow_id: deploymentWorkflowId(o.deploymentId), run_id: null, status: 'pending', phase: null,
-    error_type: null, error_message: null, started_at: null, finished_at: null, mass_upgrade_id: o.massUpgradeId,
+  const newOperation = (o: {
+    id: string;
+    deploymentId: string;
+    kind: OperationKind;
+    actor: string;
+    from: string | null;
+    to: string | null;
+    configRevision: number;
+    strategy: NewOperation['strategy'];
+    massUpgradeId: string;
+  }): NewOperation => ({
+    id: o.id,
+    deployment_id: o.deploymentId,
+    kind: o.kind,
+    trigger: 'mass_upgrade',
+    actor: o.actor,
+    from_version: o.from,
+    to_version: o.to,
+    config_revision: o.configRevision,
+    strategy: o.strategy,
+    workflow_id: deploymentWorkflowId(o.deploymentId),
+    run_id: null,
+    status: 'pending',
+    phase: null,
+    error_type: null,
+    error_message: null,
+    started_at: null,
+    finished_at: null,
+    mass_upgrade_id: o.massUpgradeId,
   });
 
   return {
@@ -87,7 +113,14 @@ export function createMassUpgradeActivities(deps: ActivityDeps) {
     async prepareItems(input: { massUpgradeId: string; items: { deploymentId: string; attempt: number }[] }): Promise<PreparedItem[]> {
       const row = await load(input.massUpgradeId);
       const options = row.options as MassUpgradeOptions;
-      const byId = new Map((await deploymentsByIds(deps.db, input.items.map((i) => i.deploymentId))).map((d) => [d.id, d]));
+      const byId = new Map(
+        (
+          await deploymentsByIds(
+            deps.db,
+            input.items.map((i) => i.deploymentId),
+          )
+        ).map((d) => [d.id, d]),
+      );
       const out: PreparedItem[] = [];
       const rows: NewOperation[] = [];
       for (const item of input.items) {
@@ -96,16 +129,36 @@ export function createMassUpgradeActivities(deps: ActivityDeps) {
           out.push({ ...item, skipped: 'deployment no longer exists' });
           continue;
         }
-        const why = exclusionReason({ id: d.id, tenantId: d.tenant_id, status: d.status, releaseVersion: d.release_version, servingVersion: d.serving_version }, { targetVersion: row.target_version, suspended: options.suspended });
+        const why = exclusionReason(
+          { id: d.id, tenantId: d.tenant_id, status: d.status, releaseVersion: d.release_version, servingVersion: d.serving_version },
+          { targetVersion: row.target_version, suspended: options.suspended },
+        );
         if (why) {
           out.push({ ...item, skipped: why });
           continue;
         }
         const id = itemOperationId(row.id, d.id, item.attempt, 'upgrade');
-        rows.push(newOperation({ id, deploymentId: d.id, kind: 'upgrade', actor: row.actor, from: d.serving_version, to: row.target_version, configRevision: d.config_revision, strategy: options.strategy ?? d.strategy, massUpgradeId: row.id }));
+        rows.push(
+          newOperation({
+            id,
+            deploymentId: d.id,
+            kind: 'upgrade',
+            actor: row.actor,
+            from: d.serving_version,
+            to: row.target_version,
+            configRevision: d.config_revision,
+            strategy: options.strategy ?? d.strategy,
+            massUpgradeId: row.id,
+          }),
+        );
         out.push({ ...item, operationId: id, kind: 'upgrade' });
       }
-      if (rows.length > 0) await deps.db.insertInto('operations').values(rows).onConflict((oc) => oc.column('id').doNothing()).execute();
+      if (rows.length > 0)
+        await deps.db
+          .insertInto('operations')
+          .values(rows)
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute();
       return out;
     },
 
@@ -121,12 +174,25 @@ export function createMassUpgradeActivities(deps: ActivityDeps) {
       if (!d) return { ...base, skipped: 'deployment no longer exists' };
       const moved = d.serving_version === row.target_version && d.previous_version !== null;
       const kind: OperationKind = moved ? 'rollback' : 'restart';
-      if (!moved && (d.serving_version === null || d.status !== 'failed')) return { ...base, skipped: `nothing to roll back (${d.status}, serving ${d.serving_version ?? 'nothing'})` };
+      if (!moved && (d.serving_version === null || d.status !== 'failed'))
+        return { ...base, skipped: `nothing to roll back (${d.status}, serving ${d.serving_version ?? 'nothing'})` };
       const id = itemOperationId(row.id, d.id, input.attempt, kind);
       const to = moved ? d.previous_version : d.serving_version;
       await deps.db
         .insertInto('operations')
-        .values(newOperation({ id, deploymentId: d.id, kind, actor: row.actor, from: d.serving_version, to, configRevision: d.config_revision, strategy: d.strategy, massUpgradeId: row.id }))
+        .values(
+          newOperation({
+            id,
+            deploymentId: d.id,
+            kind,
+            actor: row.actor,
+            from: d.serving_version,
+            to,
+            configRevision: d.config_revision,
+            strategy: d.strategy,
+            massUpgradeId: row.id,
+          }),
+        )
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
       return { ...base, operationId: id, kind };
@@ -138,16 +204,33 @@ export function createMassUpgradeActivities(deps: ActivityDeps) {
     },
 
     /** Outcomes of operations that already ended: a safety net for a lost completion signal. */
-    async checkOperations(input: { operationIds: string[] }): Promise<{ operationId: string; status: string; errorType: string | null; errorMessage: string | null }[]> {
+    async checkOperations(input: {
+      operationIds: string[];
+    }): Promise<{ operationId: string; status: string; errorType: string | null; errorMessage: string | null }[]> {
       if (input.operationIds.length === 0) return [];
-      const rows = await deps.db.selectFrom('operations').select(['id', 'status', 'error_type', 'error_message']).where('id', 'in', input.operationIds).where('status', 'in', [...TERMINAL]).execute();
+      const rows = await deps.db
+        .selectFrom('operations')
+        .select(['id', 'status', 'error_type', 'error_message'])
+        .where('id', 'in', input.operationIds)
+        .where('status', 'in', [...TERMINAL])
+        .execute();
       return rows.map((r) => ({ operationId: r.id, status: r.status, errorType: r.error_type, errorMessage: r.error_message }));
     },
 
     /** A progress snapshot for the API and the CLI, throttled by the workflow. */
-    async recordMassUpgrade(input: { massUpgradeId: string; status: string; progress: unknown; haltReason: string | null; finished: boolean }): Promise<void> {
-      await updateMassUpgrade(deps.db, input.massUpgradeId, { status: input.status, progress: input.progress, haltReason: input.haltReason, finished: input.finished });
+    async recordMassUpgrade(input: {
+      massUpgradeId: string;
+      status: string;
+      progress: unknown;
+      haltReason: string | null;
+      finished: boolean;
+    }): Promise<void> {
+      await updateMassUpgrade(deps.db, input.massUpgradeId, {
+        status: input.status,
+        progress: input.progress,
+        haltReason: input.haltReason,
+        finished: input.finished,
+      });
     },
-
   };
 }

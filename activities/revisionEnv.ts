@@ -39,7 +39,11 @@ export async function resolveRevisionEnv(db: DbOrTrx, deploymentId: string, vers
 
   let plan = planEnv(manifest.env, await listEnvVars(db, deploymentId), platform);
   if (plan.toGenerate.length > 0) {
-    await insertGeneratedEnvVars(db, deploymentId, plan.toGenerate.map((g) => ({ key: g.key, value: GENERATORS[g.kind](), secret: g.secret })));
+    await insertGeneratedEnvVars(
+      db,
+      deploymentId,
+      plan.toGenerate.map((g) => ({ key: g.key, value: GENERATORS[g.kind](), secret: g.secret })),
+    );
     plan = planEnv(manifest.env, await listEnvVars(db, deploymentId), platform);
   }
   return { deployment, release, manifest, plan };

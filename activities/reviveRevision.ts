@@ -19,7 +19,14 @@ export async function reviveRevision(deps: ActivityDeps, key: string, onWait: ()
   if (!artifactDir) throw new Error(`artifact of ${rev.release_version} is missing`);
   if (plan.missing.length > 0) throw new Error(`env is missing ${plan.missing.join(', ')}`);
   const service = webService(manifest);
-  const running = await deps.compute.start({ key, deploymentId: rev.deployment_id, artifactDir, command: service.command, env: plan.values, portEnv: service.portEnv });
+  const running = await deps.compute.start({
+    key,
+    deploymentId: rev.deployment_id,
+    artifactDir,
+    command: service.command,
+    env: plan.values,
+    portEnv: service.portEnv,
+  });
   const url = `http://${running.endpoint.host}:${running.endpoint.port}`;
 
   const deadline = deps.clock.now() + deps.settings.readinessTimeoutSeconds * 1000;
@@ -33,6 +40,11 @@ export async function reviveRevision(deps: ActivityDeps, key: string, onWait: ()
   await deps.db.updateTable('revisions').set({ url, status: 'serving', stopped_at: null }).where('key', '=', key).execute();
   const route = await deps.router.getRoute(rev.deployment_id);
   const others = (route?.upstreams ?? []).filter((u) => u.key !== key);
-  await deps.router.setRoute({ deploymentId: rev.deployment_id, hostname: d.hostname, upstreams: [...others, { key, url, weight: 100 }], suspended: null });
+  await deps.router.setRoute({
+    deploymentId: rev.deployment_id,
+    hostname: d.hostname,
+    upstreams: [...others, { key, url, weight: 100 }],
+    suspended: null,
+  });
   return url;
 }

@@ -16,13 +16,27 @@ export interface RevisionRef {
 export function createRouteSetActivities(deps: ActivityDeps) {
   return {
     async servingRevisions(input: { deploymentId: string }): Promise<RevisionRef[]> {
-      return (await liveRevisions(deps.db, input.deploymentId)).filter((r) => r.status === 'serving' && r.url).map((r) => ({ key: r.key, url: r.url as string }));
+      return (await liveRevisions(deps.db, input.deploymentId))
+        .filter((r) => r.status === 'serving' && r.url)
+        .map((r) => ({ key: r.key, url: r.url as string }));
     },
 
     /** Sets the upstream set with weights; revisions that join it are recorded as serving. */
-    async setUpstreams(input: { operationId: string; deploymentId: string; hostname: string; upstreams: (RevisionRef & { weight: number })[]; step: string }): Promise<void> {
-      await deps.router.setRoute({ deploymentId: input.deploymentId, hostname: input.hostname, upstreams: input.upstreams, suspended: null });
-      for (const u of input.upstreams) await casRevisionStatus(deps.db, u.key, ['starting', 'ready', 'warm'], 'serving', { retire_token: null });
+    async setUpstreams(input: {
+      operationId: string;
+      deploymentId: string;
+      hostname: string;
+      upstreams: (RevisionRef & { weight: number })[];
+      step: string;
+    }): Promise<void> {
+      await deps.router.setRoute({
+        deploymentId: input.deploymentId,
+        hostname: input.hostname,
+        upstreams: input.upstreams,
+        suspended: null,
+      });
+      for (const u of input.upstreams)
+        await casRevisionStatus(deps.db, u.key, ['starting', 'ready', 'warm'], 'serving', { retire_token: null });
       const summary = input.upstreams.map((u) => `${u.key}×${u.weight}`).join(', ');
       await phaseLog(deps, input.operationId, 'switchTraffic')(`route-${input.step}`, `route: ${summary}`);
     },
@@ -33,13 +47,22 @@ export function createRouteSetActivities(deps: ActivityDeps) {
       const out: Record<string, Counters> = {};
       for (const [name, keys] of Object.entries(input.groups)) {
         const ups = (stats?.upstreams ?? []).filter((u) => keys.includes(u.key));
-        out[name] = { requests: ups.reduce((n, u) => n + (u.finished ?? u.requests), 0), errors5xx: ups.reduce((n, u) => n + u.errors5xx, 0) };
+        out[name] = {
+          requests: ups.reduce((n, u) => n + (u.finished ?? u.requests), 0),
+          errors5xx: ups.reduce((n, u) => n + u.errors5xx, 0),
+        };
       }
       return out;
     },
 
     /** One line in the operation log from workflow code (which has no I/O of its own). */
-    async note(input: { operationId: string; phase: 'switchTraffic' | 'awaitReady' | 'finalize'; step: string; message: string; level?: 'info' | 'warn' | 'error' }): Promise<void> {
+    async note(input: {
+      operationId: string;
+      phase: 'switchTraffic' | 'awaitReady' | 'finalize';
+      step: string;
+      message: string;
+      level?: 'info' | 'warn' | 'error';
+    }): Promise<void> {
       await phaseLog(deps, input.operationId, input.phase)(input.step, input.message, input.level);
     },
   };

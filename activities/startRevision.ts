@@ -1,5 +1,5 @@
 import { upsertRevision } from '../db/queries/revisions';
-import { faultPoint, FAULT_POINTS } from '../src/faultPoint';
+import { faultPoint, FAULT_POINTS } from '../ports/faultPoints';
 import { FailureType } from '../domain/failures';
 import { webService } from '../domain/manifest';
 import type { Slot } from '../domain/operations';
@@ -38,12 +38,24 @@ export function createStartRevision(deps: ActivityDeps) {
     if (plan.missing.length > 0) throw missingEnvFailure(input.version, plan.missing);
     const artifactDir = await deps.artifacts.get(release.artifact_digest);
     if (!artifactDir) {
-      throw nonRetryable(FailureType.ArtifactMissing, `artifact ${release.artifact_digest} of release ${input.version} is missing from the artifact store; recreate the release`);
+      throw nonRetryable(
+        FailureType.ArtifactMissing,
+        `artifact ${release.artifact_digest} of release ${input.version} is missing from the artifact store; recreate the release`,
+      );
     }
     const service = webService(manifest);
     // Record intent first, so a crash between start and the next write still leaves a
     // row that names the process for cleanup.
-    await upsertRevision(deps.db, { key, deployment_id: input.deploymentId, operation_id: input.operationId, release_version: input.version, config_revision: input.configRevision, slot: input.slot, url: null, status: 'starting' });
+    await upsertRevision(deps.db, {
+      key,
+      deployment_id: input.deploymentId,
+      operation_id: input.operationId,
+      release_version: input.version,
+      config_revision: input.configRevision,
+      slot: input.slot,
+      url: null,
+      status: 'starting',
+    });
     const running = await deps.compute.start({
       key,
       deploymentId: input.deploymentId,
@@ -53,7 +65,16 @@ export function createStartRevision(deps: ActivityDeps) {
       portEnv: service.portEnv,
     });
     const url = `http://${running.endpoint.host}:${running.endpoint.port}`;
-    await upsertRevision(deps.db, { key, deployment_id: input.deploymentId, operation_id: input.operationId, release_version: input.version, config_revision: input.configRevision, slot: input.slot, url, status: 'starting' });
+    await upsertRevision(deps.db, {
+      key,
+      deployment_id: input.deploymentId,
+      operation_id: input.operationId,
+      release_version: input.version,
+      config_revision: input.configRevision,
+      slot: input.slot,
+      url,
+      status: 'starting',
+    });
     faultPoint(FAULT_POINTS.afterStartRevision);
     await log(`started-${key}`, `started ${key} (pid ${running.pid}) on ${url}`);
     await completePhase(deps, input.deploymentId, 'startRevision');

@@ -24,7 +24,12 @@ export async function stopRevisionProcess(deps: ActivityDeps, key: string): Prom
  * Stops the given live revisions of a deployment, or all of them. Claims each one first
  * (→ retiring) so a concurrent rollback cannot route traffic to a process being stopped.
  */
-export async function stopRevisions(deps: ActivityDeps, deploymentId: string, keys: string[] | 'all', from: RevisionStatus[]): Promise<string[]> {
+export async function stopRevisions(
+  deps: ActivityDeps,
+  deploymentId: string,
+  keys: string[] | 'all',
+  from: RevisionStatus[],
+): Promise<string[]> {
   const live = await liveRevisions(deps.db, deploymentId);
   const stopped: string[] = [];
   for (const rev of live) {

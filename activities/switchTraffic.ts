@@ -39,8 +39,13 @@ export function createSwitchTraffic(deps: ActivityDeps) {
     });
     const live = await liveRevisions(deps.db, input.deploymentId);
     const previousKeys = live.filter((r) => r.status === 'warm' && r.retire_token === input.operationId).map((r) => r.key);
-    const supersededKeys = live.filter((r) => (r.status === 'warm' || r.status === 'retiring') && r.retire_token !== input.operationId).map((r) => r.key);
-    await log('switched', `${input.hostname} now routes to ${keys.join(', ')}${previousKeys.length ? `; kept warm: ${previousKeys.join(', ')}` : ''}`);
+    const supersededKeys = live
+      .filter((r) => (r.status === 'warm' || r.status === 'retiring') && r.retire_token !== input.operationId)
+      .map((r) => r.key);
+    await log(
+      'switched',
+      `${input.hostname} now routes to ${keys.join(', ')}${previousKeys.length ? `; kept warm: ${previousKeys.join(', ')}` : ''}`,
+    );
     await completePhase(deps, input.deploymentId, 'switchTraffic');
     return { previousKeys, supersededKeys };
   };

@@ -29,7 +29,13 @@ export async function authenticate(db: Db, req: FastifyRequest): Promise<Princip
   if (!m) throw unauthorized();
   const token = await findActiveToken(db, m[1]);
   if (!token) throw unauthorized();
-  return { role: token.role, tenantId: token.tenant_id, actor: `${token.role}:${token.name}`, tokenId: String(token.id), tokenHash: token.token_hash };
+  return {
+    role: token.role,
+    tenantId: token.tenant_id,
+    actor: `${token.role}:${token.name}`,
+    tokenId: String(token.id),
+    tokenHash: token.token_hash,
+  };
 }
 
 export function principalOf(req: FastifyRequest): Principal {

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database';
-import type { Logger } from '../src/logger';
+import type { Logger } from '../ports/logger';
 import type { TemporalTarget } from './operationStarter';
 
 /** Snapshots a directory into the content-addressed store (the local artifact store). */

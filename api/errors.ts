@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from '../src/logger';
+import type { Logger } from '../ports/logger';
 
 export interface FieldError {
   field: string;
@@ -23,18 +23,26 @@ export const badRequest = (message: string, fields?: FieldError[]) => new ApiErr
 export const unauthorized = () => new ApiError(401, 'unauthorized', 'send a valid token as "Authorization: Bearer <token>"');
 export const forbidden = (message: string) => new ApiError(403, 'forbidden', message);
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
-export const conflict = (code: string, message: string, extra?: Record<string, unknown>) => new ApiError(409, code, message, undefined, extra);
+export const conflict = (code: string, message: string, extra?: Record<string, unknown>) =>
+  new ApiError(409, code, message, undefined, extra);
 export const unavailable = (message: string) => new ApiError(503, 'unavailable', message);
 
 /** The one place that maps errors to HTTP answers. */
 export function createErrorHandler(logger: Logger) {
   return (err: FastifyError | ApiError | Error, req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof ApiError) {
-      void reply.status(err.statusCode).send({ code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}), ...err.extra });
+      void reply
+        .status(err.statusCode)
+        .send({ code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}), ...err.extra });
       return;
     }
     const fe = err as FastifyError;
-    if (fe.validation || fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (fe.statusCode === 400 && fe.code?.startsWith('FST_'))) {
+    if (
+      fe.validation ||
+      fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
+      fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      (fe.statusCode === 400 && fe.code?.startsWith('FST_'))
+    ) {
       void reply.status(400).send({ code: 'bad_request', message: fe.message });
       return;
     }

@@ -40,7 +40,11 @@ export function idempotentIds(req: FastifyRequest): { deploymentId: string; oper
   const s = req.idempotency;
   if (!s) return undefined;
   const seed = `${s.tokenHash}\u0000${s.key}\u0000${s.path}`;
-  return { deploymentId: derivedId('d', 10, `deployment\u0000${seed}`), operationId: derivedId('op', 12, `operation\u0000${seed}`), key: s.key };
+  return {
+    deploymentId: derivedId('d', 10, `deployment\u0000${seed}`),
+    operationId: derivedId('op', 12, `operation\u0000${seed}`),
+    key: s.key,
+  };
 }
 
 export function registerIdempotency(app: FastifyInstance, ctx: ApiContext): void {
@@ -54,14 +58,20 @@ export function registerIdempotency(app: FastifyInstance, ctx: ApiContext): void
     if (raw === undefined) return;
     const key = Array.isArray(raw) ? raw[0] : raw;
     if (Array.isArray(raw) || key.length < 1 || key.length > 200) {
-      throw badRequest('Idempotency-Key must be one header of 1-200 characters', [{ field: 'headers.idempotency-key', message: '1-200 characters, sent once' }]);
+      throw badRequest('Idempotency-Key must be one header of 1-200 characters', [
+        { field: 'headers.idempotency-key', message: '1-200 characters, sent once' },
+      ]);
     }
     const { tokenId, tokenHash } = req.principal;
     const path = req.url;
     const requestHash = hashRequest(req.method, path, req.body);
     const { created, record } = await claimIdempotencyKey(ctx.db, { tokenId, key, method: req.method, path, requestHash });
     if (!created && (record.request_hash !== requestHash || record.method !== req.method || record.path !== path)) {
-      throw new ApiError(422, 'idempotency_key_reused', `Idempotency-Key was first used for ${record.method} ${record.path} with a different body; use a new key for a new request`);
+      throw new ApiError(
+        422,
+        'idempotency_key_reused',
+        `Idempotency-Key was first used for ${record.method} ${record.path} with a different body; use a new key for a new request`,
+      );
     }
     const lock = `${tokenId}\u0000${key}`;
     if (!created && record.status_code !== null) {
@@ -106,13 +116,18 @@ function redact(body: unknown, fields: string[] | undefined): unknown {
 
 /** Key order in the JSON body does not make a different request. */
 function hashRequest(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method} ${path}\n${canonicalJson(body ?? null)}`)
+    .digest('hex');
 }
 
 function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v !== null && typeof v === 'object') {
-    return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v) ?? 'null';
 }

@@ -33,16 +33,27 @@ export async function refuseIfInFlight(ctx: ApiContext, d: Deployment): Promise<
 
 /** 409 illegal_transition with the reason from the one function that decides statuses. */
 export function refuseIfIllegal(d: Deployment, kind: OperationKind): void {
-  const t = transition({ status: d.status, servingVersion: d.serving_version, previousVersion: d.previous_version }, { type: 'start', kind });
+  const t = transition(
+    { status: d.status, servingVersion: d.serving_version, previousVersion: d.previous_version },
+    { type: 'start', kind },
+  );
   if (!t.ok) throw conflict('illegal_transition', t.reason);
 }
 
 export function canStart(d: Deployment, kind: OperationKind): boolean {
-  return transition({ status: d.status, servingVersion: d.serving_version, previousVersion: d.previous_version }, { type: 'start', kind }).ok;
+  return transition({ status: d.status, servingVersion: d.serving_version, previousVersion: d.previous_version }, { type: 'start', kind })
+    .ok;
 }
 
 /** Starts the planned operation; with an Idempotency-Key its id comes from the key. */
-export function startPlanned(ctx: ApiContext, req: FastifyRequest, p: Principal, d: Deployment, trigger: OperationTrigger, plan: LifecyclePlan): Promise<Operation> {
+export function startPlanned(
+  ctx: ApiContext,
+  req: FastifyRequest,
+  p: Principal,
+  d: Deployment,
+  trigger: OperationTrigger,
+  plan: LifecyclePlan,
+): Promise<Operation> {
   const ids = idempotentIds(req);
   return startOperation(ctx.db, ctx.temporal, ctx.logger, {
     deployment: d,
@@ -71,7 +82,12 @@ export async function startLifecycle(
   const earlier = await earlierAttempt(ctx, req, d);
   if (earlier) {
     return startPlanned(ctx, req, p, d, trigger, {
-      kind: earlier.kind, toVersion: earlier.to_version, strategy: earlier.strategy, configRevision: earlier.config_revision, retryOf: earlier.retry_of, strategyOptions: earlier.strategy_options,
+      kind: earlier.kind,
+      toVersion: earlier.to_version,
+      strategy: earlier.strategy,
+      configRevision: earlier.config_revision,
+      retryOf: earlier.retry_of,
+      strategyOptions: earlier.strategy_options,
     });
   }
   await refuseIfInFlight(ctx, d);

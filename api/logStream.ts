@@ -18,7 +18,12 @@ export type OpenStreams = Set<() => void>;
 export function streamOperationLogs(db: Db, req: FastifyRequest, reply: FastifyReply, operationId: string, open: OpenStreams): void {
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
   res.write(': following the operation log\n\n');
 
   const lastEventId = req.headers['last-event-id'];
@@ -52,7 +57,11 @@ export function streamOperationLogs(db: Db, req: FastifyRequest, reply: FastifyR
         afterId = l.id;
       }
       if (!op || TERMINAL.has(op.status)) {
-        send('end', { operationId, status: op?.status ?? 'gone', error: op?.error_type ? { type: op.error_type, message: op.error_message } : null });
+        send('end', {
+          operationId,
+          status: op?.status ?? 'gone',
+          error: op?.error_type ? { type: op.error_type, message: op.error_message } : null,
+        });
         stop();
         return;
       }

@@ -17,10 +17,18 @@ export const MassUpgradeProgressView = z.object({
   waves: z.number(),
   waveSizes: z.array(z.number()),
   counts: z.object({
-    total: z.number(), pending: z.number(), inFlight: z.number(), succeeded: z.number(), failed: z.number(),
-    skipped: z.number(), busyRetries: z.number(), rolledBack: z.number(),
+    total: z.number(),
+    pending: z.number(),
+    inFlight: z.number(),
+    succeeded: z.number(),
+    failed: z.number(),
+    skipped: z.number(),
+    busyRetries: z.number(),
+    rolledBack: z.number(),
   }),
-  failures: z.array(z.object({ deploymentId: z.string(), operationId: z.string(), errorType: z.string(), message: z.string() })).describe('the newest 50, with reasons'),
+  failures: z
+    .array(z.object({ deploymentId: z.string(), operationId: z.string(), errorType: z.string(), message: z.string() }))
+    .describe('the newest 50, with reasons'),
   inFlight: z.array(z.string()),
   haltReason: z.string().nullable(),
   nextWaveAt: when.nullable(),
@@ -48,10 +56,12 @@ export const DryRunView = z.object({
   app: z.string(),
   targetVersion: z.string(),
   total: z.number(),
-  waves: z.array(z.object({
-    wave: z.number().describe('1-based'),
-    size: z.number(),
-    deployments: z.array(z.object({ id: z.string(), tenantId: z.string(), fromVersion: z.string(), status: z.string() })),
-  })),
+  waves: z.array(
+    z.object({
+      wave: z.number().describe('1-based'),
+      size: z.number(),
+      deployments: z.array(z.object({ id: z.string(), tenantId: z.string(), fromVersion: z.string(), status: z.string() })),
+    }),
+  ),
   options: z.unknown(),
 });

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database';
 import { DEPLOYMENT_STATUSES } from '../domain/deploymentStatus';
 import { OPERATION_KINDS } from '../domain/operations';
-import { histogramSamples, renderPrometheus, type MetricFamily, type Sample } from '../src/metrics/prometheus';
+import { histogramSamples, renderPrometheus, type MetricFamily, type Sample } from '../metrics/prometheus';
 
 /** Deploys take seconds to tens of minutes; these bounds split that range. */
 export const OPERATION_DURATION_BUCKETS_SECONDS: readonly number[] = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
@@ -29,8 +29,8 @@ export async function readEngineSnapshot(db: Db): Promise<EngineSnapshot> {
     .execute();
 
   const seconds = sql<number>`extract(epoch from (finished_at - coalesce(started_at, created_at)))`;
-  const bucketColumns = OPERATION_DURATION_BUCKETS_SECONDS.map(
-    (le, i) => sql<string>`count(*) filter (where ${seconds} <= ${le})`.as(`le${i}`),
+  const bucketColumns = OPERATION_DURATION_BUCKETS_SECONDS.map((le, i) =>
+    sql<string>`count(*) filter (where ${seconds} <= ${le})`.as(`le${i}`),
   );
   const durations = await db
     .selectFrom('operations')
@@ -63,12 +63,18 @@ export async function readEngineSnapshot(db: Db): Promise<EngineSnapshot> {
 /** Pure: every known kind and status appears (at 0 if need be) so series exist before their first event. */
 export function renderEngineMetrics(s: EngineSnapshot): string {
   const opCount = (kind: string, status: string) => s.operations.find((o) => o.kind === kind && o.status === status)?.count ?? 0;
-  const kinds = union(OPERATION_KINDS, s.operations.map((o) => o.kind));
+  const kinds = union(
+    OPERATION_KINDS,
+    s.operations.map((o) => o.kind),
+  );
 
   const finished: Sample[] = [];
   const inFlight: Sample[] = [];
   for (const kind of kinds) {
-    for (const status of union(FINISHED, s.operations.filter((o) => o.kind === kind).map((o) => o.status))) {
+    for (const status of union(
+      FINISHED,
+      s.operations.filter((o) => o.kind === kind).map((o) => o.status),
+    )) {
       if ((IN_FLIGHT as readonly string[]).includes(status)) continue;
       finished.push({ labels: { kind, status }, value: opCount(kind, status) });
     }
@@ -79,10 +85,15 @@ export function renderEngineMetrics(s: EngineSnapshot): string {
   const empty = new Array<number>(OPERATION_DURATION_BUCKETS_SECONDS.length + 1).fill(0);
   for (const kind of kinds) {
     const d = s.durations.find((x) => x.kind === kind) ?? { counts: empty, sumSeconds: 0, count: 0 };
-    duration.push(...histogramSamples({ kind }, { bounds: OPERATION_DURATION_BUCKETS_SECONDS, counts: d.counts, sum: d.sumSeconds, count: d.count }));
+    duration.push(
+      ...histogramSamples({ kind }, { bounds: OPERATION_DURATION_BUCKETS_SECONDS, counts: d.counts, sum: d.sumSeconds, count: d.count }),
+    );
   }
 
-  const deployments = union(DEPLOYMENT_STATUSES, s.deployments.map((d) => d.status)).map((status) => ({
+  const deployments = union(
+    DEPLOYMENT_STATUSES,
+    s.deployments.map((d) => d.status),
+  ).map((status) => ({
     labels: { status },
     value: s.deployments.find((d) => d.status === status)?.count ?? 0,
   }));
@@ -90,7 +101,12 @@ export function renderEngineMetrics(s: EngineSnapshot): string {
   const families: MetricFamily[] = [
     { name: 'slipway_operations_total', type: 'counter', help: 'Finished operations by kind and final status.', samples: finished },
     { name: 'slipway_operations_in_flight', type: 'gauge', help: 'Operations pending or running, by kind.', samples: inFlight },
-    { name: 'slipway_operation_duration_seconds', type: 'histogram', help: 'Run time of finished operations (start to finish), by kind.', samples: duration },
+    {
+      name: 'slipway_operation_duration_seconds',
+      type: 'histogram',
+      help: 'Run time of finished operations (start to finish), by kind.',
+      samples: duration,
+    },
     { name: 'slipway_deployments', type: 'gauge', help: 'Deployments by status.', samples: deployments },
   ];
   return renderPrometheus(families);

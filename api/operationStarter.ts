@@ -3,8 +3,8 @@ import type { Db } from '../db/database';
 import { findOperation, finishOperation, insertOperation, listOperations } from '../db/queries/operations';
 import type { Deployment, Operation } from '../db/schema';
 import { deploymentWorkflowId, type OperationInput, type OperationKind, type OperationTrigger, type Strategy } from '../domain/operations';
-import { faultPoint, FAULT_POINTS } from '../src/faultPoint';
-import type { Logger } from '../src/logger';
+import { faultPoint, FAULT_POINTS } from '../ports/faultPoints';
+import type { Logger } from '../ports/logger';
 import { conflict, unavailable } from './errors';
 import { newId } from './ids';
 
@@ -55,7 +55,8 @@ export interface OperationRequest {
 export async function startOperation(db: Db, temporal: TemporalTarget, logger: Logger, req: OperationRequest): Promise<Operation> {
   const workflowId = deploymentWorkflowId(req.deployment.id);
   const existing = req.operationId ? await findOperation(db, req.operationId) : null;
-  if (existing && (existing.status !== 'pending' || (await workflowRunsOperation(temporal.client, workflowId, existing.id)))) return existing;
+  if (existing && (existing.status !== 'pending' || (await workflowRunsOperation(temporal.client, workflowId, existing.id))))
+    return existing;
 
   const op =
     existing ??
@@ -97,12 +98,17 @@ export async function startOperation(db: Db, temporal: TemporalTarget, logger: L
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
         logger.error({ err, operationId: op.id }, 'could not start workflow');
-        await finishOperation(db, op.id, { status: 'failed', errorType: 'WorkflowStartFailed', errorMessage: 'Temporal did not accept the workflow; retry the request' });
+        await finishOperation(db, op.id, {
+          status: 'failed',
+          errorType: 'WorkflowStartFailed',
+          errorMessage: 'Temporal did not accept the workflow; retry the request',
+        });
         throw unavailable('the workflow engine is unreachable; retry in a moment');
       }
       const current = await currentOperationId(temporal.client, workflowId);
       if (current === op.id) return op;
-      const inFlight = attempt === 1 ? await operationInFlight(db, temporal.client, workflowId) : await findRunning(db, req.deployment.id, current);
+      const inFlight =
+        attempt === 1 ? await operationInFlight(db, temporal.client, workflowId) : await findRunning(db, req.deployment.id, current);
       if (!inFlight && attempt === 1) continue;
       await db.deleteFrom('operations').where('id', '=', op.id).execute();
       throw inFlightConflict(req.deployment.id, inFlight);
@@ -111,9 +117,13 @@ export async function startOperation(db: Db, temporal: TemporalTarget, logger: L
 }
 
 export function inFlightConflict(deploymentId: string, running: Operation | null) {
-  return conflict('operation_in_flight', `deployment ${deploymentId} has an operation in flight${running ? ` (${running.kind} ${running.id})` : ''}; wait for it to finish or follow it with GET /api/operations/${running?.id ?? ':id'}`, {
-    operationId: running?.id ?? null,
-  });
+  return conflict(
+    'operation_in_flight',
+    `deployment ${deploymentId} has an operation in flight${running ? ` (${running.kind} ${running.id})` : ''}; wait for it to finish or follow it with GET /api/operations/${running?.id ?? ':id'}`,
+    {
+      operationId: running?.id ?? null,
+    },
+  );
 }
 
 /**
@@ -171,4 +181,3 @@ async function currentOperationId(client: Client, workflowId: string): Promise<s
 async function workflowRunsOperation(client: Client, workflowId: string, operationId: string): Promise<boolean> {
   return (await currentOperationId(client, workflowId)) === operationId;
 }
-

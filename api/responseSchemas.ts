@@ -18,7 +18,13 @@ export const ErrorBody = z
   })
   .describe('every 4xx/5xx answer');
 
-export const ReleaseView = z.object({ version: z.string(), status: z.enum(['active', 'yanked']), artifactDigest: z.string(), manifest: z.unknown(), createdAt: when });
+export const ReleaseView = z.object({
+  version: z.string(),
+  status: z.enum(['active', 'yanked']),
+  artifactDigest: z.string(),
+  manifest: z.unknown(),
+  createdAt: when,
+});
 
 export const AppView = z.object({ slug: z.string(), name: z.string(), createdAt: when });
 
@@ -67,7 +73,13 @@ export const OperationView = z.object({
   durationMs: z.number().nullable(),
 });
 
-export const LogLineView = z.object({ id: z.string(), phase: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string(), at: when });
+export const LogLineView = z.object({
+  id: z.string(),
+  phase: z.string(),
+  level: z.enum(['info', 'warn', 'error']),
+  message: z.string(),
+  at: when,
+});
 
 export const OperationStarted = z.object({ operation: OperationView, deployment: DeploymentView });
 
@@ -78,6 +90,15 @@ export const EnvSaved = z.object({
   message: z.string().optional(),
 });
 
-export const TokenView = z.object({ id: z.string(), name: z.string(), role: z.enum(['admin', 'tenant']), tenantId: z.string().nullable(), createdAt: when, revokedAt: when.nullable() });
+export const TokenView = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(['admin', 'tenant']),
+  tenantId: z.string().nullable(),
+  createdAt: when,
+  revokedAt: when.nullable(),
+});
 
-export const TokenCreated = TokenView.extend({ token: z.string().nullable().describe('the plain token, shown once (null in an Idempotency-Key replay)') });
+export const TokenCreated = TokenView.extend({
+  token: z.string().nullable().describe('the plain token, shown once (null in an Idempotency-Key replay)'),
+});

@@ -6,7 +6,9 @@ import { CanaryOptionsSchema } from '../domain/strategy';
 
 /** Request schemas; the same shapes are documented in the README and /docs. */
 
-export const slug = z.string().regex(/^[a-z][a-z0-9-]{1,39}$/, 'lower-case letters, digits and dashes, 2-40 characters, starting with a letter');
+export const slug = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,39}$/, 'lower-case letters, digits and dashes, 2-40 characters, starting with a letter');
 const version = z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/, 'a version like 1.2.3 (letters, digits, . + _ -)');
 const tenantId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, _ and -');
 
@@ -29,7 +31,10 @@ export const DeployStrategy = z.enum(STRATEGIES);
 export const CreateDeploymentBody = z
   .object({
     app: slug,
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes').optional(),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes')
+      .optional(),
     version: version.optional(),
     tenantId: tenantId.optional(),
     strategy: DeployStrategy.default('blue_green'),
@@ -43,14 +48,15 @@ export const CreateDeploymentBody = z
 export const DeploymentParams = z.object({ id: z.string().regex(/^d-[a-z0-9]{4,32}$/, 'a deployment id like d-abc123') });
 export const OperationParams = z.object({ id: z.string().regex(/^op-[a-z0-9]{4,32}$/, 'an operation id like op-abc123') });
 
-export const ListDeploymentsQuery = z
-  .object({ app: slug.optional(), status: z.enum(DEPLOYMENT_STATUSES).optional() })
-  .strict();
+export const ListDeploymentsQuery = z.object({ app: slug.optional(), status: z.enum(DEPLOYMENT_STATUSES).optional() }).strict();
 
 export const CreateTokenBody = z
   .object({ name: z.string().min(1).max(100), role: z.enum(['admin', 'tenant']), tenantId: tenantId.optional() })
   .strict()
-  .refine((b) => (b.role === 'tenant') === (b.tenantId !== undefined), { message: 'tenant tokens need tenantId; admin tokens must not have one', path: ['tenantId'] });
+  .refine((b) => (b.role === 'tenant') === (b.tenantId !== undefined), {
+    message: 'tenant tokens need tenantId; admin tokens must not have one',
+    path: ['tenantId'],
+  });
 
 export const UpgradeBody = z
   .object({ version: version.optional(), strategy: DeployStrategy.optional(), canary: CanaryOptionsSchema.optional() })
@@ -69,7 +75,9 @@ export const PutEnvBody = z
     secretEnv: z.array(z.string()).max(500).optional(),
   })
   .strict()
-  .refine((b) => Object.keys(b.env ?? {}).length + (b.unset?.length ?? 0) > 0, { message: 'set at least one value in env or one name in unset' });
+  .refine((b) => Object.keys(b.env ?? {}).length + (b.unset?.length ?? 0) > 0, {
+    message: 'set at least one value in env or one name in unset',
+  });
 
 export const OperationLogsQuery = z.object({ follow: z.enum(['0', '1', 'true', 'false']).optional() }).strict();
 

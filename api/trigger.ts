@@ -12,7 +12,11 @@ export function triggerOf(req: FastifyRequest, p: Principal): OperationTrigger {
   if (raw === undefined) return p.role === 'admin' ? 'admin' : 'api';
   const field = `headers.${TRIGGER_HEADER}`;
   const r = TriggerHeader.safeParse(raw);
-  if (!r.success) throw badRequest(`${TRIGGER_HEADER} must be one of ${TriggerHeader.options.join(', ')}`, [{ field, message: `one of ${TriggerHeader.options.join(', ')}` }]);
-  if (r.data === 'admin' && p.role !== 'admin') throw badRequest(`only admin tokens may send ${TRIGGER_HEADER}: admin`, [{ field, message: 'admin is for admin tokens' }]);
+  if (!r.success)
+    throw badRequest(`${TRIGGER_HEADER} must be one of ${TriggerHeader.options.join(', ')}`, [
+      { field, message: `one of ${TriggerHeader.options.join(', ')}` },
+    ]);
+  if (r.data === 'admin' && p.role !== 'admin')
+    throw badRequest(`only admin tokens may send ${TRIGGER_HEADER}: admin`, [{ field, message: 'admin is for admin tokens' }]);
   return r.data;
 }

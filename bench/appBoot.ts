@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { getFreePort } from '../src/compute/freePort';
+import { getFreePort } from '../compute/local/freePort';
 
 const HELLO_DIR = path.resolve(__dirname, '../examples/hello-app');
 const PROBE_EVERY_MS = 2;

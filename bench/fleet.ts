@@ -4,8 +4,8 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { createToken } from '../db/queries/tokens';
 import { progressLine } from '../domain/massUpgrade/progress';
-import { createLocalComputeProvider } from '../src/compute/localProvider';
-import { startComputeSimulator } from '../src/compute/simulatedProvider';
+import { createLocalComputeProvider } from '../compute/local/localProvider';
+import { startComputeSimulator } from '../compute/simulated/simulatedProvider';
 import { dataPaths } from '../src/dataPaths';
 import { peakRssMiB, startBenchStack, type BenchStack } from './fleetStack';
 
@@ -45,7 +45,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function api(s: BenchStack, token: string, method: string, p: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${s.apiUrl}${p}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(`${s.apiUrl}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const json = await res.json().catch(() => null);
   if (res.status >= 300) throw new Error(`${method} ${p} answered ${res.status}: ${JSON.stringify(json)}`);
   return json;
@@ -57,10 +61,25 @@ async function release(s: BenchStack, token: string, app: string, v: 1 | 2) {
 }
 
 /** Runs one mass upgrade and measures it; cancels it when `maxMs` runs out. */
-async function measure(s: BenchStack, token: string, name: string, app: string, fleet: number, concurrency: number, maxMs: number, note: string): Promise<Result> {
+async function measure(
+  s: BenchStack,
+  token: string,
+  name: string,
+  app: string,
+  fleet: number,
+  concurrency: number,
+  maxMs: number,
+  note: string,
+): Promise<Result> {
   const t0 = { ...s.timings };
   const started = Date.now();
-  const m = await api(s, token, 'POST', '/api/admin/mass-upgrades', { app, targetVersion: '2.0.0', waves: WAVES, maxConcurrency: concurrency, failureBudget: { ratio: 0.01 } });
+  const m = await api(s, token, 'POST', '/api/admin/mass-upgrades', {
+    app,
+    targetVersion: '2.0.0',
+    waves: WAVES,
+    maxConcurrency: concurrency,
+    failureBudget: { ratio: 0.01 },
+  });
   let cancelled = false;
   let last = '';
   let view: any;
@@ -81,7 +100,8 @@ async function measure(s: BenchStack, token: string, name: string, app: string, 
   const ops = await s.db
     .selectFrom('operations')
     .select(sql<number>`extract(epoch from (finished_at - created_at)) * 1000`.as('ms'))
-    .where('mass_upgrade_id', '=', m.id).where('status', '=', 'succeeded')
+    .where('mass_upgrade_id', '=', m.id)
+    .where('status', '=', 'succeeded')
     .execute();
   const durations = ops.map((o) => Number(o.ms)).sort((a, b) => a - b);
   const upgraded = view.progress.counts.succeeded;
@@ -89,10 +109,20 @@ async function measure(s: BenchStack, token: string, name: string, app: string, 
   const activityMs = per(s.timings.activityMs - t0.activityMs);
   const opMeanMs = durations.reduce((a, b) => a + b, 0) / Math.max(1, durations.length);
   return {
-    name, fleet, upgraded, failed: view.progress.counts.failed, finished: view.status === 'completed', seconds,
-    perMinute: upgraded / (seconds / 60), opMeanMs, opP95Ms: durations[Math.floor(durations.length * 0.95)] ?? 0,
-    activityMsPerUpgrade: activityMs, temporalMsPerUpgrade: Math.max(0, opMeanMs - activityMs),
-    dbMsPerUpgrade: per(s.timings.dbMs - t0.dbMs), dbQueriesPerUpgrade: per(s.timings.dbQueries - t0.dbQueries), note,
+    name,
+    fleet,
+    upgraded,
+    failed: view.progress.counts.failed,
+    finished: view.status === 'completed',
+    seconds,
+    perMinute: upgraded / (seconds / 60),
+    opMeanMs,
+    opP95Ms: durations[Math.floor(durations.length * 0.95)] ?? 0,
+    activityMsPerUpgrade: activityMs,
+    temporalMsPerUpgrade: Math.max(0, opMeanMs - activityMs),
+    dbMsPerUpgrade: per(s.timings.dbMs - t0.dbMs),
+    dbQueriesPerUpgrade: per(s.timings.dbQueries - t0.dbQueries),
+    note,
   };
 }
 
@@ -106,9 +136,19 @@ async function realFleet(s: BenchStack, token: string): Promise<Result> {
     await release(s, token, 'hello', 2);
     const ids: string[] = [];
     for (let i = 0; i < REAL; i += 10) {
-      const batch = await Promise.all(Array.from({ length: Math.min(10, REAL - i) }, (_, j) => api(s, token, 'POST', '/api/deployments', { app: 'hello', version: '1.0.0', tenantId: `t${(i + j) % 20}`, env: { GREETING: 'hi' } })));
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(10, REAL - i) }, (_, j) =>
+          api(s, token, 'POST', '/api/deployments', {
+            app: 'hello',
+            version: '1.0.0',
+            tenantId: `t${(i + j) % 20}`,
+            env: { GREETING: 'hi' },
+          }),
+        ),
+      );
       ids.push(...batch.map((b) => b.deployment.id));
-      while ((await s.db.selectFrom('deployments').select('id').where('status', '=', 'running').execute()).length < ids.length) await sleep(500);
+      while ((await s.db.selectFrom('deployments').select('id').where('status', '=', 'running').execute()).length < ids.length)
+        await sleep(500);
       log(`  deployed ${ids.length}/${REAL}`);
     }
     return await measure(s, token, 'real', 'hello', REAL, REAL_CONC, 30 * 60_000, 'deployments created through the API');
@@ -124,10 +164,27 @@ async function seedSimulatedFleet(s: BenchStack, appId: string, size: number): P
   for (let i = 0; i < size; i += 1000) {
     const rows = Array.from({ length: Math.min(1000, size - i) }, (_, j) => {
       const id = `d-sim${String(i + j).padStart(6, '0')}`;
-      return { id, tenant_id: `t${(i + j) % 500}`, app_id: appId, name: id, hostname: `${id}.sim.localhost`, release_version: '1.0.0', serving_version: '1.0.0', previous_version: null, status: 'running' as const, strategy: 'blue_green' as const, active_slot: 'blue' as const, serving_config_revision: 1, last_error: null };
+      return {
+        id,
+        tenant_id: `t${(i + j) % 500}`,
+        app_id: appId,
+        name: id,
+        hostname: `${id}.sim.localhost`,
+        release_version: '1.0.0',
+        serving_version: '1.0.0',
+        previous_version: null,
+        status: 'running' as const,
+        strategy: 'blue_green' as const,
+        active_slot: 'blue' as const,
+        serving_config_revision: 1,
+        last_error: null,
+      };
     });
     await s.db.insertInto('deployments').values(rows).execute();
-    await s.db.insertInto('deployment_env_vars').values(rows.map((r) => ({ deployment_id: r.id, key: 'GREETING', value: 'hi', source: 'tenant' as const, secret: false }))).execute();
+    await s.db
+      .insertInto('deployment_env_vars')
+      .values(rows.map((r) => ({ deployment_id: r.id, key: 'GREETING', value: 'hi', source: 'tenant' as const, secret: false })))
+      .execute();
   }
 }
 
@@ -150,10 +207,17 @@ async function simulatedFleet(s: BenchStack, token: string): Promise<Result> {
   }
 }
 
-function report(results: Result[], mem: { worker: number | null; api: number | null; temporal: number | null }, totalSeconds: number): string {
+function report(
+  results: Result[],
+  mem: { worker: number | null; api: number | null; temporal: number | null },
+  totalSeconds: number,
+): string {
   const cpu = os.cpus();
   const f = (n: number, d = 0) => n.toFixed(d);
-  const rows = results.map((r) => `| ${r.name} | ${r.fleet} | ${r.upgraded}${r.finished ? '' : ' (not all: time cap)'} | ${r.failed} | ${f(r.seconds)} | **${f(r.perMinute)}** | ${f(r.opMeanMs)} / ${f(r.opP95Ms)} | ${f(r.activityMsPerUpgrade)} | ${f(r.temporalMsPerUpgrade)} | ${f(r.dbMsPerUpgrade, 1)} (${f(r.dbQueriesPerUpgrade)} queries) |`);
+  const rows = results.map(
+    (r) =>
+      `| ${r.name} | ${r.fleet} | ${r.upgraded}${r.finished ? '' : ' (not all: time cap)'} | ${r.failed} | ${f(r.seconds)} | **${f(r.perMinute)}** | ${f(r.opMeanMs)} / ${f(r.opP95Ms)} | ${f(r.activityMsPerUpgrade)} | ${f(r.temporalMsPerUpgrade)} | ${f(r.dbMsPerUpgrade, 1)} (${f(r.dbQueriesPerUpgrade)} queries) |`,
+  );
   return [
     '## Fleet',
     '',
@@ -170,12 +234,14 @@ function report(results: Result[], mem: { worker: number | null; api: number | n
     'What the numbers mean:',
     '',
     '- **real**: hello-app deployments created through the API, each a real Node process on the local provider; the upgrade is blue-green, so its time includes starting a process and waiting for readiness.',
-    '- **simulator**: deployment rows seeded directly in Postgres, not created through the API (creating 10,000 through the API is not what is measured); the compute provider is a simulator (`src/compute/simulatedProvider.ts`, no processes, one shared in-process HTTP server answers readiness). Everything else is the real engine: the MassUpgrade workflow, one child workflow per deployment under `deployment-<id>`, every phase activity, Postgres and the router.',
+    '- **simulator**: deployment rows seeded directly in Postgres, not created through the API (creating 10,000 through the API is not what is measured); the compute provider is a simulator (`compute/simulated/simulatedProvider.ts`, no processes, one shared in-process HTTP server answers readiness). Everything else is the real engine: the MassUpgrade workflow, one child workflow per deployment under `deployment-<id>`, every phase activity, Postgres and the router.',
     '- **op ms**: an upgrade operation from its row being written by the rollout to its end (includes waiting for a worker slot).',
-    '- **activity ms per upgrade**: wall time inside activities during the rollout divided by upgrades (includes the rollout\'s own planning/progress activities, amortised; includes readiness waits on the real fleet).',
+    "- **activity ms per upgrade**: wall time inside activities during the rollout divided by upgrades (includes the rollout's own planning/progress activities, amortised; includes readiness waits on the real fleet).",
     '- **Temporal ms per upgrade**: op mean minus activity ms per upgrade: time spent scheduling workflow and activity tasks, history writes, child start and signal round trips.',
     '- **Postgres ms per upgrade**: time in SQL queries issued by the worker (Kysely query timing) divided by upgrades.',
-    results.some((r) => !r.finished) ? `- A fleet marked "time cap" did not finish within the bench's cap (${Math.round(SIM_MAX_MS / 60_000)} min): it was cancelled (running upgrades finished) and the rate is measured over what it did.` : '',
+    results.some((r) => !r.finished)
+      ? `- A fleet marked "time cap" did not finish within the bench's cap (${Math.round(SIM_MAX_MS / 60_000)} min): it was cancelled (running upgrades finished) and the rate is measured over what it did.`
+      : '',
   ].join('\n');
 }
 
@@ -184,7 +250,8 @@ async function writeBenchmarks(section: string): Promise<void> {
   const current = await fs.readFile(file, 'utf8').catch(() => '# Benchmarks\n');
   const start = current.indexOf('## Fleet');
   const next = start < 0 ? -1 : current.indexOf('\n## ', start + 1);
-  const updated = start < 0 ? `${current.trimEnd()}\n\n${section}\n` : `${current.slice(0, start)}${section}\n${next < 0 ? '' : current.slice(next)}`;
+  const updated =
+    start < 0 ? `${current.trimEnd()}\n\n${section}\n` : `${current.slice(0, start)}${section}\n${next < 0 ? '' : current.slice(next)}`;
   await fs.writeFile(file, updated);
 }
 
@@ -197,7 +264,11 @@ async function main(): Promise<void> {
     const results: Result[] = [];
     if (REAL > 0) results.push(await realFleet(s, token));
     if (SIM > 0) results.push(await simulatedFleet(s, token));
-    const mem = { worker: Math.round(process.resourceUsage().maxRSS / 1024), api: peakRssMiB(s.apiPid), temporal: peakRssMiB(s.temporalPid) };
+    const mem = {
+      worker: Math.round(process.resourceUsage().maxRSS / 1024),
+      api: peakRssMiB(s.apiPid),
+      temporal: peakRssMiB(s.temporalPid),
+    };
     const section = report(results, mem, (Date.now() - t) / 1000);
     log(`\n${section}\n`);
     await writeBenchmarks(section);

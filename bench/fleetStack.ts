@@ -7,7 +7,8 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@te
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createActivities } from '../activities';
-import { systemClock, type ActivityDeps } from '../activities/deps';
+import type { ActivityDeps } from '../activities/deps';
+import { systemClock } from '../ports/clock';
 import type { Db } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
 import type { Database } from '../db/schema';
@@ -15,12 +16,12 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/bootstrap/e
 import { freeTcpPort } from '../src/bootstrap/freeTcpPort';
 import { ensureTemporalCli } from '../src/bootstrap/temporalCli';
 import { startTemporalDevServer, type TemporalDevServer } from '../src/bootstrap/temporalDevServer';
-import { createArtifactStore } from '../src/compute/artifactStore';
-import type { ComputeProvider } from '../src/compute/computeProvider';
+import { createArtifactStore } from '../compute/local/artifactStore';
+import type { ComputeProvider } from '../ports/compute';
 import { dataPaths } from '../src/dataPaths';
 import { createLogger, type Logger } from '../src/logger';
-import { startBuiltinRouter, type BuiltinRouter } from '../src/traffic/builtinRouter';
-import { createHttpRouterClient } from '../src/traffic/httpRouterClient';
+import { startBuiltinRouter, type BuiltinRouter } from '../traffic/builtin/builtinRouter';
+import { createHttpRouterClient } from '../traffic/builtin/httpRouterClient';
 import { installTemporalLogging } from '../src/temporalLogger';
 import { waitForHttp } from '../src/waitForHttp';
 
@@ -64,9 +65,21 @@ export async function startBenchStack(): Promise<BenchStack> {
   await fs.mkdir(path.join(dataDir, 'temporal'), { recursive: true, mode: 0o755 });
   const stack = { tmp } as Partial<BenchStack>;
   try {
-    const postgres: EmbeddedPostgres = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'postgres'), port: 0, logger, databaseName: 'slipway' });
+    const postgres: EmbeddedPostgres = await startEmbeddedPostgres({
+      dataDir: path.join(tmp, 'postgres'),
+      port: 0,
+      logger,
+      databaseName: 'slipway',
+    });
     cleanups.push(() => postgres.stop());
-    const temporal: TemporalDevServer = await startTemporalDevServer({ cliPath: await ensureTemporalCli({ logger }), dbFile: path.join(dataDir, 'temporal', 'dev.sqlite'), port: 0, headless: true, namespace: 'default', logger });
+    const temporal: TemporalDevServer = await startTemporalDevServer({
+      cliPath: await ensureTemporalCli({ logger }),
+      dbFile: path.join(dataDir, 'temporal', 'dev.sqlite'),
+      port: 0,
+      headless: true,
+      namespace: 'default',
+      logger,
+    });
     cleanups.push(() => temporal.stop());
 
     const timings: Timings = { activityMs: 0, activityCalls: 0, dbMs: 0, dbQueries: 0 };
@@ -82,7 +95,14 @@ export async function startBenchStack(): Promise<BenchStack> {
     cleanups.push(() => db.destroy());
     await migrateToLatest(db);
 
-    const router: BuiltinRouter = await startBuiltinRouter({ host: '127.0.0.1', port: 0, adminHost: '127.0.0.1', adminPort: 0, stateFile: dataPaths(dataDir).routerState, logger });
+    const router: BuiltinRouter = await startBuiltinRouter({
+      host: '127.0.0.1',
+      port: 0,
+      adminHost: '127.0.0.1',
+      adminPort: 0,
+      stateFile: dataPaths(dataDir).routerState,
+      logger,
+    });
     cleanups.push(() => router.close());
     const proxyPort = Number(new URL(router.proxyUrl).port);
     const taskQueue = 'slipway-bench';
@@ -90,7 +110,16 @@ export async function startBenchStack(): Promise<BenchStack> {
     const apiPort = await freeTcpPort();
     const api: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../src/processes/api.ts')], {
       cwd: path.join(__dirname, '..'),
-      env: { ...process.env, DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: temporal.address, SLIPWAY_TASK_QUEUE: taskQueue, SLIPWAY_API_PORT: String(apiPort), SLIPWAY_DATA_DIR: dataDir, SLIPWAY_ROUTER_PORT: String(proxyPort), LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        DATABASE_URL: postgres.url,
+        TEMPORAL_ADDRESS: temporal.address,
+        SLIPWAY_TASK_QUEUE: taskQueue,
+        SLIPWAY_API_PORT: String(apiPort),
+        SLIPWAY_DATA_DIR: dataDir,
+        SLIPWAY_ROUTER_PORT: String(proxyPort),
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     cleanups.push(() => stopChild(api));
@@ -104,27 +133,66 @@ export async function startBenchStack(): Promise<BenchStack> {
 
     const startWorker = async (compute: ComputeProvider, opts: { maxConcurrentActivities?: number } = {}) => {
       const deps: ActivityDeps = {
-        db, compute, router: createHttpRouterClient({ adminUrl: router.adminUrl }), artifacts, clock: systemClock, logger,
-        settings: { readinessIntervalMs: 250, readinessTimeoutSeconds: 60, stopGraceMs: 2000, rollbackWindowSeconds: 0, drainTimeoutSeconds: 1 },
+        db,
+        compute,
+        router: createHttpRouterClient({ adminUrl: router.adminUrl }),
+        artifacts,
+        clock: systemClock,
+        logger,
+        settings: {
+          readinessIntervalMs: 250,
+          readinessTimeoutSeconds: 60,
+          stopGraceMs: 2000,
+          rollbackWindowSeconds: 0,
+          drainTimeoutSeconds: 1,
+        },
       };
-      const timed = Object.fromEntries(Object.entries(createActivities(deps)).map(([name, fn]) => [name, async (...args: unknown[]) => {
-        const t = performance.now();
-        try {
-          return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
-        } finally {
-          timings.activityMs += performance.now() - t;
-          timings.activityCalls += 1;
-        }
-      }]));
+      const timed = Object.fromEntries(
+        Object.entries(createActivities(deps)).map(([name, fn]) => [
+          name,
+          async (...args: unknown[]) => {
+            const t = performance.now();
+            try {
+              return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+            } finally {
+              timings.activityMs += performance.now() - t;
+              timings.activityCalls += 1;
+            }
+          },
+        ]),
+      );
       const worker = await Worker.create({
-        connection, namespace: 'default', taskQueue, activities: timed, workflowBundle: { code },
-        maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 100, shutdownGraceTime: '10s',
+        connection,
+        namespace: 'default',
+        taskQueue,
+        activities: timed,
+        workflowBundle: { code },
+        maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 100,
+        shutdownGraceTime: '10s',
       });
       const running = worker.run();
-      return { async stop() { worker.shutdown(); await running; } };
+      return {
+        async stop() {
+          worker.shutdown();
+          await running;
+        },
+      };
     };
 
-    Object.assign(stack, { dataDir, apiUrl, apiPid: api.pid!, temporalPid: temporal.pid, db, dbUrl: postgres.url, proxyPort, logger, timings, taskQueue, startWorker, close: closeAll });
+    Object.assign(stack, {
+      dataDir,
+      apiUrl,
+      apiPid: api.pid!,
+      temporalPid: temporal.pid,
+      db,
+      dbUrl: postgres.url,
+      proxyPort,
+      logger,
+      timings,
+      taskQueue,
+      startWorker,
+      close: closeAll,
+    });
     return stack as BenchStack;
   } catch (err) {
     await closeAll();
@@ -159,4 +227,3 @@ export function peakRssMiB(pid: number | undefined): number | null {
     return null;
   }
 }
-

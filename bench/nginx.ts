@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { getFreePort } from '../src/compute/freePort';
+import { getFreePort } from '../compute/local/freePort';
 
 /**
  * Debian's nginx as a reverse proxy to one upstream, for comparing the built-in router

@@ -68,12 +68,20 @@ export async function createHelloApp(admin: Api, extraVersions: string[] = [], b
     if (r.status !== 201) throw new Error(`${what} answered ${r.status}: ${JSON.stringify(r.body)}`);
   };
   await check('create app', admin('POST', '/api/apps', { slug: 'hello', name: 'Hello' }));
-  const bodies = [helloRelease(1), helloRelease(2), ...extraVersions.map((version) => helloRelease(2, { version })), ...badVersions.map((version) => helloRelease(2, { version, failRoot: true }))];
+  const bodies = [
+    helloRelease(1),
+    helloRelease(2),
+    ...extraVersions.map((version) => helloRelease(2, { version })),
+    ...badVersions.map((version) => helloRelease(2, { version, failRoot: true })),
+  ];
   for (const body of bodies) await check(`release ${body.version}`, admin('POST', '/api/apps/hello/releases', body));
 }
 
 /** Creates a deployment of hello and waits for it to run; returns its id, hostname and the deploy's timing. */
-export async function deploy(api: Api, body: Record<string, unknown>): Promise<{ id: string; hostname: string; started: StartedOp; done: FinishedOp }> {
+export async function deploy(
+  api: Api,
+  body: Record<string, unknown>,
+): Promise<{ id: string; hostname: string; started: StartedOp; done: FinishedOp }> {
   const sentAt = performance.now();
   const r = await api('POST', '/api/deployments', { app: 'hello', tenantId: 'bench', env: { GREETING: 'hello' }, ...body });
   const answeredAt = performance.now();

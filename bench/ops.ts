@@ -50,20 +50,42 @@ async function overhead(api: Api): Promise<{ id: string; hostname: string }[]> {
     deployments.push(d);
     await record('deploy', d.done);
   }
-  for (const d of deployments) await record('upgrade (blue_green)', (await runOp(api, 'POST', `/api/deployments/${d.id}/upgrade`, { version: '2.0.0' })).done);
+  for (const d of deployments)
+    await record('upgrade (blue_green)', (await runOp(api, 'POST', `/api/deployments/${d.id}/upgrade`, { version: '2.0.0' })).done);
   for (const d of deployments) await record('restart', (await runOp(api, 'POST', `/api/deployments/${d.id}/restart`, {})).done);
 
-  print('### (a) Engine overhead per operation', '',
+  print(
+    '### (a) Engine overhead per operation',
+    '',
     `hello-app boot-to-ready measured directly (spawn → first 200 on /healthz, probed every 2 ms): p50 ${ms(boot)}, p99 ${ms(pct(boots, 0.99))} over ${RUNS} boots.`,
-    'op = operation created → finished (API timestamps); overhead = op − app boot-to-ready p50; awaitReady = the engine\'s own readiness wait (operation log).', '');
-  print(table(
-    ['operation', 'runs', 'op p50', 'op p99', 'workflow started→finished p50', 'awaitReady p50', 'overhead p50', 'overhead p99'],
-    kinds.map((k) => {
-      const op = k.ops.map((o) => o.createdToFinishedMs);
-      const over = op.map((v) => v - boot);
-      return [k.kind, k.ops.length, ms(pct(op, 0.5)), ms(pct(op, 0.99)), ms(pct(k.ops.map((o) => o.startedToFinishedMs), 0.5)), ms(pct(k.ready, 0.5)), ms(pct(over, 0.5)), ms(pct(over, 0.99))];
-    }),
-  ), '');
+    "op = operation created → finished (API timestamps); overhead = op − app boot-to-ready p50; awaitReady = the engine's own readiness wait (operation log).",
+    '',
+  );
+  print(
+    table(
+      ['operation', 'runs', 'op p50', 'op p99', 'workflow started→finished p50', 'awaitReady p50', 'overhead p50', 'overhead p99'],
+      kinds.map((k) => {
+        const op = k.ops.map((o) => o.createdToFinishedMs);
+        const over = op.map((v) => v - boot);
+        return [
+          k.kind,
+          k.ops.length,
+          ms(pct(op, 0.5)),
+          ms(pct(op, 0.99)),
+          ms(
+            pct(
+              k.ops.map((o) => o.startedToFinishedMs),
+              0.5,
+            ),
+          ),
+          ms(pct(k.ready, 0.5)),
+          ms(pct(over, 0.5)),
+          ms(pct(over, 0.99)),
+        ];
+      }),
+    ),
+    '',
+  );
   print('Where the time goes (first log line of each phase, ms after the operation was created; the run nearest the median):', '');
   for (const k of kinds) {
     const sorted = [...k.ops].sort((x, y) => x.createdToFinishedMs - y.createdToFinishedMs);
@@ -97,21 +119,68 @@ async function rollbackLatency(api: Api, s: BenchStack): Promise<void> {
     const done = await waitOp(api, started.id, 60_000, 50);
     if (done.status !== 'succeeded') throw new Error(`rollback ${done.id} ${done.status}: ${JSON.stringify(done.error)}`);
     const logs = (await api('GET', `/api/operations/${done.id}/logs`)).body.logs as { message: string }[];
-    rows.push({ done, target, firstAnswer: seenAt - t0, api: started.answeredAt - t0, op: done.createdToFinishedMs, warm: logs.some((l) => /still warm: rolling back is a traffic switch/.test(l.message)) });
+    rows.push({
+      done,
+      target,
+      firstAnswer: seenAt - t0,
+      api: started.answeredAt - t0,
+      op: done.createdToFinishedMs,
+      warm: logs.some((l) => /still warm: rolling back is a traffic switch/.test(l.message)),
+    });
   }
   const col = (f: (r: (typeof rows)[number]) => number) => rows.map(f);
-  print('### (b) Rollback latency (warm slot)', '',
-    `POST /rollback → first answer of the previous version through the router (polled back to back on 2 keep-alive connections), ${rows.length} rollbacks alternating 2.0.0 ⇄ 1.0.0, ${rows.filter((r) => r.warm).length}/${rows.length} were pure traffic switches (warm).`, '');
-  print(table(
-    ['measure', 'p50', 'p99', 'min', 'max'],
-    [
-      ['POST /rollback → first answer of previous version', ...[0.5, 0.99, 0, 1].map((q) => ms(pct(col((r) => r.firstAnswer), q)))],
-      ['POST /rollback → 202', ...[0.5, 0.99, 0, 1].map((q) => ms(pct(col((r) => r.api), q)))],
-      ['rollback operation created → finished', ...[0.5, 0.99, 0, 1].map((q) => ms(pct(col((r) => r.op), q)))],
-    ],
-  ), '');
+  print(
+    '### (b) Rollback latency (warm slot)',
+    '',
+    `POST /rollback → first answer of the previous version through the router (polled back to back on 2 keep-alive connections), ${rows.length} rollbacks alternating 2.0.0 ⇄ 1.0.0, ${rows.filter((r) => r.warm).length}/${rows.length} were pure traffic switches (warm).`,
+    '',
+  );
+  print(
+    table(
+      ['measure', 'p50', 'p99', 'min', 'max'],
+      [
+        [
+          'POST /rollback → first answer of previous version',
+          ...[0.5, 0.99, 0, 1].map((q) =>
+            ms(
+              pct(
+                col((r) => r.firstAnswer),
+                q,
+              ),
+            ),
+          ),
+        ],
+        [
+          'POST /rollback → 202',
+          ...[0.5, 0.99, 0, 1].map((q) =>
+            ms(
+              pct(
+                col((r) => r.api),
+                q,
+              ),
+            ),
+          ),
+        ],
+        [
+          'rollback operation created → finished',
+          ...[0.5, 0.99, 0, 1].map((q) =>
+            ms(
+              pct(
+                col((r) => r.op),
+                q,
+              ),
+            ),
+          ),
+        ],
+      ],
+    ),
+    '',
+  );
   const median = [...rows].sort((x, y) => x.firstAnswer - y.firstAnswer)[Math.floor((rows.length - 1) / 2)];
-  print(`Where the time goes (median rollback; first answer of the previous version at +${Math.round(median.firstAnswer)} ms after the POST): ${await phaseTimeline(api, median.done)}`, '');
+  print(
+    `Where the time goes (median rollback; first answer of the previous version at +${Math.round(median.firstAnswer)} ms after the POST): ${await phaseTimeline(api, median.done)}`,
+    '',
+  );
 }
 
 async function apiStartLatency(api: Api, deployments: { id: string }[]): Promise<void> {
@@ -129,21 +198,32 @@ async function apiStartLatency(api: Api, deployments: { id: string }[]): Promise
     // Waiting for the restarts is not measured: the next round needs the deployments free.
     for (const st of started) await waitOp(api, st.id, 60_000, 100);
   }
-  print('### (c) API latency of starting an operation', '',
-    `POST /api/deployments/:id/restart → 202, ${lat.length} starts: ${rounds} rounds of one restart on each of ${targets.length} deployments, sent one after another (the earlier restarts of a round run while the later ones are requested); the wait for each round to finish is not counted.`, '');
-  print(table(['measure', 'n', 'p50', 'p99', 'max'], [['POST → 202', lat.length, ms(pct(lat, 0.5)), ms(pct(lat, 0.99)), ms(pct(lat, 1))]]), '');
+  print(
+    '### (c) API latency of starting an operation',
+    '',
+    `POST /api/deployments/:id/restart → 202, ${lat.length} starts: ${rounds} rounds of one restart on each of ${targets.length} deployments, sent one after another (the earlier restarts of a round run while the later ones are requested); the wait for each round to finish is not counted.`,
+    '',
+  );
+  print(
+    table(['measure', 'n', 'p50', 'p99', 'max'], [['POST → 202', lat.length, ms(pct(lat, 0.5)), ms(pct(lat, 0.99)), ms(pct(lat, 1))]]),
+    '',
+  );
 }
 
 async function throughput(api: Api, s: BenchStack): Promise<void> {
-  step(`(d) throughput: direct vs router vs nginx, ${TP_ROUNDS} round(s) of ${TP_SECONDS} s each, ${TP_CONNECTIONS} connections, closed loop`);
+  step(
+    `(d) throughput: direct vs router vs nginx, ${TP_ROUNDS} round(s) of ${TP_SECONDS} s each, ${TP_CONNECTIONS} connections, closed loop`,
+  );
   const d = await deploy(api, { name: 'ops-throughput', version: '1.0.0' });
-  const route = await (await fetch(`${s.routerAdminUrl}/routes/${d.id}`)).json() as { upstreams: { url: string }[] };
+  const route = (await (await fetch(`${s.routerAdminUrl}/routes/${d.id}`)).json()) as { upstreams: { url: string }[] };
   const appPort = Number(new URL(route.upstreams[0].url).port);
   const nginxBin = findNginx();
-  const nginx = nginxBin ? await startNginx(nginxBin, path.join(s.dir, 'nginx'), appPort).catch((err) => {
-    print(`nginx found at ${nginxBin} but did not start: ${err instanceof Error ? err.message : String(err)}`);
-    return undefined;
-  }) : undefined;
+  const nginx = nginxBin
+    ? await startNginx(nginxBin, path.join(s.dir, 'nginx'), appPort).catch((err) => {
+        print(`nginx found at ${nginxBin} but did not start: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      })
+    : undefined;
   const measure = async (port: number, host: string | undefined): Promise<WindowReport> => {
     const load = startLoad({ port, host, connections: TP_CONNECTIONS, ratePerSec: 0, maxDurationMs: (TP_SECONDS + 5) * 1000 });
     await sleep(TP_SECONDS * 1000);
@@ -157,17 +237,44 @@ async function throughput(api: Api, s: BenchStack): Promise<void> {
       const direct = await measure(appPort, undefined);
       const router = await measure(s.proxyPort, d.hostname);
       const viaNginx = nginx ? await measure(nginx.port, d.hostname) : undefined;
-      const row = (name: string, w: WindowReport) => [r, name, num(w.ratePerSec), ms(w.p50Ms), ms(w.p99Ms), w.non2xx + w.connErrors, num(w.ratePerSec / direct.ratePerSec, 2), num(w.p99Ms / direct.p99Ms, 2)];
+      const row = (name: string, w: WindowReport) => [
+        r,
+        name,
+        num(w.ratePerSec),
+        ms(w.p50Ms),
+        ms(w.p99Ms),
+        w.non2xx + w.connErrors,
+        num(w.ratePerSec / direct.ratePerSec, 2),
+        num(w.p99Ms / direct.p99Ms, 2),
+      ];
       rows.push(row('hello-app directly', direct), row('built-in router', router));
       if (viaNginx) rows.push(row('nginx (1 worker, keepalive upstream)', viaNginx));
-      if (viaNginx) rows.push([r, 'router ÷ nginx', '', '', '', '', num(router.ratePerSec / viaNginx.ratePerSec, 2), num(router.p99Ms / viaNginx.p99Ms, 2)]);
+      if (viaNginx)
+        rows.push([
+          r,
+          'router ÷ nginx',
+          '',
+          '',
+          '',
+          '',
+          num(router.ratePerSec / viaNginx.ratePerSec, 2),
+          num(router.p99Ms / viaNginx.p99Ms, 2),
+        ]);
     }
   } finally {
     await nginx?.stop();
   }
-  print('### (d) Router throughput and latency', '',
+  print(
+    '### (d) Router throughput and latency',
+    '',
     `GET / of one hello-app process, ${TP_CONNECTIONS} keep-alive connections as fast as they go, ${TP_SECONDS} s per target (first second not counted), targets one after another in each round.`,
-    nginxBin ? (nginx ? `nginx: ${nginxBin}, worker_processes 1, upstream keepalive 64, access_log off.` : 'nginx: could not start (see above); skipped.') : 'nginx: not installed (apt-get install -y nginx); skipped.', '');
+    nginxBin
+      ? nginx
+        ? `nginx: ${nginxBin}, worker_processes 1, upstream keepalive 64, access_log off.`
+        : 'nginx: could not start (see above); skipped.'
+      : 'nginx: not installed (apt-get install -y nginx); skipped.',
+    '',
+  );
   print(table(['round', 'target', 'req/s', 'p50', 'p99', 'failed', 'req/s ÷ direct', 'p99 ÷ direct'], rows), '');
 }
 
@@ -180,10 +287,16 @@ async function bench(s: BenchStack): Promise<number> {
   await apiStartLatency(api, deployments);
   await throughput(api, s);
   const load1 = os.loadavg();
-  process.stdout.write([
-    '', `## Ops run: ${new Date().toISOString()}`, '', ...out,
-    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at start ${load0.map((v) => v.toFixed(2)).join(' ')}, at end ${load1.map((v) => v.toFixed(2)).join(' ')}.`, '',
-  ].join('\n') + '\n');
+  process.stdout.write(
+    [
+      '',
+      `## Ops run: ${new Date().toISOString()}`,
+      '',
+      ...out,
+      `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at start ${load0.map((v) => v.toFixed(2)).join(' ')}, at end ${load1.map((v) => v.toFixed(2)).join(' ')}.`,
+      '',
+    ].join('\n') + '\n',
+  );
   return 0;
 }
 

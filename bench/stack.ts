@@ -7,8 +7,8 @@ import { createToken } from '../db/queries/tokens';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/bootstrap/embeddedPostgres';
 import { ensureTemporalCli } from '../src/bootstrap/temporalCli';
 import { startTemporalDevServer, type TemporalDevServer } from '../src/bootstrap/temporalDevServer';
-import { createLocalComputeProvider } from '../src/compute/localProvider';
-import { getFreePort } from '../src/compute/freePort';
+import { createLocalComputeProvider } from '../compute/local/localProvider';
+import { getFreePort } from '../compute/local/freePort';
 import { dataPaths } from '../src/dataPaths';
 import { createLogger } from '../src/logger';
 import { stopAllApps } from '../src/stopAllApps';
@@ -57,26 +57,42 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
   const children: TestChild[] = [];
   const close = async () => {
     for (const c of cleanups.splice(0).reverse()) {
-      await c.run().catch((err) => process.stderr.write(`bench: stopping ${c.what} failed: ${err instanceof Error ? err.message : String(err)}\n`));
+      await c
+        .run()
+        .catch((err) => process.stderr.write(`bench: stopping ${c.what} failed: ${err instanceof Error ? err.message : String(err)}\n`));
     }
   };
   opts.onCloseAvailable?.(close);
 
   // First in, last out: the directory goes after every process that uses it has stopped.
-  cleanups.push({ what: 'temp dir', run: () => (process.env.SLIPWAY_BENCH_KEEP_DIR ? Promise.resolve() : fs.rm(dir, { recursive: true, force: true })) });
+  cleanups.push({
+    what: 'temp dir',
+    run: () => (process.env.SLIPWAY_BENCH_KEEP_DIR ? Promise.resolve() : fs.rm(dir, { recursive: true, force: true })),
+  });
   try {
     step('starting embedded Postgres and the Temporal dev server');
     const [pg, temporal] = await Promise.all([
-      startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: 0, logger, databaseName: 'slipway' }).then((p: EmbeddedPostgres) => {
-        cleanups.push({ what: 'Postgres', run: () => p.stop() });
-        return p;
-      }),
-      ensureTemporalCli({ logger }).then((cliPath) =>
-        startTemporalDevServer({ cliPath, dbFile: path.join(dir, 'temporal', 'dev.sqlite'), port: 0, headless: true, namespace: 'default', logger }),
-      ).then((t: TemporalDevServer) => {
-        cleanups.push({ what: 'Temporal dev server', run: () => t.stop() });
-        return t;
-      }),
+      startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: 0, logger, databaseName: 'slipway' }).then(
+        (p: EmbeddedPostgres) => {
+          cleanups.push({ what: 'Postgres', run: () => p.stop() });
+          return p;
+        },
+      ),
+      ensureTemporalCli({ logger })
+        .then((cliPath) =>
+          startTemporalDevServer({
+            cliPath,
+            dbFile: path.join(dir, 'temporal', 'dev.sqlite'),
+            port: 0,
+            headless: true,
+            namespace: 'default',
+            logger,
+          }),
+        )
+        .then((t: TemporalDevServer) => {
+          cleanups.push({ what: 'Temporal dev server', run: () => t.stop() });
+          return t;
+        }),
     ]);
 
     const db = createDb(pg.url, { max: 2 });

@@ -6,7 +6,8 @@ export function table(headers: string[], rows: (string | number)[][]): string {
   return [line(cells[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
 }
 
-export const ms = (v: number): string => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)) : '–') + ' ms';
+export const ms = (v: number): string =>
+  (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)) : '–') + ' ms';
 export const secs = (v: number): string => (Number.isFinite(v) ? `${(v / 1000).toFixed(2)} s` : '–');
 export const num = (v: number, digits = 0): string => (Number.isFinite(v) ? v.toFixed(digits) : '–');
 

@@ -6,7 +6,13 @@ import { performance } from 'node:perf_hooks';
  * loops) until a hello-app answer names `version`; resolves with performance.now() of the
  * moment that answer had fully arrived. Bounded by `timeoutMs`.
  */
-export function watchForVersion(port: number, host: string, version: string, loops = 2, timeoutMs = 30_000): { seen: Promise<number>; stop(): void } {
+export function watchForVersion(
+  port: number,
+  host: string,
+  version: string,
+  loops = 2,
+  timeoutMs = 30_000,
+): { seen: Promise<number>; stop(): void } {
   let running = true;
   const deadline = performance.now() + timeoutMs;
   let found: ((t: number) => void) | undefined;

@@ -32,22 +32,62 @@ interface Scenario {
   run(api: Api, ids: { main: string; rolling: string }): Promise<{ id: string; sentAt: number }>;
 }
 
-const upgrade = (body: Record<string, unknown>) => async (api: Api, id: string) => startOp(api, 'POST', `/api/deployments/${id}/upgrade`, body);
+const upgrade = (body: Record<string, unknown>) => async (api: Api, id: string) =>
+  startOp(api, 'POST', `/api/deployments/${id}/upgrade`, body);
 
 const SCENARIOS: Scenario[] = [
-  { name: 'upgrade blue_green', expect: 'zero-failures', target: 'main', run: (api, d) => upgrade({ version: '2.0.0', strategy: 'blue_green' })(api, d.main) },
-  { name: 'upgrade rolling (3 replicas)', expect: 'zero-failures', target: 'rolling', run: (api, d) => upgrade({ version: '2.0.0', strategy: 'rolling' })(api, d.rolling) },
   {
-    name: `upgrade canary ${CANARY_STEPS.join('/')} %`, expect: 'zero-failures', target: 'main',
-    run: (api, d) => upgrade({ version: '3.0.0', strategy: 'canary', canary: { steps: CANARY_STEPS, pauseSeconds: 2, maxErrorRate: 0.05, minRequests: 20 } })(api, d.main),
+    name: 'upgrade blue_green',
+    expect: 'zero-failures',
+    target: 'main',
+    run: (api, d) => upgrade({ version: '2.0.0', strategy: 'blue_green' })(api, d.main),
   },
-  { name: 'restart with new env', expect: 'zero-failures', target: 'main', run: (api, d) => startOp(api, 'PUT', `/api/deployments/${d.main}/env`, { env: { GREETING: 'Bonjour' } }) },
-  { name: 'rollback (warm)', expect: 'zero-failures', target: 'main', run: (api, d) => startOp(api, 'POST', `/api/deployments/${d.main}/rollback`, {}) },
   {
-    name: 'canary to a bad release', expect: 'aborts', target: 'main',
-    run: (api, d) => upgrade({ version: '3.9.0-bad', strategy: 'canary', canary: { steps: CANARY_STEPS, pauseSeconds: 3, maxErrorRate: 0.05, minRequests: 20 } })(api, d.main),
+    name: 'upgrade rolling (3 replicas)',
+    expect: 'zero-failures',
+    target: 'rolling',
+    run: (api, d) => upgrade({ version: '2.0.0', strategy: 'rolling' })(api, d.rolling),
   },
-  { name: 'upgrade recreate', expect: 'downtime', target: 'main', run: (api, d) => upgrade({ version: '4.0.0', strategy: 'recreate' })(api, d.main) },
+  {
+    name: `upgrade canary ${CANARY_STEPS.join('/')} %`,
+    expect: 'zero-failures',
+    target: 'main',
+    run: (api, d) =>
+      upgrade({
+        version: '3.0.0',
+        strategy: 'canary',
+        canary: { steps: CANARY_STEPS, pauseSeconds: 2, maxErrorRate: 0.05, minRequests: 20 },
+      })(api, d.main),
+  },
+  {
+    name: 'restart with new env',
+    expect: 'zero-failures',
+    target: 'main',
+    run: (api, d) => startOp(api, 'PUT', `/api/deployments/${d.main}/env`, { env: { GREETING: 'Bonjour' } }),
+  },
+  {
+    name: 'rollback (warm)',
+    expect: 'zero-failures',
+    target: 'main',
+    run: (api, d) => startOp(api, 'POST', `/api/deployments/${d.main}/rollback`, {}),
+  },
+  {
+    name: 'canary to a bad release',
+    expect: 'aborts',
+    target: 'main',
+    run: (api, d) =>
+      upgrade({
+        version: '3.9.0-bad',
+        strategy: 'canary',
+        canary: { steps: CANARY_STEPS, pauseSeconds: 3, maxErrorRate: 0.05, minRequests: 20 },
+      })(api, d.main),
+  },
+  {
+    name: 'upgrade recreate',
+    expect: 'downtime',
+    target: 'main',
+    run: (api, d) => upgrade({ version: '4.0.0', strategy: 'recreate' })(api, d.main),
+  },
 ];
 
 interface Row {
@@ -65,7 +105,14 @@ async function bench(s: BenchStack): Promise<number> {
   const hosts = { main: main.hostname, rolling: rolling.hostname };
 
   step(`load: ${CONNECTIONS} keep-alive connections, target ${RATE} req/s, Host ${main.hostname}`);
-  const load: LoadGenerator = startLoad({ port: s.proxyPort, host: hosts.main, connections: CONNECTIONS, ratePerSec: RATE, maxDurationMs: 15 * 60_000, parseVersion: true });
+  const load: LoadGenerator = startLoad({
+    port: s.proxyPort,
+    host: hosts.main,
+    connections: CONNECTIONS,
+    ratePerSec: RATE,
+    maxDurationMs: 15 * 60_000,
+    parseVersion: true,
+  });
   const rows: Row[] = [];
   const load0 = os.loadavg();
   const runStart = load.now();
@@ -103,33 +150,71 @@ async function bench(s: BenchStack): Promise<number> {
       const ok = r.op.status === 'failed' && r.op.error?.type === 'CanaryAborted';
       return { text: ok ? `aborted as designed; ${f} expected 5xx from the canary` : `UNEXPECTED: op ${r.op.status}`, bad: !ok };
     }
-    return { text: r.op.status === 'succeeded' ? `downtime ${ms(r.w.failureSpanMs)} (${f} failed)` : `op ${r.op.status}`, bad: r.op.status !== 'succeeded' };
+    return {
+      text: r.op.status === 'succeeded' ? `downtime ${ms(r.w.failureSpanMs)} (${f} failed)` : `op ${r.op.status}`,
+      bad: r.op.status !== 'succeeded',
+    };
   };
 
   const lines: string[] = [];
   lines.push('', `## Zero-downtime run: ${new Date().toISOString()}`, '');
   lines.push(`Load: ${CONNECTIONS} keep-alive connections through the router, target ${RATE} req/s, GET / of hello-app.`);
-  lines.push(`Baseline before any operation: ${num(baseline.ratePerSec)} req/s, p50 ${ms(baseline.p50Ms)}, p99 ${ms(baseline.p99Ms)}, ${failed(baseline)} failed.`, '');
+  lines.push(
+    `Baseline before any operation: ${num(baseline.ratePerSec)} req/s, p50 ${ms(baseline.p50Ms)}, p99 ${ms(baseline.p99Ms)}, ${failed(baseline)} failed.`,
+    '',
+  );
   const verdicts = rows.map(verdict);
-  lines.push(table(
-    ['scenario', 'requests', 'req/s', 'non-2xx', 'conn errors', 'p50', 'p99', 'op duration', 'result'],
-    rows.map((r, i) => [r.scenario.name, r.w.requests, num(r.w.ratePerSec), r.w.non2xx, r.w.connErrors, ms(r.w.p50Ms), ms(r.w.p99Ms), secs(r.op.createdToFinishedMs), verdicts[i].text]),
-  ));
+  lines.push(
+    table(
+      ['scenario', 'requests', 'req/s', 'non-2xx', 'conn errors', 'p50', 'p99', 'op duration', 'result'],
+      rows.map((r, i) => [
+        r.scenario.name,
+        r.w.requests,
+        num(r.w.ratePerSec),
+        r.w.non2xx,
+        r.w.connErrors,
+        ms(r.w.p50Ms),
+        ms(r.w.p99Ms),
+        secs(r.op.createdToFinishedMs),
+        verdicts[i].text,
+      ]),
+    ),
+  );
   lines.push('', 'Per scenario: which versions answered, non-2xx by status, connection errors by kind, slowest request.');
   for (const r of rows) {
-    const v = Object.entries(r.w.versions).map(([k, n]) => `${k}×${n}`).join(' ');
-    const st = Object.entries(r.w.byStatus).filter(([c]) => !c.startsWith('2')).map(([c, n]) => `${c}×${n}`).join(' ') || 'none';
-    const ce = Object.entries(r.w.errorKinds).map(([c, n]) => `${c}×${n}`).join(' ') || 'none';
-    lines.push(`- ${r.scenario.name}: versions ${v || '–'}; non-2xx ${st}; conn errors ${ce}; max ${ms(r.w.maxMs)}; window ${secs(r.w.seconds * 1000)}${r.op.error ? `; error ${r.op.error.type}: ${r.op.error.message}` : ''}`);
+    const v = Object.entries(r.w.versions)
+      .map(([k, n]) => `${k}×${n}`)
+      .join(' ');
+    const st =
+      Object.entries(r.w.byStatus)
+        .filter(([c]) => !c.startsWith('2'))
+        .map(([c, n]) => `${c}×${n}`)
+        .join(' ') || 'none';
+    const ce =
+      Object.entries(r.w.errorKinds)
+        .map(([c, n]) => `${c}×${n}`)
+        .join(' ') || 'none';
+    lines.push(
+      `- ${r.scenario.name}: versions ${v || '–'}; non-2xx ${st}; conn errors ${ce}; max ${ms(r.w.maxMs)}; window ${secs(r.w.seconds * 1000)}${r.op.error ? `; error ${r.op.error.type}: ${r.op.error.message}` : ''}`,
+    );
   }
-  lines.push('', `Whole run (${secs(whole.seconds * 1000)}, including the time between operations): ${whole.requests} requests, ${num(whole.ratePerSec)} req/s, ${whole.non2xx} non-2xx, ${whole.connErrors} connection errors, p50 ${ms(whole.p50Ms)}, p99 ${ms(whole.p99Ms)}.`);
+  lines.push(
+    '',
+    `Whole run (${secs(whole.seconds * 1000)}, including the time between operations): ${whole.requests} requests, ${num(whole.ratePerSec)} req/s, ${whole.non2xx} non-2xx, ${whole.connErrors} connection errors, p50 ${ms(whole.p50Ms)}, p99 ${ms(whole.p99Ms)}.`,
+  );
   const load1 = os.loadavg();
-  lines.push(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at start ${load0.map((v) => v.toFixed(2)).join(' ')}, at end ${load1.map((v) => v.toFixed(2)).join(' ')}.`, '');
+  lines.push(
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at start ${load0.map((v) => v.toFixed(2)).join(' ')}, at end ${load1.map((v) => v.toFixed(2)).join(' ')}.`,
+    '',
+  );
   process.stdout.write(lines.join('\n') + '\n');
 
   const regressions = rows.filter((_, i) => verdicts[i].bad);
   const tooSlow = rows.filter((r) => r.scenario.expect === 'zero-failures' && r.w.ratePerSec < 500);
-  if (tooSlow.length > 0) process.stdout.write(`note: under 500 req/s during ${tooSlow.map((r) => r.scenario.name).join(', ')} (the machine could not keep the target rate)\n`);
+  if (tooSlow.length > 0)
+    process.stdout.write(
+      `note: under 500 req/s during ${tooSlow.map((r) => r.scenario.name).join(', ')} (the machine could not keep the target rate)\n`,
+    );
   if (regressions.length > 0) {
     process.stdout.write(`FAILED: ${regressions.map((r) => r.scenario.name).join(', ')}\n`);
     return 1;

@@ -2,8 +2,18 @@ import type { OperationKind } from './operations';
 
 /** Every status a deployment row can hold. */
 export const DEPLOYMENT_STATUSES = [
-  'pending', 'deploying', 'running', 'upgrading', 'rolling_back', 'restarting',
-  'suspending', 'suspended', 'resuming', 'failed', 'destroying', 'destroyed',
+  'pending',
+  'deploying',
+  'running',
+  'upgrading',
+  'rolling_back',
+  'restarting',
+  'suspending',
+  'suspended',
+  'resuming',
+  'failed',
+  'destroying',
+  'destroyed',
 ] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
@@ -52,9 +62,7 @@ export interface DeploymentFacts {
 }
 
 export type TransitionEvent =
-  | { type: 'start'; kind: OperationKind }
-  | { type: 'succeed'; kind: OperationKind }
-  | { type: 'fail'; kind: OperationKind };
+  { type: 'start'; kind: OperationKind } | { type: 'succeed'; kind: OperationKind } | { type: 'fail'; kind: OperationKind };
 
 export type TransitionResult = { ok: true; status: DeploymentStatus } | { ok: false; reason: string };
 

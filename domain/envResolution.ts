@@ -27,11 +27,7 @@ export interface EnvPlan {
  * `platform` values (release version, deployment id) always win, since tenants cannot set
  * SLIPWAY_* names.
  */
-export function planEnv(
-  schema: Record<string, EnvVarSpec>,
-  stored: StoredEnvVar[],
-  platform: Record<string, string>,
-): EnvPlan {
+export function planEnv(schema: Record<string, EnvVarSpec>, stored: StoredEnvVar[], platform: Record<string, string>): EnvPlan {
   const tenant = new Map(stored.filter((v) => v.source === 'tenant').map((v) => [v.key, v]));
   const generated = new Map(stored.filter((v) => v.source === 'generated').map((v) => [v.key, v]));
   const values: Record<string, string> = {};
@@ -63,7 +59,8 @@ export function invalidTenantEnvNames(keys: string[]): { key: string; reason: st
   const out: { key: string; reason: string }[] = [];
   for (const key of keys) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) out.push({ key, reason: 'must be letters, digits and _ and not start with a digit' });
-    else if (key.toUpperCase().startsWith(RESERVED_ENV_PREFIX)) out.push({ key, reason: `names starting with ${RESERVED_ENV_PREFIX} are reserved` });
+    else if (key.toUpperCase().startsWith(RESERVED_ENV_PREFIX))
+      out.push({ key, reason: `names starting with ${RESERVED_ENV_PREFIX} are reserved` });
   }
   return out;
 }

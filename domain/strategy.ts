@@ -14,7 +14,12 @@ export const CanaryOptionsSchema = z
       .refine((s) => s.every((v, i) => i === 0 || v > s[i - 1]), 'steps must rise')
       .refine((s) => s[s.length - 1] === 100, 'the last step must be 100'),
     /** How long each step lasts before the next (the canary is judged during it). */
-    pauseSeconds: z.number().int().min(0).max(24 * 3600).default(30),
+    pauseSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 3600)
+      .default(30),
     /** Abort when the canary's 5xx rate exceeds the stable one's by more than this (0.05 = 5 points). */
     maxErrorRate: z.number().min(0).max(1).default(0.05),
     /** Fewer canary requests than this in a step is not enough evidence to abort on. */
@@ -53,10 +58,20 @@ export function canaryVerdict(canary: Counters, stable: Counters, o: Pick<Canary
   const canaryRate = rate(canary);
   const stableRate = rate(stable);
   if (canary.requests < o.minRequests) {
-    return { action: 'continue', canaryRate, stableRate, reason: `${canary.requests} canary request(s), fewer than ${o.minRequests}: not enough to judge` };
+    return {
+      action: 'continue',
+      canaryRate,
+      stableRate,
+      reason: `${canary.requests} canary request(s), fewer than ${o.minRequests}: not enough to judge`,
+    };
   }
   if (canaryRate - stableRate > o.maxErrorRate) {
-    return { action: 'abort', canaryRate, stableRate, reason: `canary 5xx rate ${pct(canaryRate)} vs stable ${pct(stableRate)} exceeds the allowed ${pct(o.maxErrorRate)} margin (${canary.errors5xx}/${canary.requests} requests)` };
+    return {
+      action: 'abort',
+      canaryRate,
+      stableRate,
+      reason: `canary 5xx rate ${pct(canaryRate)} vs stable ${pct(stableRate)} exceeds the allowed ${pct(o.maxErrorRate)} margin (${canary.errors5xx}/${canary.requests} requests)`,
+    };
   }
   return { action: 'continue', canaryRate, stableRate, reason: `canary 5xx rate ${pct(canaryRate)} vs stable ${pct(stableRate)}` };
 }

@@ -9,7 +9,10 @@ import { createToken, findActiveToken } from '../db/queries/tokens';
  * file and still valid is kept.
  */
 export async function ensureAdminToken(db: Db, file: string): Promise<{ file: string; created: boolean }> {
-  const existing = await fs.readFile(file, 'utf8').then((t) => t.trim(), () => '');
+  const existing = await fs.readFile(file, 'utf8').then(
+    (t) => t.trim(),
+    () => '',
+  );
   if (existing && (await findActiveToken(db, existing))?.role === 'admin') return { file, created: false };
   const { token } = await createToken(db, { name: 'bootstrap-admin', role: 'admin', tenantId: null });
   await fs.mkdir(path.dirname(file), { recursive: true });

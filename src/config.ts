@@ -36,7 +36,12 @@ const ConfigSchema = z.object({
   SLIPWAY_ROUTE_DOMAIN: z.string().min(1).default('localhost'),
   SLIPWAY_READINESS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULTS.readinessTimeoutSeconds),
   SLIPWAY_DRAIN_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(DEFAULTS.drainTimeoutSeconds),
-  SLIPWAY_ROLLBACK_WINDOW_SECONDS: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(DEFAULTS.rollbackWindowSeconds),
+  SLIPWAY_ROLLBACK_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(DEFAULTS.rollbackWindowSeconds),
   SLIPWAY_STOP_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(DEFAULTS.stopGraceSeconds),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });

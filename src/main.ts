@@ -4,7 +4,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './bootstrap/embedd
 import { superviseChild, type SupervisedChild } from './bootstrap/superviseChild';
 import { ensureTemporalCli } from './bootstrap/temporalCli';
 import { startTemporalDevServer, type TemporalDevServer } from './bootstrap/temporalDevServer';
-import { createLocalComputeProvider } from './compute/localProvider';
+import { createLocalComputeProvider } from '../compute/local/localProvider';
 import { loadConfig } from './config';
 import { dataPaths } from './dataPaths';
 import { createDb } from '../db/database';
@@ -33,7 +33,11 @@ async function stop(reason: string, exitCode: number): Promise<void> {
   const keepAlive = setInterval(() => undefined, 1000);
   for (const cleanup of cleanups.reverse()) {
     process.stdout.write(`slipway: stopping ${cleanup.what}\n`);
-    await cleanup.run().catch((err) => process.stderr.write(`slipway: stopping ${cleanup.what} failed: ${err instanceof Error ? err.message : String(err)}\n`));
+    await cleanup
+      .run()
+      .catch((err) =>
+        process.stderr.write(`slipway: stopping ${cleanup.what} failed: ${err instanceof Error ? err.message : String(err)}\n`),
+      );
   }
   clearInterval(keepAlive);
   process.stdout.write('slipway: stopped\n');
@@ -62,7 +66,14 @@ async function main(): Promise<void> {
   if (!config.temporalAddress) {
     step('starting the Temporal dev server');
     const cliPath = await ensureTemporalCli({ logger });
-    temporal = await startTemporalDevServer({ cliPath, dbFile: paths.temporalDb, port: config.temporalPort, uiPort: config.temporalUiPort, namespace: config.namespace, logger });
+    temporal = await startTemporalDevServer({
+      cliPath,
+      dbFile: paths.temporalDb,
+      port: config.temporalPort,
+      uiPort: config.temporalUiPort,
+      namespace: config.namespace,
+      logger,
+    });
     cleanups.push({ what: 'the Temporal dev server', run: () => temporal!.stop() });
   }
   const temporalAddress = config.temporalAddress ?? temporal!.address;
@@ -76,7 +87,14 @@ async function main(): Promise<void> {
 
   const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, SLIPWAY_DATA_DIR: config.dataDir };
   const spawnChild = (name: string): SupervisedChild => {
-    const child = superviseChild({ name, command: process.execPath, args: ['--import', 'tsx', path.join(__dirname, 'processes', `${name}.ts`)], env, logger, restart: true });
+    const child = superviseChild({
+      name,
+      command: process.execPath,
+      args: ['--import', 'tsx', path.join(__dirname, 'processes', `${name}.ts`)],
+      env,
+      logger,
+      restart: true,
+    });
     cleanups.push({ what: name, run: () => child.stop('SIGTERM', 20_000) });
     return child;
   };

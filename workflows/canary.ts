@@ -35,7 +35,12 @@ export async function canary(ctx: DeploymentContext, op: OperationInput): Promis
   const route = (percent: number, step: string) => {
     const weights = new Map(canaryWeights(groups.stable, groups.canary, percent).map((w) => [w.key, w.weight]));
     const all: ReadyRevision[] = [...stable, ...canaryRevs];
-    return acts.setUpstreams({ ...base(op), hostname: ctx.hostname, upstreams: all.filter((r) => weights.has(r.key)).map((r) => ({ ...r, weight: weights.get(r.key) as number })), step });
+    return acts.setUpstreams({
+      ...base(op),
+      hostname: ctx.hostname,
+      upstreams: all.filter((r) => weights.has(r.key)).map((r) => ({ ...r, weight: weights.get(r.key) as number })),
+      step,
+    });
   };
 
   try {
@@ -53,15 +58,37 @@ export async function canary(ctx: DeploymentContext, op: OperationInput): Promis
         const after = await acts.routeCounters({ deploymentId: op.deploymentId, groups });
         const verdict = canaryVerdict(counterDelta(before.canary, after.canary), counterDelta(before.stable, after.stable), o);
         state.lastVerdict = verdict.reason;
-        if (verdict.action === 'abort') throw ApplicationFailure.create({ type: 'CanaryAborted', message: `canary aborted at ${percent}%: ${verdict.reason}`, nonRetryable: true });
+        if (verdict.action === 'abort')
+          throw ApplicationFailure.create({
+            type: 'CanaryAborted',
+            message: `canary aborted at ${percent}%: ${verdict.reason}`,
+            nonRetryable: true,
+          });
       }
-      if (abortedBy) throw ApplicationFailure.create({ type: 'CanaryAborted', message: `canary aborted at ${percent}% by ${abortedBy}`, nonRetryable: true });
-      await acts.note({ operationId: op.operationId, phase: 'switchTraffic', step: `canary-${percent}-done`, message: promotedBy ? `promoted by ${promotedBy} at ${percent}%` : `step ${percent}% passed: ${state.lastVerdict ?? 'no traffic to judge'}` });
+      if (abortedBy)
+        throw ApplicationFailure.create({
+          type: 'CanaryAborted',
+          message: `canary aborted at ${percent}% by ${abortedBy}`,
+          nonRetryable: true,
+        });
+      await acts.note({
+        operationId: op.operationId,
+        phase: 'switchTraffic',
+        step: `canary-${percent}-done`,
+        message: promotedBy
+          ? `promoted by ${promotedBy} at ${percent}%`
+          : `step ${percent}% passed: ${state.lastVerdict ?? 'no traffic to judge'}`,
+      });
     }
   } catch (err) {
     // Back to stable before anything else, then the canary stops; the failure is recorded by runOperation.
     await CancellationScope.nonCancellable(async () => {
-      await acts.setUpstreams({ ...base(op), hostname: ctx.hostname, upstreams: stable.map((r) => ({ ...r, weight: 100 })), step: 'canary-abort' });
+      await acts.setUpstreams({
+        ...base(op),
+        hostname: ctx.hostname,
+        upstreams: stable.map((r) => ({ ...r, weight: 100 })),
+        step: 'canary-abort',
+      });
       await stops.stopRevisions({ ...base(op), keys: groups.canary });
     });
     throw err;
@@ -69,4 +96,3 @@ export async function canary(ctx: DeploymentContext, op: OperationInput): Promis
   state.percent = 100;
   await cutOver(ctx, op, canaryRevs, { version: ctx.targetVersion, slot, configRevision: ctx.configRevision });
 }
-

@@ -1,7 +1,13 @@
 // Workflow code only: deterministic, bundled separately, imports nothing with I/O.
 export {
-  deployWorkflow, upgradeWorkflow, restartWorkflow, resumeWorkflow,
-  rollbackWorkflow, suspendWorkflow, teardownWorkflow, retryWorkflow,
+  deployWorkflow,
+  upgradeWorkflow,
+  restartWorkflow,
+  resumeWorkflow,
+  rollbackWorkflow,
+  suspendWorkflow,
+  teardownWorkflow,
+  retryWorkflow,
 } from './operations';
 export { retireRevisionWorkflow } from './retire';
 export { massUpgradeWorkflow } from './massUpgrade';

@@ -21,7 +21,12 @@ export async function rollbackPhases(ctx: DeploymentContext, op: OperationInput)
 
 /** Stop compute, keep data: the router answers 503 "suspended" until a resume. */
 export async function suspendPhases(ctx: DeploymentContext, op: OperationInput): Promise<void> {
-  const { previousKeys } = await acts.suspendRoute({ ...base(op), hostname: ctx.hostname, reason: 'this app is suspended', retryAfterSeconds: SUSPENDED_RETRY_AFTER_SECONDS });
+  const { previousKeys } = await acts.suspendRoute({
+    ...base(op),
+    hostname: ctx.hostname,
+    reason: 'this app is suspended',
+    retryAfterSeconds: SUSPENDED_RETRY_AFTER_SECONDS,
+  });
   await waits.drainPrevious({ ...base(op), keys: previousKeys, timeoutSeconds: ctx.drainTimeoutSeconds });
   await stops.stopRevisions({ ...base(op), keys: 'all' });
   await acts.completeOperation({ ...base(op), kind: ctx.effectiveKind, serving: null });

@@ -1,5 +1,12 @@
 import {
-  allHandlersFinished, CancellationScope, condition, continueAsNew, isCancellation, ParentClosePolicy, setHandler, startChild,
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PreparedItem } from '../activities/massUpgrade';
@@ -45,7 +52,8 @@ const isAlreadyStarted = (err: unknown): boolean => err instanceof Error && err.
 export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<MassUpgradeProgress> {
   const o = input.options;
   const capacity = bucketCapacity(o.ratePerMinute, o.maxConcurrency);
-  const data = input.state ?? initialData((await acts.planMassUpgrade({ massUpgradeId: input.massUpgradeId })).waveSizes, Date.now(), capacity);
+  const data =
+    input.state ?? initialData((await acts.planMassUpgrade({ massUpgradeId: input.massUpgradeId })).waveSizes, Date.now(), capacity);
   const r = new Rollout(input.massUpgradeId, input.targetVersion, o, data);
   const me = workflowInfo().workflowId;
   let startedThisRun = 0;
@@ -65,7 +73,13 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
     if (!force && status === persistedStatus && Date.now() - lastPersist < PERSIST_EVERY_MS) return;
     lastPersist = Date.now();
     persistedStatus = status;
-    await acts.recordMassUpgrade({ massUpgradeId: r.id, status, progress: r.progress(Date.now()), haltReason: data.haltReason, finished: data.phase === 'done' });
+    await acts.recordMassUpgrade({
+      massUpgradeId: r.id,
+      status,
+      progress: r.progress(Date.now()),
+      haltReason: data.haltReason,
+      finished: data.phase === 'done',
+    });
   };
 
   /** Waits for any event (an outcome, a signal) or `ms`; reconciles in-flight items now and then. */
@@ -79,7 +93,13 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
       const ended = await acts.checkOperations({ operationIds: ids.map((i) => i.operationId) });
       for (const e of ended) {
         const item = ids.find((i) => i.operationId === e.operationId)!;
-        r.itemDone({ deploymentId: item.deploymentId, operationId: e.operationId, status: e.status === 'succeeded' ? 'succeeded' : 'failed', errorType: e.errorType ?? undefined, message: e.errorMessage ?? undefined });
+        r.itemDone({
+          deploymentId: item.deploymentId,
+          operationId: e.operationId,
+          status: e.status === 'succeeded' ? 'succeeded' : 'failed',
+          errorType: e.errorType ?? undefined,
+          message: e.errorMessage ?? undefined,
+        });
       }
     }
   };
@@ -102,7 +122,10 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
         try {
           await startChild(massUpgradeItemWorkflow, {
             workflowId: deploymentWorkflowId(p.deploymentId),
-            args: [{ operationId: p.operationId, deploymentId: p.deploymentId, kind: p.kind ?? 'upgrade' }, { parentWorkflowId: me, massUpgradeId: r.id }],
+            args: [
+              { operationId: p.operationId, deploymentId: p.deploymentId, kind: p.kind ?? 'upgrade' },
+              { parentWorkflowId: me, massUpgradeId: r.id },
+            ],
             memo: { operationId: p.operationId },
             parentClosePolicy: ParentClosePolicy.ABANDON,
           });
@@ -116,8 +139,17 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
   };
 
   const nextWaveIds = async (n: number): Promise<{ deploymentId: string; attempt: number }[]> => {
-    if (!waveCursor || waveCursor.wave !== data.wave || data.offset < waveCursor.offset || data.offset >= waveCursor.offset + waveCursor.ids.length) {
-      waveCursor = { wave: data.wave, offset: data.offset, ids: await acts.loadWavePage({ massUpgradeId: r.id, wave: data.wave, offset: data.offset, limit: PAGE }) };
+    if (
+      !waveCursor ||
+      waveCursor.wave !== data.wave ||
+      data.offset < waveCursor.offset ||
+      data.offset >= waveCursor.offset + waveCursor.ids.length
+    ) {
+      waveCursor = {
+        wave: data.wave,
+        offset: data.offset,
+        ids: await acts.loadWavePage({ massUpgradeId: r.id, wave: data.wave, offset: data.offset, limit: PAGE }),
+      };
     }
     const from = data.offset - waveCursor.offset;
     const ids = waveCursor.ids.slice(from, from + Math.min(n, data.waveSizes[data.wave] - data.offset));
@@ -210,11 +242,17 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
       }
       const retries = due.slice(0, free);
       r.takeRetries(retries);
-      const fresh = data.failedIds.slice(data.rollbackOffset, data.rollbackOffset + Math.min(BATCH, free - retries.length)).map((deploymentId) => ({ deploymentId, attempt: 1 }));
+      const fresh = data.failedIds
+        .slice(data.rollbackOffset, data.rollbackOffset + Math.min(BATCH, free - retries.length))
+        .map((deploymentId) => ({ deploymentId, attempt: 1 }));
       data.rollbackOffset += fresh.length;
       const items = [...retries.map((q) => ({ deploymentId: q.deploymentId, attempt: q.attempt })), ...fresh];
       const prepared = await Promise.all(items.map((i) => acts.prepareRollback({ massUpgradeId: r.id, ...i })));
-      await startItems(prepared.map((p) => (p.skipped ? { ...p, operationId: undefined } : p)), new Map(retries.map((q) => [q.deploymentId, q])), 'rollback');
+      await startItems(
+        prepared.map((p) => (p.skipped ? { ...p, operationId: undefined } : p)),
+        new Map(retries.map((q) => [q.deploymentId, q])),
+        'rollback',
+      );
     }
     data.phase = 'done';
   };

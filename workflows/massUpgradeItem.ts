@@ -28,7 +28,13 @@ export async function massUpgradeItemWorkflow(input: OperationInput, link: ItemL
     await runOperation(input, (ctx) => phasesFor(ctx, input));
   } catch (err) {
     const d = failureDetails(err);
-    await report({ deploymentId: input.deploymentId, operationId: input.operationId, status: 'failed', errorType: d.errorType, message: d.errorMessage });
+    await report({
+      deploymentId: input.deploymentId,
+      operationId: input.operationId,
+      status: 'failed',
+      errorType: d.errorType,
+      message: d.errorMessage,
+    });
     throw err;
   }
   await report({ deploymentId: input.deploymentId, operationId: input.operationId, status: 'succeeded' });

@@ -41,10 +41,22 @@ export interface RolloutData {
 
 export function initialData(waveSizes: number[], nowMs: number, bucketCapacity: number): RolloutData {
   return {
-    phase: 'upgrading', status: 'running', waveSizes, wave: 0, offset: 0, inFlight: {}, retry: [],
+    phase: 'upgrading',
+    status: 'running',
+    waveSizes,
+    wave: 0,
+    offset: 0,
+    inFlight: {},
+    retry: [],
     counts: { succeeded: 0, failed: 0, skipped: 0, busyRetries: 0, rolledBack: 0 },
-    failures: [], failedIds: [], rollbackOffset: 0, bucket: newBucket(nowMs, bucketCapacity),
-    paused: false, cancelRequested: false, haltReason: null, nextWaveAtMs: null,
+    failures: [],
+    failedIds: [],
+    rollbackOffset: 0,
+    bucket: newBucket(nowMs, bucketCapacity),
+    paused: false,
+    cancelRequested: false,
+    haltReason: null,
+    nextWaveAtMs: null,
   };
 }
 
@@ -103,7 +115,13 @@ export class Rollout {
     delete this.data.inFlight[item.deploymentId];
     const busy = item.busy + 1;
     this.data.counts.busyRetries += 1;
-    this.data.retry.push({ deploymentId: item.deploymentId, attempt: item.attempt + 1, kind: item.kind, busy, notBeforeMs: nowMs + busyBackoffMs(this.options.busyRetrySeconds, busy) });
+    this.data.retry.push({
+      deploymentId: item.deploymentId,
+      attempt: item.attempt + 1,
+      kind: item.kind,
+      busy,
+      notBeforeMs: nowMs + busyBackoffMs(this.options.busyRetrySeconds, busy),
+    });
     this.events += 1;
   }
 
@@ -124,7 +142,12 @@ export class Rollout {
       else c.rolledBack += 1;
       return;
     }
-    const failure: ItemFailure = { deploymentId: o.deploymentId, operationId: o.operationId, errorType: o.errorType ?? 'Error', message: f.kind === 'rollback' ? `rollback failed: ${o.message ?? ''}` : o.message ?? '' };
+    const failure: ItemFailure = {
+      deploymentId: o.deploymentId,
+      operationId: o.operationId,
+      errorType: o.errorType ?? 'Error',
+      message: f.kind === 'rollback' ? `rollback failed: ${o.message ?? ''}` : (o.message ?? ''),
+    };
     this.data.failures = [...this.data.failures, failure].slice(-FAILURES_KEPT);
     if (f.kind !== 'upgrade') return;
     c.failed += 1;
@@ -170,7 +193,16 @@ export class Rollout {
       currentWave: d.waveSizes.length === 0 ? 0 : Math.min(d.wave + 1, d.waveSizes.length),
       waves: d.waveSizes.length,
       waveSizes: d.waveSizes,
-      counts: { total: this.total, pending: this.total - started + waitingBusy, inFlight: this.inFlightCount, succeeded: c.succeeded, failed: c.failed, skipped: c.skipped, busyRetries: c.busyRetries, rolledBack: c.rolledBack },
+      counts: {
+        total: this.total,
+        pending: this.total - started + waitingBusy,
+        inFlight: this.inFlightCount,
+        succeeded: c.succeeded,
+        failed: c.failed,
+        skipped: c.skipped,
+        busyRetries: c.busyRetries,
+        rolledBack: c.rolledBack,
+      },
       failures: d.failures,
       inFlight: Object.keys(d.inFlight).sort(),
       haltReason: d.haltReason,

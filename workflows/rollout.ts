@@ -16,8 +16,21 @@ export interface ReadyRevision {
 export const base = (op: OperationInput) => ({ operationId: op.operationId, deploymentId: op.deploymentId });
 
 export async function startReplica(ctx: DeploymentContext, op: OperationInput, slot: Slot, replica: number): Promise<ReadyRevision> {
-  const rev = await acts.startRevision({ ...base(op), version: ctx.targetVersion, configRevision: ctx.configRevision, slot, owner: ctx.revisionOwner, replica });
-  await waits.awaitReady({ ...base(op), key: rev.key, url: rev.url, readinessPath: ctx.readinessPath, timeoutSeconds: ctx.readinessTimeoutSeconds });
+  const rev = await acts.startRevision({
+    ...base(op),
+    version: ctx.targetVersion,
+    configRevision: ctx.configRevision,
+    slot,
+    owner: ctx.revisionOwner,
+    replica,
+  });
+  await waits.awaitReady({
+    ...base(op),
+    key: rev.key,
+    url: rev.url,
+    readinessPath: ctx.readinessPath,
+    timeoutSeconds: ctx.readinessTimeoutSeconds,
+  });
   return { key: rev.key, url: rev.url };
 }
 
@@ -27,7 +40,12 @@ export function startAll(ctx: DeploymentContext, op: OperationInput, slot: Slot)
 }
 
 /** Switch, drain what served before (it stays warm), start its rollback window, record. */
-export async function cutOver(ctx: DeploymentContext, op: OperationInput, revs: ReadyRevision[], serving: { version: string; slot: Slot; configRevision: number }): Promise<void> {
+export async function cutOver(
+  ctx: DeploymentContext,
+  op: OperationInput,
+  revs: ReadyRevision[],
+  serving: { version: string; slot: Slot; configRevision: number },
+): Promise<void> {
   const { previousKeys, supersededKeys } = await fast.switchTraffic({ ...base(op), hostname: ctx.hostname, revisions: revs });
   await waits.drainPrevious({ ...base(op), keys: previousKeys, timeoutSeconds: ctx.drainTimeoutSeconds });
   if (supersededKeys.length > 0) await stops.stopRevisions({ ...base(op), keys: supersededKeys, onlyWarm: true });
@@ -58,7 +76,12 @@ export async function blueGreen(ctx: DeploymentContext, op: OperationInput): Pro
  */
 export async function recreate(ctx: DeploymentContext, op: OperationInput): Promise<void> {
   await prepare(ctx, op);
-  const { previousKeys } = await acts.suspendRoute({ ...base(op), hostname: ctx.hostname, reason: 'a new version is being deployed', retryAfterSeconds: 5 });
+  const { previousKeys } = await acts.suspendRoute({
+    ...base(op),
+    hostname: ctx.hostname,
+    reason: 'a new version is being deployed',
+    retryAfterSeconds: 5,
+  });
   await waits.drainPrevious({ ...base(op), keys: previousKeys, timeoutSeconds: ctx.drainTimeoutSeconds });
   await stops.stopRevisions({ ...base(op), keys: 'all' });
   const slot = otherSlot(ctx.activeSlot);
@@ -98,15 +121,36 @@ export async function rolling(ctx: DeploymentContext, op: OperationInput): Promi
     for (let i = 0; i < ctx.replicas; i++) {
       ready.push(await startReplica(ctx, op, slot, i));
       const { route, leaving } = rollingRoute(ready, old);
-      await acts.setUpstreams({ ...base(op), hostname: ctx.hostname, upstreams: route.map((r) => ({ ...r, weight: 100 })), step: `replica-${i}` });
-      await retire(ctx, op, leaving.map((r) => r.key), stopped);
+      await acts.setUpstreams({
+        ...base(op),
+        hostname: ctx.hostname,
+        upstreams: route.map((r) => ({ ...r, weight: 100 })),
+        step: `replica-${i}`,
+      });
+      await retire(
+        ctx,
+        op,
+        leaving.map((r) => r.key),
+        stopped,
+      );
     }
-    await retire(ctx, op, old.slice(ctx.replicas).map((r) => r.key), stopped);
+    await retire(
+      ctx,
+      op,
+      old.slice(ctx.replicas).map((r) => r.key),
+      stopped,
+    );
   } catch (err) {
     await CancellationScope.nonCancellable(async () => {
       await reviveAll(op, stopped);
       const back = (await acts.servingRevisions(base(op))).filter((r) => old.some((o) => o.key === r.key));
-      if (back.length > 0) await acts.setUpstreams({ ...base(op), hostname: ctx.hostname, upstreams: back.map((r) => ({ ...r, weight: 100 })), step: 'restore' });
+      if (back.length > 0)
+        await acts.setUpstreams({
+          ...base(op),
+          hostname: ctx.hostname,
+          upstreams: back.map((r) => ({ ...r, weight: 100 })),
+          step: 'restore',
+        });
       await stops.stopRevisions({ ...base(op), keys: ready.map((r) => r.key) });
     });
     throw err;

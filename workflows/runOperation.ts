@@ -22,6 +22,11 @@ export async function runOperation(input: OperationInput, phases: (ctx: Deployme
       const { warmKeys } = await acts.failOperation({ ...input, kind, ...details });
       if (ctx) await scheduleRetirement(warmKeys, input.operationId, ctx.rollbackWindowSeconds);
     });
-    throw ApplicationFailure.create({ type: details.errorType, message: details.errorMessage, nonRetryable: true, cause: err instanceof Error ? err : undefined });
+    throw ApplicationFailure.create({
+      type: details.errorType,
+      message: details.errorMessage,
+      nonRetryable: true,
+      cause: err instanceof Error ? err : undefined,
+    });
   }
 }

@@ -31,10 +31,21 @@ export function appRoutes(app: FastifyInstance, ctx: ApiContext): void {
     if (await findRelease(ctx.db, found.id, body.version)) {
       throw conflict('release_exists', `release ${body.version} of ${slug} already exists; releases are immutable, publish a new version`);
     }
-    const isDir = await stat(body.artifact.path).then((s) => s.isDirectory(), () => false);
-    if (!isDir) throw badRequest(`artifact.path ${body.artifact.path} is not a directory on the Slipway server`, [{ field: 'body.artifact.path', message: 'not a directory on the Slipway server' }]);
+    const isDir = await stat(body.artifact.path).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!isDir)
+      throw badRequest(`artifact.path ${body.artifact.path} is not a directory on the Slipway server`, [
+        { field: 'body.artifact.path', message: 'not a directory on the Slipway server' },
+      ]);
     const artifact = await ctx.artifacts.put(body.artifact.path);
-    const row = await insertRelease(ctx.db, { appId: found.id, version: body.version, manifest: body.manifest, artifactDigest: artifact.digest });
+    const row = await insertRelease(ctx.db, {
+      appId: found.id,
+      version: body.version,
+      manifest: body.manifest,
+      artifactDigest: artifact.digest,
+    });
     if (!row) throw conflict('release_exists', `release ${body.version} of ${slug} already exists`);
     return reply.status(201).send(presentRelease(row));
   });

@@ -19,10 +19,14 @@ import { parseInput } from '../validation';
 
 function tenantFor(p: Principal, requested: string | undefined): string {
   if (p.role === 'tenant') {
-    if (requested !== undefined && requested !== p.tenantId) throw forbidden('a tenant token can only create deployments for its own tenant');
+    if (requested !== undefined && requested !== p.tenantId)
+      throw forbidden('a tenant token can only create deployments for its own tenant');
     return p.tenantId as string;
   }
-  if (!requested) throw badRequest('admins must say which tenant the deployment is for', [{ field: 'body.tenantId', message: 'required with an admin token' }]);
+  if (!requested)
+    throw badRequest('admins must say which tenant the deployment is for', [
+      { field: 'body.tenantId', message: 'required with an admin token' },
+    ]);
   return requested;
 }
 
@@ -35,40 +39,82 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const found = await findAppBySlug(ctx.db, body.app);
     if (!found) throw badRequest(`app ${body.app} does not exist`, [{ field: 'body.app', message: 'no such app' }]);
     const release = body.version ? await findRelease(ctx.db, found.id, body.version) : await latestActiveRelease(ctx.db, found.id);
-    if (!release) throw badRequest(`app ${body.app} has no release ${body.version ?? '(none published yet)'}`, [{ field: 'body.version', message: 'no such release' }]);
+    if (!release)
+      throw badRequest(`app ${body.app} has no release ${body.version ?? '(none published yet)'}`, [
+        { field: 'body.version', message: 'no such release' },
+      ]);
     const badNames = invalidTenantEnvNames(Object.keys(body.env));
-    if (badNames.length > 0) throw badRequest('invalid env names', badNames.map((b) => ({ field: `body.env.${b.key}`, message: b.reason })));
+    if (badNames.length > 0)
+      throw badRequest(
+        'invalid env names',
+        badNames.map((b) => ({ field: `body.env.${b.key}`, message: b.reason })),
+      );
     const unknownSecret = body.secretEnv.filter((k) => !(k in body.env));
-    if (unknownSecret.length > 0) throw badRequest('secretEnv names keys that env does not set', unknownSecret.map((k) => ({ field: 'body.secretEnv', message: `${k} is not in env` })));
+    if (unknownSecret.length > 0)
+      throw badRequest(
+        'secretEnv names keys that env does not set',
+        unknownSecret.map((k) => ({ field: 'body.secretEnv', message: `${k} is not in env` })),
+      );
 
     const manifest = ManifestSchema.parse(release.manifest);
-    const secretKeys = new Set([...body.secretEnv, ...Object.entries(manifest.env).filter(([, s]) => s.secret).map(([k]) => k)]);
+    const secretKeys = new Set([
+      ...body.secretEnv,
+      ...Object.entries(manifest.env)
+        .filter(([, s]) => s.secret)
+        .map(([k]) => k),
+    ]);
     // With an Idempotency-Key the ids come from the key: a repeat after a crash reuses what the
     // first attempt inserted instead of creating a second deployment.
     const ids = idempotentIds(req);
     const id = ids?.deploymentId ?? newId('d');
     const name = body.name ?? id;
     const earlier = ids ? await findDeployment(ctx.db, id) : null;
-    if (earlier && earlier.tenant_id !== tenantId) throw conflict('idempotency_key_reused', 'this Idempotency-Key already created a deployment for another tenant; use a new key');
+    if (earlier && earlier.tenant_id !== tenantId)
+      throw conflict('idempotency_key_reused', 'this Idempotency-Key already created a deployment for another tenant; use a new key');
     if (!earlier) {
-      const exists = await ctx.db.selectFrom('deployments').select('id').where('tenant_id', '=', tenantId).where('name', '=', name).executeTakeFirst();
-      if (exists) throw badRequest(`tenant ${tenantId} already has a deployment named ${name}`, [{ field: 'body.name', message: 'already used by this tenant' }]);
+      const exists = await ctx.db
+        .selectFrom('deployments')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (exists)
+        throw badRequest(`tenant ${tenantId} already has a deployment named ${name}`, [
+          { field: 'body.name', message: 'already used by this tenant' },
+        ]);
     }
 
     const deployment =
       earlier ??
       (await ctx.db.transaction().execute(async (trx) => {
         const d = await insertDeployment(trx, {
-          id, tenant_id: tenantId, app_id: found.id, name, hostname: `${id}.${ctx.routeDomain}`,
-          release_version: release.version, serving_version: null, previous_version: null,
-          status: 'pending', strategy: body.strategy, replicas: body.replicas, active_slot: null, serving_config_revision: null, last_error: null,
+          id,
+          tenant_id: tenantId,
+          app_id: found.id,
+          name,
+          hostname: `${id}.${ctx.routeDomain}`,
+          release_version: release.version,
+          serving_version: null,
+          previous_version: null,
+          status: 'pending',
+          strategy: body.strategy,
+          replicas: body.replicas,
+          active_slot: null,
+          serving_config_revision: null,
+          last_error: null,
         });
         await upsertTenantEnvVars(trx, id, body.env, secretKeys);
         return d;
       }));
     const op = await startOperation(ctx.db, ctx.temporal, ctx.logger, {
-      deployment, kind: 'deploy', trigger, actor: p.actor, toVersion: deployment.release_version, strategy: deployment.strategy,
-      operationId: ids?.operationId, idempotencyKey: ids?.key ?? null,
+      deployment,
+      kind: 'deploy',
+      trigger,
+      actor: p.actor,
+      toVersion: deployment.release_version,
+      strategy: deployment.strategy,
+      operationId: ids?.operationId,
+      idempotencyKey: ids?.key ?? null,
     });
     return reply.status(202).send({ operation: presentOperation(op), deployment: await showDeployment(ctx, deployment, found.slug) });
   });
@@ -81,7 +127,10 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     if (q.app && !appId) return { deployments: [] };
     const rows = await listDeployments(ctx.db, { tenantId: p.tenantId, appId, status: q.status });
     const slugs = new Map(apps.map((a) => [a.id, a.slug]));
-    const latest = await latestVersions(ctx, rows.map((d) => d.app_id));
+    const latest = await latestVersions(
+      ctx,
+      rows.map((d) => d.app_id),
+    );
     return { deployments: await Promise.all(rows.map((d) => showDeployment(ctx, d, slugs.get(d.app_id), latest.get(d.app_id) ?? null))) };
   });
 

@@ -36,8 +36,17 @@ export function envRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
     const earlier = await earlierAttempt(ctx, req, d);
     if (earlier) {
-      const op = await startPlanned(ctx, req, p, d, 'env_change', { kind: 'restart', toVersion: earlier.to_version, strategy: earlier.strategy, configRevision: earlier.config_revision });
-      return reply.status(202).send({ operation: presentOperation(op), deployment: await showDeployment(ctx, (await findDeployment(ctx.db, d.id)) ?? d), changed: changed(env, unset) });
+      const op = await startPlanned(ctx, req, p, d, 'env_change', {
+        kind: 'restart',
+        toVersion: earlier.to_version,
+        strategy: earlier.strategy,
+        configRevision: earlier.config_revision,
+      });
+      return reply.status(202).send({
+        operation: presentOperation(op),
+        deployment: await showDeployment(ctx, (await findDeployment(ctx.db, d.id)) ?? d),
+        changed: changed(env, unset),
+      });
     }
     // Saving under a running operation would leave it unclear which values it picked up.
     await refuseIfInFlight(ctx, d);
@@ -46,7 +55,13 @@ export function envRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const secretKeys = await secretKeysFor(ctx.db, d, secretEnv);
     const revision = await ctx.db.transaction().execute(async (trx) => {
       await upsertTenantEnvVars(trx, d.id, env, secretKeys);
-      if (unset.length > 0) await trx.deleteFrom('deployment_env_vars').where('deployment_id', '=', d.id).where('source', '=', 'tenant').where('key', 'in', unset).execute();
+      if (unset.length > 0)
+        await trx
+          .deleteFrom('deployment_env_vars')
+          .where('deployment_id', '=', d.id)
+          .where('source', '=', 'tenant')
+          .where('key', 'in', unset)
+          .execute();
       const row = await trx
         .updateTable('deployments')
         .set({ config_revision: sql<number>`config_revision + 1`, updated_at: sql<Date>`now()` as unknown as Date })
@@ -58,10 +73,22 @@ export function envRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const saved = (await findDeployment(ctx.db, d.id)) ?? d;
 
     if (!canStart(saved, 'restart')) {
-      return reply.status(200).send({ operation: null, deployment: await showDeployment(ctx, saved), changed: changed(env, unset), message: 'saved; applies at the next deploy/resume/retry' });
+      return reply.status(200).send({
+        operation: null,
+        deployment: await showDeployment(ctx, saved),
+        changed: changed(env, unset),
+        message: 'saved; applies at the next deploy/resume/retry',
+      });
     }
-    const op = await startPlanned(ctx, req, p, saved, 'env_change', { kind: 'restart', toVersion: saved.serving_version, strategy: saved.strategy, configRevision: revision });
-    return reply.status(202).send({ operation: presentOperation(op), deployment: await showDeployment(ctx, saved), changed: changed(env, unset) });
+    const op = await startPlanned(ctx, req, p, saved, 'env_change', {
+      kind: 'restart',
+      toVersion: saved.serving_version,
+      strategy: saved.strategy,
+      configRevision: revision,
+    });
+    return reply
+      .status(202)
+      .send({ operation: presentOperation(op), deployment: await showDeployment(ctx, saved), changed: changed(env, unset) });
   });
 }
 
@@ -78,8 +105,17 @@ function checkNames(env: Record<string, string>, unset: string[], secretEnv: str
 /** A value once secret stays secret; the release's own secret names are always secret. */
 async function secretKeysFor(db: Db, d: Deployment, secretEnv: string[]): Promise<Set<string>> {
   const release = await findRelease(db, d.app_id, d.release_version);
-  const manifestSecrets = release ? Object.entries(ManifestSchema.parse(release.manifest).env).filter(([, s]) => s.secret).map(([k]) => k) : [];
-  const already = await db.selectFrom('deployment_env_vars').select('key').where('deployment_id', '=', d.id).where('secret', '=', true).execute();
+  const manifestSecrets = release
+    ? Object.entries(ManifestSchema.parse(release.manifest).env)
+        .filter(([, s]) => s.secret)
+        .map(([k]) => k)
+    : [];
+  const already = await db
+    .selectFrom('deployment_env_vars')
+    .select('key')
+    .where('deployment_id', '=', d.id)
+    .where('secret', '=', true)
+    .execute();
   return new Set([...secretEnv, ...manifestSecrets, ...already.map((r) => r.key)]);
 }
 

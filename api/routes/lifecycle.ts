@@ -21,7 +21,11 @@ import { parseInput } from '../validation';
  */
 export function lifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
   /** Loads, checks and starts; `plan` runs after the shared checks and may refuse with 409. */
-  const route = (action: string, kind: OperationKind, prepare: (req: FastifyRequest, d: Deployment) => Promise<() => Promise<LifecyclePlan>>) => {
+  const route = (
+    action: string,
+    kind: OperationKind,
+    prepare: (req: FastifyRequest, d: Deployment) => Promise<() => Promise<LifecyclePlan>>,
+  ) => {
     app.post(`/api/deployments/:id/${action}`, async (req, reply) => {
       const p = principalOf(req);
       const d = await loadDeployment(ctx, p, req.params);
@@ -42,13 +46,24 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
   route('upgrade', 'upgrade', async (req, d) => {
     const body = parseInput(UpgradeBody, req.body, 'body');
     const release = body.version ? await findRelease(ctx.db, d.app_id, body.version) : await latestActiveRelease(ctx.db, d.app_id);
-    if (!release) throw badRequest(`no release ${body.version ?? '(none published yet)'} of this app`, [{ field: 'body.version', message: 'no such release' }]);
-    if (release.status !== 'active') throw badRequest(`release ${release.version} is ${release.status}`, [{ field: 'body.version', message: `release is ${release.status}` }]);
+    if (!release)
+      throw badRequest(`no release ${body.version ?? '(none published yet)'} of this app`, [
+        { field: 'body.version', message: 'no such release' },
+      ]);
+    if (release.status !== 'active')
+      throw badRequest(`release ${release.version} is ${release.status}`, [
+        { field: 'body.version', message: `release is ${release.status}` },
+      ]);
     return async () => {
       if (d.status === 'running' && d.serving_version === release.version) {
         throw conflict('already_on_version', `deployment ${d.id} already serves ${release.version}; use restart to restart it`);
       }
-      return { kind: 'upgrade', toVersion: release.version, strategy: body.strategy ?? d.strategy, strategyOptions: body.canary ? { canary: body.canary } : null };
+      return {
+        kind: 'upgrade',
+        toVersion: release.version,
+        strategy: body.strategy ?? d.strategy,
+        strategyOptions: body.canary ? { canary: body.canary } : null,
+      };
     };
   });
 
@@ -58,7 +73,14 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       // Newest first: the failure the tenant just saw.
       const failed = (await listOperations(ctx.db, d.id)).find((o) => o.status === 'failed');
       if (!failed) throw conflict('nothing_to_retry', `deployment ${d.id} has no failed operation to retry`);
-      return { kind: 'retry', retryOf: failed.id, toVersion: failed.to_version, strategy: failed.strategy, configRevision: failed.config_revision, strategyOptions: failed.strategy_options };
+      return {
+        kind: 'retry',
+        retryOf: failed.id,
+        toVersion: failed.to_version,
+        strategy: failed.strategy,
+        configRevision: failed.config_revision,
+        strategyOptions: failed.strategy_options,
+      };
     };
   });
 
@@ -89,14 +111,20 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const d = await loadDeployment(ctx, p, req.params);
     const body = parseInput(DestroyBody, req.body, 'body');
     if (body.confirm !== d.id) {
-      throw badRequest(`destroy removes compute, routes and env of ${d.id}; send { "confirm": "${d.id}" } to go ahead`, [{ field: 'body.confirm', message: 'must equal the deployment id' }]);
+      throw badRequest(`destroy removes compute, routes and env of ${d.id}; send { "confirm": "${d.id}" } to go ahead`, [
+        { field: 'body.confirm', message: 'must equal the deployment id' },
+      ]);
     }
     const trigger = triggerOf(req, p);
     if (d.status === 'destroyed') {
       const teardown = (await listOperations(ctx.db, d.id)).find((o) => o.kind === 'teardown' && o.status === 'succeeded') ?? null;
       return answer(reply, 200, teardown, d);
     }
-    const op = await startLifecycle(ctx, req, p, d, trigger, 'teardown', async () => ({ kind: 'teardown', toVersion: null, strategy: null }));
+    const op = await startLifecycle(ctx, req, p, d, trigger, 'teardown', async () => ({
+      kind: 'teardown',
+      toVersion: null,
+      strategy: null,
+    }));
     return answer(reply, 202, op, d);
   });
 }

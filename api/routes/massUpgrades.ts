@@ -1,7 +1,15 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { findAppBySlug, findRelease, latestActiveRelease } from '../../db/queries/apps';
-import { activeMassUpgradeForApp, findMassUpgrade, insertMassUpgrade, listMassUpgrades, planFleetRollout, updateMassUpgrade, type MassUpgrade } from '../../db/queries/massUpgrades';
+import {
+  activeMassUpgradeForApp,
+  findMassUpgrade,
+  insertMassUpgrade,
+  listMassUpgrades,
+  planFleetRollout,
+  updateMassUpgrade,
+  type MassUpgrade,
+} from '../../db/queries/massUpgrades';
 import { MassUpgradeOptions } from '../../domain/massUpgrade/options';
 import { FINISHED_STATUSES, type MassUpgradeProgress } from '../../domain/massUpgrade/progress';
 import { currentVersion } from '../../domain/massUpgrade/selection';
@@ -71,7 +79,7 @@ export function massUpgradeRoutes(app: FastifyInstance, ctx: ApiContext): void {
       workflowId: m.workflow_id,
       options: m.options,
       progress,
-      ...(opts.plan ? { plan: ((m.plan as { waves?: string[][] } | null)?.waves ?? []) } : {}),
+      ...(opts.plan ? { plan: (m.plan as { waves?: string[][] } | null)?.waves ?? [] } : {}),
       createdAt: m.created_at,
       updatedAt: m.updated_at,
       finishedAt: m.finished_at,
@@ -90,9 +98,17 @@ export function massUpgradeRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const options = parseInput(MassUpgradeOptions, req.body, 'body');
     const found = await findAppBySlug(ctx.db, options.app);
     if (!found) throw badRequest(`app ${options.app} does not exist`, [{ field: 'body.app', message: 'no such app' }]);
-    const release = options.targetVersion ? await findRelease(ctx.db, found.id, options.targetVersion) : await latestActiveRelease(ctx.db, found.id);
-    if (!release) throw badRequest(`no release ${options.targetVersion ?? '(none published yet)'} of ${options.app}`, [{ field: 'body.targetVersion', message: 'no such release' }]);
-    if (release.status !== 'active') throw badRequest(`release ${release.version} is ${release.status}`, [{ field: 'body.targetVersion', message: `release is ${release.status}` }]);
+    const release = options.targetVersion
+      ? await findRelease(ctx.db, found.id, options.targetVersion)
+      : await latestActiveRelease(ctx.db, found.id);
+    if (!release)
+      throw badRequest(`no release ${options.targetVersion ?? '(none published yet)'} of ${options.app}`, [
+        { field: 'body.targetVersion', message: 'no such release' },
+      ]);
+    if (release.status !== 'active')
+      throw badRequest(`release ${release.version} is ${release.status}`, [
+        { field: 'body.targetVersion', message: `release is ${release.status}` },
+      ]);
 
     const ids = idempotentIds(req);
     const id = ids ? ids.operationId.replace(/^op-/, 'mu-') : `mu-${newId('d', 10).slice(2)}`;
@@ -102,9 +118,13 @@ export function massUpgradeRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const { waves, facts } = await planFleetRollout(ctx.db, found.id, release.version, options);
     if (options.dryRun) {
       return reply.status(200).send({
-        dryRun: true, app: found.slug, targetVersion: release.version, total: waves.reduce((n, w) => n + w.length, 0),
+        dryRun: true,
+        app: found.slug,
+        targetVersion: release.version,
+        total: waves.reduce((n, w) => n + w.length, 0),
         waves: waves.map((w, i) => ({
-          wave: i + 1, size: w.length,
+          wave: i + 1,
+          size: w.length,
           deployments: w.map((d) => {
             const f = facts.get(d)!;
             return { id: d, tenantId: f.tenantId, fromVersion: currentVersion(f), status: f.status };
@@ -114,10 +134,22 @@ export function massUpgradeRoutes(app: FastifyInstance, ctx: ApiContext): void {
       });
     }
     const active = await stillActive(await activeMassUpgradeForApp(ctx.db, found.id));
-    if (active) throw conflict('mass_upgrade_in_progress', `mass upgrade ${active.id} of ${found.slug} is ${active.status}; cancel it or wait for it to end`, { massUpgradeId: active.id });
+    if (active)
+      throw conflict(
+        'mass_upgrade_in_progress',
+        `mass upgrade ${active.id} of ${found.slug} is ${active.status}; cancel it or wait for it to end`,
+        { massUpgradeId: active.id },
+      );
 
     const workflowId = massUpgradeWorkflowId(id);
-    const row = await insertMassUpgrade(ctx.db, { id, appId: found.id, targetVersion: release.version, options, workflowId, actor: p.actor });
+    const row = await insertMassUpgrade(ctx.db, {
+      id,
+      appId: found.id,
+      targetVersion: release.version,
+      options,
+      workflowId,
+      actor: p.actor,
+    });
     // Stored now, so the run acts on exactly the plan a dry run just showed.
     await updateMassUpgrade(ctx.db, id, { plan: { waves } });
     try {
@@ -128,7 +160,11 @@ export function massUpgradeRoutes(app: FastifyInstance, ctx: ApiContext): void {
         workflowIdConflictPolicy: 'USE_EXISTING',
       });
     } catch (err) {
-      await updateMassUpgrade(ctx.db, id, { status: 'cancelled', haltReason: 'the workflow engine did not accept the rollout', finished: true });
+      await updateMassUpgrade(ctx.db, id, {
+        status: 'cancelled',
+        haltReason: 'the workflow engine did not accept the rollout',
+        finished: true,
+      });
       throw err;
     }
     return reply.status(202).send(await present({ ...row, plan: { waves } }, found.slug, { live: false }));

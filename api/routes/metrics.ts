@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { PROMETHEUS_CONTENT_TYPE } from '../../src/metrics/prometheus';
+import { PROMETHEUS_CONTENT_TYPE } from '../../metrics/prometheus';
 import type { ApiContext } from '../context';
 import { readEngineSnapshot, renderEngineMetrics } from '../metrics';
 

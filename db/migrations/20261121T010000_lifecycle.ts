@@ -4,7 +4,10 @@ import { Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
   // A retry re-runs the phases of the operation it retries, reusing its revision keys.
-  await db.schema.alterTable('operations').addColumn('retry_of', 'text', (c) => c.references('operations.id')).execute();
+  await db.schema
+    .alterTable('operations')
+    .addColumn('retry_of', 'text', (c) => c.references('operations.id'))
+    .execute();
   // The operation a repeated request (same Idempotency-Key) must map to.
   await db.schema.alterTable('operations').addColumn('idempotency_key', 'text').execute();
 

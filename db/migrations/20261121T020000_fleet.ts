@@ -4,7 +4,15 @@ import { Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
   // Rolling deployments run several replicas of a revision behind one route.
-  await db.schema.alterTable('deployments').addColumn('replicas', 'integer', (c) => c.notNull().defaultTo(1).check(sql`replicas between 1 and 20`)).execute();
+  await db.schema
+    .alterTable('deployments')
+    .addColumn('replicas', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(1)
+        .check(sql`replicas between 1 and 20`),
+    )
+    .execute();
   // Per-operation strategy parameters (canary steps, thresholds), validated by the API.
   await db.schema.alterTable('operations').addColumn('strategy_options', 'jsonb').execute();
   // The fleet rollout an operation belongs to, if any.

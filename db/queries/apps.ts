@@ -2,7 +2,12 @@ import type { DbOrTrx } from '../database';
 import type { App, Release } from '../schema';
 
 export async function insertApp(db: DbOrTrx, app: { slug: string; name: string }): Promise<App | null> {
-  const row = await db.insertInto('apps').values(app).onConflict((oc) => oc.column('slug').doNothing()).returningAll().executeTakeFirst();
+  const row = await db
+    .insertInto('apps')
+    .values(app)
+    .onConflict((oc) => oc.column('slug').doNothing())
+    .returningAll()
+    .executeTakeFirst();
   return row ?? null;
 }
 
@@ -28,7 +33,9 @@ export async function insertRelease(
 }
 
 export async function findRelease(db: DbOrTrx, appId: string, version: string): Promise<Release | null> {
-  return (await db.selectFrom('releases').selectAll().where('app_id', '=', appId).where('version', '=', version).executeTakeFirst()) ?? null;
+  return (
+    (await db.selectFrom('releases').selectAll().where('app_id', '=', appId).where('version', '=', version).executeTakeFirst()) ?? null
+  );
 }
 
 export function listReleases(db: DbOrTrx, appId: string): Promise<Release[]> {

@@ -33,5 +33,9 @@ export function listDeployments(db: DbOrTrx, f: DeploymentFilter): Promise<Deplo
 }
 
 export async function updateDeployment(db: DbOrTrx, id: string, patch: DeploymentUpdate): Promise<void> {
-  await db.updateTable('deployments').set({ ...patch, updated_at: sql<Date>`now()` as unknown as Date }).where('id', '=', id).execute();
+  await db
+    .updateTable('deployments')
+    .set({ ...patch, updated_at: sql<Date>`now()` as unknown as Date })
+    .where('id', '=', id)
+    .execute();
 }

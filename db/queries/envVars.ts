@@ -11,12 +11,22 @@ export async function upsertTenantEnvVars(
   vars: Record<string, string>,
   secretKeys: ReadonlySet<string> = new Set(),
 ): Promise<void> {
-  const rows = Object.entries(vars).map(([key, value]) => ({ deployment_id: deploymentId, key, value, source: 'tenant' as const, secret: secretKeys.has(key) }));
+  const rows = Object.entries(vars).map(([key, value]) => ({
+    deployment_id: deploymentId,
+    key,
+    value,
+    source: 'tenant' as const,
+    secret: secretKeys.has(key),
+  }));
   if (rows.length === 0) return;
   await db
     .insertInto('deployment_env_vars')
     .values(rows)
-    .onConflict((oc) => oc.columns(['deployment_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), source: 'tenant', secret: eb.ref('excluded.secret') })))
+    .onConflict((oc) =>
+      oc
+        .columns(['deployment_id', 'key'])
+        .doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), source: 'tenant', secret: eb.ref('excluded.secret') })),
+    )
     .execute();
 }
 

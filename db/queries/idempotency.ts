@@ -14,17 +14,36 @@ export async function claimIdempotencyKey(
 ): Promise<{ created: boolean; record: IdempotencyRecord }> {
   const inserted = await db
     .insertInto('idempotency_keys')
-    .values({ token_id: k.tokenId, key: k.key, method: k.method, path: k.path, request_hash: k.requestHash, status_code: null, response: null })
+    .values({
+      token_id: k.tokenId,
+      key: k.key,
+      method: k.method,
+      path: k.path,
+      request_hash: k.requestHash,
+      status_code: null,
+      response: null,
+    })
     .onConflict((oc) => oc.columns(['token_id', 'key']).doNothing())
     .returningAll()
     .executeTakeFirst();
   if (inserted) return { created: true, record: inserted };
-  const record = await db.selectFrom('idempotency_keys').selectAll().where('token_id', '=', k.tokenId).where('key', '=', k.key).executeTakeFirstOrThrow();
+  const record = await db
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('token_id', '=', k.tokenId)
+    .where('key', '=', k.key)
+    .executeTakeFirstOrThrow();
   return { created: false, record };
 }
 
 /** Stores the answer once; a later answer to the same key (a retry that re-ran) never overwrites it. */
-export async function saveIdempotentResponse(db: DbOrTrx, tokenId: string, key: string, statusCode: number, response: unknown): Promise<void> {
+export async function saveIdempotentResponse(
+  db: DbOrTrx,
+  tokenId: string,
+  key: string,
+  statusCode: number,
+  response: unknown,
+): Promise<void> {
   await db
     .updateTable('idempotency_keys')
     .set({ status_code: statusCode, response: JSON.stringify(response ?? null) })

@@ -17,7 +17,17 @@ export async function insertMassUpgrade(
 ): Promise<MassUpgrade> {
   return db
     .insertInto('mass_upgrades')
-    .values({ id: m.id, app_id: m.appId, target_version: m.targetVersion, status: 'running', options: JSON.stringify(m.options), workflow_id: m.workflowId, actor: m.actor, halt_reason: null, finished_at: null })
+    .values({
+      id: m.id,
+      app_id: m.appId,
+      target_version: m.targetVersion,
+      status: 'running',
+      options: JSON.stringify(m.options),
+      workflow_id: m.workflowId,
+      actor: m.actor,
+      halt_reason: null,
+      finished_at: null,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -31,7 +41,14 @@ export function listMassUpgrades(db: DbOrTrx, limit = 100): Promise<MassUpgrade[
 }
 
 export async function activeMassUpgradeForApp(db: DbOrTrx, appId: string): Promise<MassUpgrade | null> {
-  return (await db.selectFrom('mass_upgrades').selectAll().where('app_id', '=', appId).where('status', 'in', ACTIVE_MASS_UPGRADE_STATUSES).executeTakeFirst()) ?? null;
+  return (
+    (await db
+      .selectFrom('mass_upgrades')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('status', 'in', ACTIVE_MASS_UPGRADE_STATUSES)
+      .executeTakeFirst()) ?? null
+  );
 }
 
 export async function updateMassUpgrade(
@@ -55,8 +72,18 @@ export async function updateMassUpgrade(
 
 /** The facts selection needs, for every deployment of an app (a few columns: fine for tens of thousands). */
 export async function candidateFacts(db: DbOrTrx, appId: string): Promise<CandidateFacts[]> {
-  const rows = await db.selectFrom('deployments').select(['id', 'tenant_id', 'status', 'release_version', 'serving_version']).where('app_id', '=', appId).execute();
-  return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, status: r.status, releaseVersion: r.release_version, servingVersion: r.serving_version }));
+  const rows = await db
+    .selectFrom('deployments')
+    .select(['id', 'tenant_id', 'status', 'release_version', 'serving_version'])
+    .where('app_id', '=', appId)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    tenantId: r.tenant_id,
+    status: r.status,
+    releaseVersion: r.release_version,
+    servingVersion: r.serving_version,
+  }));
 }
 
 export function deploymentsByIds(db: DbOrTrx, ids: string[]): Promise<Deployment[]> {

@@ -11,7 +11,13 @@ export async function findOperation(db: DbOrTrx, id: string): Promise<Operation 
 }
 
 export function listOperations(db: DbOrTrx, deploymentId: string): Promise<Operation[]> {
-  return db.selectFrom('operations').selectAll().where('deployment_id', '=', deploymentId).orderBy('created_at', 'desc').limit(200).execute();
+  return db
+    .selectFrom('operations')
+    .selectAll()
+    .where('deployment_id', '=', deploymentId)
+    .orderBy('created_at', 'desc')
+    .limit(200)
+    .execute();
 }
 
 /** Idempotent: only a pending (or already running) operation becomes running, with its run id. */
@@ -59,5 +65,11 @@ export async function appendOperationLog(
 }
 
 export function listOperationLogs(db: DbOrTrx, operationId: string, afterId = '0'): Promise<OperationLog[]> {
-  return db.selectFrom('operation_logs').selectAll().where('operation_id', '=', operationId).where('id', '>', afterId).orderBy('id').execute();
+  return db
+    .selectFrom('operation_logs')
+    .selectAll()
+    .where('operation_id', '=', operationId)
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .execute();
 }

@@ -52,5 +52,11 @@ export async function casRevisionStatus(
 }
 
 export function liveRevisions(db: DbOrTrx, deploymentId: string): Promise<Revision[]> {
-  return db.selectFrom('revisions').selectAll().where('deployment_id', '=', deploymentId).where('status', '!=', 'stopped').orderBy('created_at').execute();
+  return db
+    .selectFrom('revisions')
+    .selectAll()
+    .where('deployment_id', '=', deploymentId)
+    .where('status', '!=', 'stopped')
+    .orderBy('created_at')
+    .execute();
 }

@@ -21,10 +21,22 @@ export async function createToken(
 }
 
 export async function findActiveToken(db: DbOrTrx, token: string): Promise<ApiToken | null> {
-  return (await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hashToken(token)).where('revoked_at', 'is', null).executeTakeFirst()) ?? null;
+  return (
+    (await db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('token_hash', '=', hashToken(token))
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst()) ?? null
+  );
 }
 
 export async function countAdminTokens(db: DbOrTrx): Promise<number> {
-  const r = await db.selectFrom('api_tokens').select((eb) => eb.fn.countAll<string>().as('n')).where('role', '=', 'admin').where('revoked_at', 'is', null).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('api_tokens')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('role', '=', 'admin')
+    .where('revoked_at', 'is', null)
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }

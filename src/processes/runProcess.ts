@@ -16,10 +16,13 @@ export function runProcess(name: string, start: (config: Config, logger: Logger)
       if (stopping) return;
       stopping = true;
       logger?.info({ signal }, `${name} stopping`);
-      stop().then(() => process.exit(0), (err) => {
-        logger?.error({ err }, `${name} did not stop cleanly`);
-        process.exit(1);
-      });
+      stop().then(
+        () => process.exit(0),
+        (err) => {
+          logger?.error({ err }, `${name} did not stop cleanly`);
+          process.exit(1);
+        },
+      );
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));

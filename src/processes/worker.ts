@@ -1,11 +1,12 @@
 import { NativeConnection } from '@temporalio/worker';
-import { systemClock, type ActivityDeps } from '../../activities/deps';
+import type { ActivityDeps } from '../../activities/deps';
+import { systemClock } from '../../ports/clock';
 import { createDb } from '../../db/database';
-import { createArtifactStore } from '../compute/artifactStore';
-import { createLocalComputeProvider } from '../compute/localProvider';
+import { createArtifactStore } from '../../compute/local/artifactStore';
+import { createLocalComputeProvider } from '../../compute/local/localProvider';
 import { dataPaths } from '../dataPaths';
 import { requireServices } from '../requireService';
-import { createHttpRouterClient } from '../traffic/httpRouterClient';
+import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
 import { createSlipwayWorker } from '../worker';
 import { restoreServingRevisions } from '../restoreServingRevisions';
 import { installTemporalLogging } from '../temporalLogger';

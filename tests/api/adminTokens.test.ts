@@ -15,7 +15,13 @@ describe('Admin token management', () => {
   it('creates a tenant token shown once, lists tokens without secrets, and revokes it', async () => {
     const created = await admin('POST', '/api/admin/tokens', { name: 'acme-ci', role: 'tenant', tenantId: 'acme' });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ token: expect.stringMatching(/^slw_tnt_/), name: 'acme-ci', role: 'tenant', tenantId: 'acme', revokedAt: null });
+    expect(created.body).toMatchObject({
+      token: expect.stringMatching(/^slw_tnt_/),
+      name: 'acme-ci',
+      role: 'tenant',
+      tenantId: 'acme',
+      revokedAt: null,
+    });
     const acme = apiClient(s.apiUrl, created.body.token);
     expect((await acme('GET', '/api/deployments')).status).toBe(200);
     expect((await acme('GET', '/api/admin/tokens')).status).toBe(403);

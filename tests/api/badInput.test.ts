@@ -21,7 +21,15 @@ describe('API answers bad input with 4xx naming the field, and starts nothing', 
     await s?.close();
   });
 
-  const operationsCount = async () => Number((await s.db.selectFrom('operations').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const operationsCount = async () =>
+    Number(
+      (
+        await s.db
+          .selectFrom('operations')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   it('rejects requests without a valid token', async () => {
     const anon = apiClient(s.apiUrl);
@@ -85,7 +93,11 @@ describe('API answers bad input with 4xx naming the field, and starts nothing', 
   });
 
   it('answers malformed JSON and unknown ids cleanly, without a stack trace', async () => {
-    const res = await fetch(new URL('/api/deployments', s.apiUrl), { method: 'POST', headers: { authorization: `Bearer ${s.adminToken}`, 'content-type': 'application/json' }, body: '{"app":' });
+    const res = await fetch(new URL('/api/deployments', s.apiUrl), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.adminToken}`, 'content-type': 'application/json' },
+      body: '{"app":',
+    });
     expect(res.status).toBe(400);
     const text = await res.text();
     expect(text).not.toMatch(/at .*\.ts:\d+/);

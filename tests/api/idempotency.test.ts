@@ -28,7 +28,12 @@ describe('Idempotency-Key: a repeated request gets the first answer and starts n
     expect(first.status).toBe(202);
     expect(first.headers.get('idempotent-replayed')).toBeNull();
     // Same body with keys in another order is the same request.
-    const again = await tenant('POST', '/api/deployments', { env: { GREETING: 'hi' }, name: 'idem-one', app: 'hello' }, { 'Idempotency-Key': 'create-1' });
+    const again = await tenant(
+      'POST',
+      '/api/deployments',
+      { env: { GREETING: 'hi' }, name: 'idem-one', app: 'hello' },
+      { 'Idempotency-Key': 'create-1' },
+    );
     expect(again.status).toBe(202);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body).toEqual(first.body);
@@ -38,15 +43,29 @@ describe('Idempotency-Key: a repeated request gets the first answer and starts n
     const id = first.body.deployment.id;
     await settle(s, tenant, first.body.operation.id);
     expect(await settledWorkflowRuns(s.temporal.client, id)).toBe(1);
-    const row = await s.db.selectFrom('operations').select(['idempotency_key']).where('id', '=', first.body.operation.id).executeTakeFirstOrThrow();
+    const row = await s.db
+      .selectFrom('operations')
+      .select(['idempotency_key'])
+      .where('id', '=', first.body.operation.id)
+      .executeTakeFirstOrThrow();
     expect(row.idempotency_key).toBe('create-1');
   });
 
   it('answers 422 idempotency_key_reused for the same key with another body or path', async () => {
-    const first = await tenant('POST', '/api/deployments', { app: 'hello', name: 'idem-two', env: { GREETING: 'a' } }, { 'Idempotency-Key': 'create-2' });
+    const first = await tenant(
+      'POST',
+      '/api/deployments',
+      { app: 'hello', name: 'idem-two', env: { GREETING: 'a' } },
+      { 'Idempotency-Key': 'create-2' },
+    );
     expect(first.status).toBe(202);
     const ops = await count('operations');
-    const otherBody = await tenant('POST', '/api/deployments', { app: 'hello', name: 'idem-two', env: { GREETING: 'b' } }, { 'Idempotency-Key': 'create-2' });
+    const otherBody = await tenant(
+      'POST',
+      '/api/deployments',
+      { app: 'hello', name: 'idem-two', env: { GREETING: 'b' } },
+      { 'Idempotency-Key': 'create-2' },
+    );
     expect(otherBody.status).toBe(422);
     expect(otherBody.body.code).toBe('idempotency_key_reused');
     const otherPath = await tenant('POST', `/api/deployments/${first.body.deployment.id}/restart`, {}, { 'Idempotency-Key': 'create-2' });
@@ -57,8 +76,18 @@ describe('Idempotency-Key: a repeated request gets the first answer and starts n
 
   it('scopes keys to the token: another token may use the same key for its own request', async () => {
     const globex = apiClient(s.apiUrl, await s.tenantToken('globex'));
-    const a = await tenant('POST', '/api/deployments', { app: 'hello', name: 'shared-key', env: { GREETING: 'a' } }, { 'Idempotency-Key': 'same-key' });
-    const b = await globex('POST', '/api/deployments', { app: 'hello', name: 'shared-key', env: { GREETING: 'a' } }, { 'Idempotency-Key': 'same-key' });
+    const a = await tenant(
+      'POST',
+      '/api/deployments',
+      { app: 'hello', name: 'shared-key', env: { GREETING: 'a' } },
+      { 'Idempotency-Key': 'same-key' },
+    );
+    const b = await globex(
+      'POST',
+      '/api/deployments',
+      { app: 'hello', name: 'shared-key', env: { GREETING: 'a' } },
+      { 'Idempotency-Key': 'same-key' },
+    );
     expect(a.status).toBe(202);
     expect(b.status).toBe(202);
     expect(b.headers.get('idempotent-replayed')).toBeNull();

@@ -69,10 +69,16 @@ describe('Lifecycle endpoints: checks before anything starts', () => {
     const badStrategy = await acme('POST', `/api/deployments/${running.id}/upgrade`, { strategy: 'yolo' });
     expect(badStrategy.status).toBe(400);
     expect(badStrategy.body.fields[0].field).toBe('body.strategy');
-    const canaryOnBlueGreen = await acme('POST', `/api/deployments/${running.id}/upgrade`, { strategy: 'blue_green', canary: { steps: [50, 100] } });
+    const canaryOnBlueGreen = await acme('POST', `/api/deployments/${running.id}/upgrade`, {
+      strategy: 'blue_green',
+      canary: { steps: [50, 100] },
+    });
     expect(canaryOnBlueGreen.status).toBe(400);
     expect(canaryOnBlueGreen.body.fields[0].field).toBe('body.canary');
-    const fallingSteps = await acme('POST', `/api/deployments/${running.id}/upgrade`, { strategy: 'canary', canary: { steps: [50, 20, 100] } });
+    const fallingSteps = await acme('POST', `/api/deployments/${running.id}/upgrade`, {
+      strategy: 'canary',
+      canary: { steps: [50, 20, 100] },
+    });
     expect(fallingSteps.status).toBe(400);
     expect(fallingSteps.body.fields[0]).toEqual({ field: 'body.canary.steps', message: 'steps must rise' });
     expect(await ops()).toBe(before);
@@ -100,13 +106,21 @@ describe('Lifecycle endpoints: checks before anything starts', () => {
   });
 
   it('answers 409 operation_in_flight, naming the running operation, while another runs', async () => {
-    const created = await acme('POST', '/api/deployments', { app: 'hello', name: 'slow', env: { GREETING: 'x', HELLO_START_DELAY_MS: '4000' } });
+    const created = await acme('POST', '/api/deployments', {
+      app: 'hello',
+      name: 'slow',
+      env: { GREETING: 'x', HELLO_START_DELAY_MS: '4000' },
+    });
     expect(created.status).toBe(202);
     const { deployment, operation } = created.body;
     const before = await ops();
     const r = await acme('POST', `/api/deployments/${deployment.id}/restart`, {}, { 'X-Slipway-Trigger': 'dashboard' });
     expect(r.status).toBe(409);
-    expect(r.body).toMatchObject({ code: 'operation_in_flight', operationId: operation.id, message: expect.stringContaining(operation.id) });
+    expect(r.body).toMatchObject({
+      code: 'operation_in_flight',
+      operationId: operation.id,
+      message: expect.stringContaining(operation.id),
+    });
     // Env changes are refused too, and nothing is saved under the running deploy.
     const env = await acme('PUT', `/api/deployments/${deployment.id}/env`, { env: { GREETING: 'y' } });
     expect(env.status).toBe(409);
@@ -117,15 +131,28 @@ describe('Lifecycle endpoints: checks before anything starts', () => {
   });
 
   it('PUT env saves without echoing values, bumps configRevision and restarts onto it (trigger env_change)', async () => {
-    const r = await acme('PUT', `/api/deployments/${running.id}/env`, { env: { GREETING: 'changed greeting', API_KEY: 'k-123456' }, secretEnv: ['API_KEY'], unset: ['SECRET_TOKEN'] });
+    const r = await acme('PUT', `/api/deployments/${running.id}/env`, {
+      env: { GREETING: 'changed greeting', API_KEY: 'k-123456' },
+      secretEnv: ['API_KEY'],
+      unset: ['SECRET_TOKEN'],
+    });
     expect(r.status).toBe(202);
     const text = JSON.stringify(r.body);
     for (const value of ['changed greeting', 'k-123456', 's3cr3t-value']) expect(text).not.toContain(value);
     expect(r.body.changed).toEqual({ set: ['API_KEY', 'GREETING'], unset: ['SECRET_TOKEN'] });
     expect(r.body.deployment.configRevision).toBe(2);
     expect(r.body.operation).toMatchObject({ kind: 'restart', trigger: 'env_change', configRevision: 2 });
-    const rows = await s.db.selectFrom('deployment_env_vars').select(['key', 'secret']).where('deployment_id', '=', running.id).where('source', '=', 'tenant').orderBy('key').execute();
-    expect(rows).toEqual([{ key: 'API_KEY', secret: true }, { key: 'GREETING', secret: false }]);
+    const rows = await s.db
+      .selectFrom('deployment_env_vars')
+      .select(['key', 'secret'])
+      .where('deployment_id', '=', running.id)
+      .where('source', '=', 'tenant')
+      .orderBy('key')
+      .execute();
+    expect(rows).toEqual([
+      { key: 'API_KEY', secret: true },
+      { key: 'GREETING', secret: false },
+    ]);
 
     const done = await settle(s, acme, r.body.operation.id);
     if (done.status !== 'succeeded') throw new Error(`restart failed: ${JSON.stringify(done.error)}`);
@@ -147,7 +174,11 @@ describe('Lifecycle endpoints: checks before anything starts', () => {
     const before = await ops();
     const saved = await acme('PUT', `/api/deployments/${id}/env`, { env: { GREETING: 'late but here' } });
     expect(saved.status).toBe(200);
-    expect(saved.body).toMatchObject({ operation: null, message: 'saved; applies at the next deploy/resume/retry', deployment: { configRevision: 2, status: 'failed' } });
+    expect(saved.body).toMatchObject({
+      operation: null,
+      message: 'saved; applies at the next deploy/resume/retry',
+      deployment: { configRevision: 2, status: 'failed' },
+    });
     expect(JSON.stringify(saved.body)).not.toContain('late but here');
     expect(await ops()).toBe(before);
 

@@ -35,7 +35,14 @@ describe('Lifecycle endpoints drive real workflows', () => {
     expect((await acme('GET', `/api/deployments/${d.id}`)).body.updateAvailable).toEqual({ version: '2.0.0' });
 
     const up = await start(`/api/deployments/${d.id}/upgrade`, {}, { 'X-Slipway-Trigger': 'dashboard' });
-    expect(up.started.operation).toMatchObject({ kind: 'upgrade', trigger: 'dashboard', fromVersion: '1.0.0', toVersion: '2.0.0', strategy: 'blue_green', actor: 'tenant:tenant-acme' });
+    expect(up.started.operation).toMatchObject({
+      kind: 'upgrade',
+      trigger: 'dashboard',
+      fromVersion: '1.0.0',
+      toVersion: '2.0.0',
+      strategy: 'blue_green',
+      actor: 'tenant:tenant-acme',
+    });
     expect((await answer(s, d.hostname)).json.version).toBe('2.0.0');
     expect((await acme('POST', `/api/deployments/${d.id}/upgrade`, {})).body.code).toBe('already_on_version');
 

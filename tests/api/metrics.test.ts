@@ -4,7 +4,6 @@ import type { SlipwayStack } from '../helpers/slipwayStack';
 import { withStack } from '../helpers/withStack';
 import { prometheusSamples } from '../helpers/prometheusSamples';
 
-
 describe('engine metrics rendering (pure)', () => {
   test('every known kind and status appears, and in-flight statuses are a gauge, not a counter', () => {
     const text = renderEngineMetrics({

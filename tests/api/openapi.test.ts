@@ -21,8 +21,12 @@ describe('GET /docs: OpenAPI 3.1 for every route', () => {
     expect(r.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(r.body.components.schemas.Error.required).toEqual(['code', 'message']);
 
-    const documented = Object.entries(r.body.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
-    const routes = registeredRoutes(s.api).map((x) => `${x.method} ${openApiPath(x.path)}`).sort();
+    const documented = Object.entries(r.body.paths as Record<string, Record<string, unknown>>)
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
+      .sort();
+    const routes = registeredRoutes(s.api)
+      .map((x) => `${x.method} ${openApiPath(x.path)}`)
+      .sort();
     expect(routes.length).toBeGreaterThan(20);
     expect(documented).toEqual(routes);
   });
@@ -30,8 +34,17 @@ describe('GET /docs: OpenAPI 3.1 for every route', () => {
   it('documents params, bodies, idempotency and errors of a lifecycle route', async () => {
     const doc = (await apiClient(s.apiUrl)('GET', '/docs')).body;
     const upgrade = doc.paths['/api/deployments/{id}/upgrade'].post;
-    expect(upgrade.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(['path:id', 'header:Idempotency-Key', 'header:X-Slipway-Trigger']);
-    expect(upgrade.requestBody.content['application/json'].schema.properties.strategy.enum).toEqual(['recreate', 'rolling', 'blue_green', 'canary']);
+    expect(upgrade.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual([
+      'path:id',
+      'header:Idempotency-Key',
+      'header:X-Slipway-Trigger',
+    ]);
+    expect(upgrade.requestBody.content['application/json'].schema.properties.strategy.enum).toEqual([
+      'recreate',
+      'rolling',
+      'blue_green',
+      'canary',
+    ]);
     expect(Object.keys(upgrade.responses).sort()).toEqual(['202', '400', '401', '404', '409', '422']);
     expect(upgrade.responses['409'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
     expect(doc.paths['/healthz'].get.security).toEqual([]);

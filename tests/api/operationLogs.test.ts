@@ -10,7 +10,11 @@ interface SseEvent {
 }
 
 /** Reads a text/event-stream until the server closes it. */
-async function readEvents(url: string, token: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string | null; events: SseEvent[] }> {
+async function readEvents(
+  url: string,
+  token: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; type: string | null; events: SseEvent[] }> {
   const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, ...headers } });
   const events: SseEvent[] = [];
   const text = await res.text();
@@ -48,7 +52,13 @@ describe('GET /api/operations/:id/logs?follow=1 streams the log as server-sent e
     expect(streamed.type).toMatch(/^text\/event-stream/);
     const logs = streamed.events.filter((e) => e.event === 'log');
     expect(logs.length).toBeGreaterThan(3);
-    expect(logs[0].data).toEqual({ id: logs[0].id, phase: expect.any(String), level: expect.any(String), message: expect.any(String), at: expect.any(String) });
+    expect(logs[0].data).toEqual({
+      id: logs[0].id,
+      phase: expect.any(String),
+      level: expect.any(String),
+      message: expect.any(String),
+      at: expect.any(String),
+    });
     expect(streamed.events.at(-1)).toEqual({ event: 'end', id: undefined, data: { operationId: opId, status: 'succeeded', error: null } });
     expect(streamed.events.filter((e) => e.event === 'end')).toHaveLength(1);
 
@@ -63,9 +73,16 @@ describe('GET /api/operations/:id/logs?follow=1 streams the log as server-sent e
   });
 
   it('leaves no stream open when the client goes away mid-stream (app.close does not wait on it)', async () => {
-    const created = await acme('POST', '/api/deployments', { app: 'hello', name: 'slow', env: { GREETING: 'x', HELLO_START_DELAY_MS: '3000' } });
+    const created = await acme('POST', '/api/deployments', {
+      app: 'hello',
+      name: 'slow',
+      env: { GREETING: 'x', HELLO_START_DELAY_MS: '3000' },
+    });
     const ac = new AbortController();
-    const res = await fetch(`${s.apiUrl}/api/operations/${created.body.operation.id}/logs?follow=1`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal });
+    const res = await fetch(`${s.apiUrl}/api/operations/${created.body.operation.id}/logs?follow=1`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: ac.signal,
+    });
     expect(res.status).toBe(200);
     ac.abort();
     await res.body?.cancel().catch(() => undefined);

@@ -34,4 +34,11 @@ export async function settle(s: SlipwayStack, api: Api, operationId: string): Pr
 }
 
 export const countRows = async (s: SlipwayStack, table: 'operations' | 'deployments') =>
-  Number((await s.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await s.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );

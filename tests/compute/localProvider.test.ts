@@ -3,10 +3,10 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { createArtifactStore } from '../../src/compute/artifactStore';
-import type { ComputeProvider, RevisionSpec } from '../../src/compute/computeProvider';
-import { createLocalComputeProvider } from '../../src/compute/localProvider';
-import { readProcStat } from '../../src/compute/processInfo';
+import { createArtifactStore } from '../../compute/local/artifactStore';
+import type { ComputeProvider, RevisionSpec } from '../../ports/compute';
+import { createLocalComputeProvider } from '../../compute/local/localProvider';
+import { readProcStat } from '../../compute/local/processInfo';
 
 const REPO = path.resolve(__dirname, '../..');
 const FIXTURES = path.join(REPO, 'tests/fixtures/compute-apps');
@@ -184,8 +184,14 @@ describe('local compute provider', () => {
   it('treats a state file whose pid now belongs to another process as stale', async () => {
     // Our own pid is alive, but with another start time it is not "the" process recorded.
     const state = {
-      key: 'reused-pid', deploymentId: 'd-test', pid: process.pid, pgid: process.pid,
-      port: 1, host: '127.0.0.1', startTime: '1', startedAt: new Date().toISOString(),
+      key: 'reused-pid',
+      deploymentId: 'd-test',
+      pid: process.pid,
+      pgid: process.pid,
+      port: 1,
+      host: '127.0.0.1',
+      startTime: '1',
+      startedAt: new Date().toISOString(),
     };
     await fs.writeFile(path.join(stateDir, 'reused-pid.json'), JSON.stringify(state));
 
@@ -207,7 +213,9 @@ describe('local compute provider', () => {
   });
 
   it('rejects a command that cannot be spawned and keys that are not file names', async () => {
-    await expect(provider.start({ ...helloSpec('bad-cmd'), command: ['./does-not-exist'] })).rejects.toThrow(/cannot start revision bad-cmd/);
+    await expect(provider.start({ ...helloSpec('bad-cmd'), command: ['./does-not-exist'] })).rejects.toThrow(
+      /cannot start revision bad-cmd/,
+    );
     expect(await provider.status('bad-cmd')).toBeNull();
     await expect(provider.start(helloSpec('../escape'))).rejects.toThrow(/invalid revision key/);
   });
@@ -222,9 +230,11 @@ describe('local compute provider', () => {
 
   it('keeps the app running when the worker that started it is SIGKILLed', async () => {
     // `node --import tsx` (not the tsx CLI, which forks) so the pid we kill is the worker itself.
-    const worker = spawn(process.execPath, [
-      '--import', 'tsx', path.join(FIXTURES, 'start-then-wait.ts'), stateDir, helloDir, 'survivor-1',
-    ], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+    const worker = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(FIXTURES, 'start-then-wait.ts'), stateDir, helloDir, 'survivor-1'],
+      { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     worker.stdout!.on('data', (chunk) => (out += chunk));
     const line = await waitFor('worker started the app', async () => out.split('\n').find((l) => l.startsWith('STARTED ')), 30_000);

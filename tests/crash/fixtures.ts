@@ -23,11 +23,20 @@ export async function publishHelloApp(admin: Api): Promise<void> {
 
 export const FINISHED = ['succeeded', 'failed', 'cancelled'];
 
-export function waitForOperation(api: Api, id: string, timeoutMs = 150_000): Promise<{ status: string; error: unknown; [k: string]: unknown }> {
-  return eventually(`operation ${id} to finish`, async () => {
-    const r = await api('GET', `/api/operations/${id}`);
-    return FINISHED.includes(r.body?.status) ? r.body : undefined;
-  }, timeoutMs, 250);
+export function waitForOperation(
+  api: Api,
+  id: string,
+  timeoutMs = 150_000,
+): Promise<{ status: string; error: unknown; [k: string]: unknown }> {
+  return eventually(
+    `operation ${id} to finish`,
+    async () => {
+      const r = await api('GET', `/api/operations/${id}`);
+      return FINISHED.includes(r.body?.status) ? r.body : undefined;
+    },
+    timeoutMs,
+    250,
+  );
 }
 
 /**
@@ -37,7 +46,10 @@ export function waitForOperation(api: Api, id: string, timeoutMs = 150_000): Pro
  */
 export async function waitForOperationClosed(api: Api, client: Client, deploymentId: string, operationId: string) {
   const done = await waitForOperation(api, operationId);
-  await client.workflow.getHandle(deploymentWorkflowId(deploymentId)).result().catch(() => undefined);
+  await client.workflow
+    .getHandle(deploymentWorkflowId(deploymentId))
+    .result()
+    .catch(() => undefined);
   return done;
 }
 

@@ -1,4 +1,4 @@
-import { FAULT_POINTS } from '../../src/faultPoint';
+import { FAULT_POINTS } from '../../ports/faultPoints';
 import { apiClient } from '../helpers/apiClient';
 import { liveAppProcesses } from '../helpers/appProcesses';
 import { stopChild, waitForExit } from '../helpers/childProcess';
@@ -7,7 +7,7 @@ import { startProcessStack, type ProcessStack } from '../helpers/processStack';
 import { publishHelloApp, report, secs, servedVersions, waitForOperation, waitForOperationClosed, type Api } from './fixtures';
 
 /**
- * The worker process is SIGKILLed in the middle of a blue-green upgrade (src/faultPoint.ts),
+ * The worker process is SIGKILLed in the middle of a blue-green upgrade (ports/faultPoints.ts),
  * then a fresh worker is started. Whatever the crash interrupted, the upgrade must finish
  * exactly once: one workflow run, one serving revision of the target version, no app
  * process left behind, and the old version serving all the while no worker ran.
@@ -37,9 +37,18 @@ describe('worker killed with SIGKILL during an upgrade', () => {
   async function deployV1(name: string, env: Record<string, string>) {
     await s.stopWorkers();
     const worker = await s.startWorker();
-    const created = await admin('POST', '/api/deployments', { app: 'hello', tenantId: 'acme', name, version: '1.0.0', strategy: 'blue_green', env: { GREETING: `hi from ${name}`, ...env } });
+    const created = await admin('POST', '/api/deployments', {
+      app: 'hello',
+      tenantId: 'acme',
+      name,
+      version: '1.0.0',
+      strategy: 'blue_green',
+      env: { GREETING: `hi from ${name}`, ...env },
+    });
     expect(created.status).toBe(202);
-    expect(await waitForOperationClosed(admin, s.temporal.client, created.body.deployment.id, created.body.operation.id)).toMatchObject({ status: 'succeeded' });
+    expect(await waitForOperationClosed(admin, s.temporal.client, created.body.deployment.id, created.body.operation.id)).toMatchObject({
+      status: 'succeeded',
+    });
     await stopChild(worker);
     return created.body.deployment as { id: string; hostname: string };
   }
@@ -72,7 +81,13 @@ describe('worker killed with SIGKILL during an upgrade', () => {
     const recoveredMs = Date.now() - exit.at;
     expect(done).toMatchObject({ status: 'succeeded', error: null });
 
-    const r = await exactlyOnceReport({ db: s.db, client: s.temporal.client, computeStateDir: s.computeStateDir, deploymentId: d.id, operationId: op.id });
+    const r = await exactlyOnceReport({
+      db: s.db,
+      client: s.temporal.client,
+      computeStateDir: s.computeStateDir,
+      deploymentId: d.id,
+      operationId: op.id,
+    });
     expectExactlyOnce(r, { kind: 'upgrade', version: '2.0.0', warmVersion: '1.0.0' });
     expect(r.operationsByKind).toEqual({ deploy: 1, upgrade: 1 });
     // The 2.0.0 process the crashed worker started is the one serving now: adopted, not started twice.
@@ -82,19 +97,23 @@ describe('worker killed with SIGKILL during an upgrade', () => {
     const shown = await admin('GET', `/api/deployments/${d.id}`);
     expect(shown.body).toMatchObject({ status: 'running', servingVersion: '2.0.0', previousVersion: '1.0.0' });
 
-    report(`${faultAt}: worker died ${secs(exit.at - askedAt)} into the upgrade; ` +
-      `operation succeeded ${secs(recoveredMs)} after the kill; app processes while no worker ran: ` +
-      `${during.map((p) => `${p.version}${p.key ? '' : ' (untracked)'}`).join(', ')}; after: ` +
-      `${r.processes.map((p) => `${p.version} ${p.revisionStatus}`).join(', ')}; workflow runs for the operation: ${r.workflowRuns.length}`);
+    report(
+      `${faultAt}: worker died ${secs(exit.at - askedAt)} into the upgrade; ` +
+        `operation succeeded ${secs(recoveredMs)} after the kill; app processes while no worker ran: ` +
+        `${during.map((p) => `${p.version}${p.key ? '' : ' (untracked)'}`).join(', ')}; after: ` +
+        `${r.processes.map((p) => `${p.version} ${p.revisionStatus}`).join(', ')}; workflow runs for the operation: ${r.workflowRuns.length}`,
+    );
   }
 
-  it('finishes exactly once when the worker dies right after starting the new revision', () => s.explainFailure(async () => {
-    // The retried startRevision finds the process by its revision key and adopts it.
-    await upgradeThroughCrash(FAULT_POINTS.afterStartRevision, 'startRevision', 'crash-after-start', {});
-  }));
+  it('finishes exactly once when the worker dies right after starting the new revision', () =>
+    s.explainFailure(async () => {
+      // The retried startRevision finds the process by its revision key and adopts it.
+      await upgradeThroughCrash(FAULT_POINTS.afterStartRevision, 'startRevision', 'crash-after-start', {});
+    }));
 
-  it('finishes exactly once when the worker dies while waiting for readiness', () => s.explainFailure(async () => {
-    // Every revision takes a while to become ready, so the wait is under way when the worker dies.
-    await upgradeThroughCrash(FAULT_POINTS.duringAwaitReady, 'awaitReady', 'crash-awaiting-ready', { HELLO_READY_DELAY_MS: '2500' });
-  }));
+  it('finishes exactly once when the worker dies while waiting for readiness', () =>
+    s.explainFailure(async () => {
+      // Every revision takes a while to become ready, so the wait is under way when the worker dies.
+      await upgradeThroughCrash(FAULT_POINTS.duringAwaitReady, 'awaitReady', 'crash-awaiting-ready', { HELLO_READY_DELAY_MS: '2500' });
+    }));
 });

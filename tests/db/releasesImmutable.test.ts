@@ -30,7 +30,13 @@ describe('releases are immutable in the database itself', () => {
   ])('refuses to change the %s', async (_what) => {
     const column = _what === 'version' ? 'version' : _what === 'manifest' ? 'manifest' : 'artifact_digest';
     const value = column === 'manifest' ? JSON.stringify({ services: [1] }) : 'changed';
-    await expect(db.updateTable('releases').set({ [column]: value } as never).where('id', '=', releaseId).execute()).rejects.toThrow(/immutable/);
+    await expect(
+      db
+        .updateTable('releases')
+        .set({ [column]: value } as never)
+        .where('id', '=', releaseId)
+        .execute(),
+    ).rejects.toThrow(/immutable/);
     const row = await db.selectFrom('releases').selectAll().where('id', '=', releaseId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ version: '1.0.0', artifact_digest: 'sha256:aa' });
   });

@@ -1,7 +1,11 @@
 import { transition, type DeploymentFacts, type DeploymentStatus } from '../../domain/deploymentStatus';
 import type { OperationKind } from '../../domain/operations';
 
-const facts = (status: DeploymentStatus, servingVersion: string | null = '1.0.0', previousVersion: string | null = null): DeploymentFacts => ({ status, servingVersion, previousVersion });
+const facts = (
+  status: DeploymentStatus,
+  servingVersion: string | null = '1.0.0',
+  previousVersion: string | null = null,
+): DeploymentFacts => ({ status, servingVersion, previousVersion });
 
 describe('transition: starting an operation', () => {
   const cases: [string, DeploymentFacts, OperationKind, DeploymentStatus | RegExp][] = [

@@ -16,15 +16,29 @@ describe('planEnv', () => {
   it.each<[string, StoredEnvVar[], Partial<ReturnType<typeof planEnv>>]>([
     ['tenant value wins over default', [tenant('GREETING', 'hi'), tenant('LOG_FORMAT', 'text')], { missing: [] }],
     ['missing required is reported', [], { missing: ['GREETING'] }],
-    ['generated secret is planned once', [tenant('GREETING', 'hi')], { toGenerate: [{ key: 'SESSION_SECRET', kind: 'hex32', secret: true }] }],
+    [
+      'generated secret is planned once',
+      [tenant('GREETING', 'hi')],
+      { toGenerate: [{ key: 'SESSION_SECRET', kind: 'hex32', secret: true }] },
+    ],
     ['generated secret is reused', [tenant('GREETING', 'hi'), generated('SESSION_SECRET', 'abc')], { toGenerate: [] }],
   ])('%s', (_n, stored, expected) => {
     expect(planEnv(schema, stored, platform)).toMatchObject(expected);
   });
 
   it('resolves values by precedence and passes tenant extras through', () => {
-    const plan = planEnv(schema, [tenant('GREETING', 'hi'), tenant('LOG_FORMAT', 'text'), generated('SESSION_SECRET', 'abc'), tenant('EXTRA', 'x', true)], platform);
-    expect(plan.values).toEqual({ GREETING: 'hi', LOG_FORMAT: 'text', SESSION_SECRET: 'abc', EXTRA: 'x', SLIPWAY_RELEASE_VERSION: '1.0.0' });
+    const plan = planEnv(
+      schema,
+      [tenant('GREETING', 'hi'), tenant('LOG_FORMAT', 'text'), generated('SESSION_SECRET', 'abc'), tenant('EXTRA', 'x', true)],
+      platform,
+    );
+    expect(plan.values).toEqual({
+      GREETING: 'hi',
+      LOG_FORMAT: 'text',
+      SESSION_SECRET: 'abc',
+      EXTRA: 'x',
+      SLIPWAY_RELEASE_VERSION: '1.0.0',
+    });
     expect(plan.secretKeys).toEqual(['EXTRA', 'SESSION_SECRET']);
     expect(plan.values).not.toHaveProperty('OPTIONAL');
   });

@@ -8,7 +8,14 @@ describe('readiness probing', () => {
     expect(delays).toEqual([100, 150, 225, 338, 507, 761, 1000, 1000]);
   });
 
-  it.each<[number | string, boolean]>([[200, true], [204, true], [299, true], [301, false], [503, false], ['ECONNREFUSED', false]])('%s ready=%s', (a, ready) => {
+  it.each<[number | string, boolean]>([
+    [200, true],
+    [204, true],
+    [299, true],
+    [301, false],
+    [503, false],
+    ['ECONNREFUSED', false],
+  ])('%s ready=%s', (a, ready) => {
     expect(isReadyAnswer(a)).toBe(ready);
   });
 });

@@ -29,7 +29,9 @@ describe('canaryVerdict', () => {
     expect(canaryVerdict({ requests: cr, errors5xx: ce }, { requests: sr, errors5xx: se }, o).action).toBe(action);
   });
   it('says why it aborts, with the rates', () => {
-    expect(canaryVerdict({ requests: 50, errors5xx: 25 }, { requests: 50, errors5xx: 0 }, o).reason).toBe('canary 5xx rate 50.0% vs stable 0.0% exceeds the allowed 5.0% margin (25/50 requests)');
+    expect(canaryVerdict({ requests: 50, errors5xx: 25 }, { requests: 50, errors5xx: 0 }, o).reason).toBe(
+      'canary 5xx rate 50.0% vs stable 0.0% exceeds the allowed 5.0% margin (25/50 requests)',
+    );
   });
 });
 
@@ -41,7 +43,8 @@ describe('counterDelta', () => {
 });
 
 describe('canaryWeights', () => {
-  const share = (w: { key: string; weight: number }[], prefix: string) => w.filter((x) => x.key.startsWith(prefix)).reduce((n, x) => n + x.weight, 0) / w.reduce((n, x) => n + x.weight, 0);
+  const share = (w: { key: string; weight: number }[], prefix: string) =>
+    w.filter((x) => x.key.startsWith(prefix)).reduce((n, x) => n + x.weight, 0) / w.reduce((n, x) => n + x.weight, 0);
   it.each([
     [1, 1, 10],
     [1, 1, 25],
@@ -49,12 +52,19 @@ describe('canaryWeights', () => {
     [3, 2, 10],
     [2, 3, 25],
   ])('%i stable, %i canary at %i%%', (ns, nc, percent) => {
-    const w = canaryWeights(Array.from({ length: ns }, (_, i) => `s${i}`), Array.from({ length: nc }, (_, i) => `c${i}`), percent);
+    const w = canaryWeights(
+      Array.from({ length: ns }, (_, i) => `s${i}`),
+      Array.from({ length: nc }, (_, i) => `c${i}`),
+      percent,
+    );
     expect(share(w, 'c')).toBeCloseTo(percent / 100, 10);
     expect(w.every((x) => Number.isInteger(x.weight) && x.weight > 0)).toBe(true);
   });
   it('puts everything on the canary at 100 %', () => {
-    expect(canaryWeights(['s0'], ['c0', 'c1'], 100)).toEqual([{ key: 'c0', weight: 100 }, { key: 'c1', weight: 100 }]);
+    expect(canaryWeights(['s0'], ['c0', 'c1'], 100)).toEqual([
+      { key: 'c0', weight: 100 },
+      { key: 'c1', weight: 100 },
+    ]);
   });
 });
 

@@ -8,10 +8,19 @@ export interface ApiResponse<T = any> {
 
 /** Real HTTP against the API under test. */
 export function apiClient(baseUrl: string, token?: string) {
-  return async function call<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  return async function call<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     const res = await fetch(new URL(path, baseUrl), {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -26,7 +35,11 @@ export function apiClient(baseUrl: string, token?: string) {
 }
 
 /** A request through the router for one hostname (fetch cannot set Host). */
-export function viaRouter(proxyPort: number, hostname: string, urlPath = '/'): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+export function viaRouter(
+  proxyPort: number,
+  hostname: string,
+  urlPath = '/',
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port: proxyPort, path: urlPath, headers: { host: hostname }, agent: false }, (res) => {
       const chunks: Buffer[] = [];

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readProcStat } from '../../src/compute/processInfo';
-import { createRevisionStateFiles } from '../../src/compute/revisionStateFiles';
+import { readProcStat } from '../../compute/local/processInfo';
+import { createRevisionStateFiles } from '../../compute/local/revisionStateFiles';
 
 /**
  * What the kernel says runs for a deployment, independent of anything Slipway recorded:

@@ -42,10 +42,12 @@ export function spawnTsProcess(name: string, entry: string, env: Record<string, 
         logFile,
         proc,
         exit: null,
-        exited: new Promise((done) => proc.once('exit', (code, signal) => {
-          child.exit = { code, signal, at: Date.now() };
-          done(child.exit);
-        })),
+        exited: new Promise((done) =>
+          proc.once('exit', (code, signal) => {
+            child.exit = { code, signal, at: Date.now() };
+            done(child.exit);
+          }),
+        ),
       };
       resolve(child);
     });
@@ -60,7 +62,10 @@ export function isRunning(child: TestChild): boolean {
 export async function waitForExit(child: TestChild, timeoutMs = 30_000): Promise<ChildExit> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${child.name} (pid ${child.pid}) still runs after ${timeoutMs} ms\n${tailText(child)}`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`${child.name} (pid ${child.pid}) still runs after ${timeoutMs} ms\n${tailText(child)}`)),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([child.exited, timeout]);
@@ -91,7 +96,8 @@ export async function waitForLogLine(child: TestChild, text: string, timeoutMs =
   for (;;) {
     const log = await fs.readFile(child.logFile, 'utf8').catch(() => '');
     if (log.includes(text)) return;
-    if (!isRunning(child)) throw new Error(`${child.name} exited (${describeExit(child.exit!)}) before logging "${text}"\n${tailText(child)}`);
+    if (!isRunning(child))
+      throw new Error(`${child.name} exited (${describeExit(child.exit!)}) before logging "${text}"\n${tailText(child)}`);
     if (Date.now() > deadline) throw new Error(`${child.name} did not log "${text}" within ${timeoutMs} ms\n${tailText(child)}`);
     await sleep(100);
   }
@@ -107,7 +113,8 @@ export async function waitForHttp(url: string, timeoutMs = 60_000, child?: TestC
     } catch {
       /* not listening yet */
     }
-    if (child && !isRunning(child)) throw new Error(`${child.name} exited (${describeExit(child.exit!)}) before ${url} answered\n${tailText(child)}`);
+    if (child && !isRunning(child))
+      throw new Error(`${child.name} exited (${describeExit(child.exit!)}) before ${url} answered\n${tailText(child)}`);
     if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms${child ? `\n${tailText(child)}` : ''}`);
     await sleep(100);
   }
@@ -125,7 +132,10 @@ export function tailText(child: TestChild, lines = 40): string {
   } catch {
     /* no output yet */
   }
-  const tail = text.split('\n').slice(-lines - 1).join('\n');
+  const tail = text
+    .split('\n')
+    .slice(-lines - 1)
+    .join('\n');
   return `--- last output of ${child.name} (pid ${child.pid}, ${child.logFile}) ---\n${tail}`;
 }
 

@@ -23,14 +23,26 @@ export interface ExactlyOnceReport {
   allWorkflowRuns: number;
 }
 
-export async function exactlyOnceReport(opts: { db: Db; client: Client; computeStateDir: string; deploymentId: string; operationId: string }): Promise<ExactlyOnceReport> {
+export async function exactlyOnceReport(opts: {
+  db: Db;
+  client: Client;
+  computeStateDir: string;
+  deploymentId: string;
+  operationId: string;
+}): Promise<ExactlyOnceReport> {
   const { db, deploymentId, operationId } = opts;
   const op = await db.selectFrom('operations').selectAll().where('id', '=', operationId).executeTakeFirstOrThrow();
   const ops = await db.selectFrom('operations').select('kind').where('deployment_id', '=', deploymentId).execute();
   const operationsByKind: Record<string, number> = {};
   for (const o of ops) operationsByKind[o.kind] = (operationsByKind[o.kind] ?? 0) + 1;
 
-  const revisionRows = await db.selectFrom('revisions').selectAll().where('deployment_id', '=', deploymentId).where('status', '!=', 'stopped').orderBy('created_at').execute();
+  const revisionRows = await db
+    .selectFrom('revisions')
+    .selectAll()
+    .where('deployment_id', '=', deploymentId)
+    .where('status', '!=', 'stopped')
+    .orderBy('created_at')
+    .execute();
   const statusOf = new Map(revisionRows.map((r) => [r.key, r.status as string]));
   const procs = await liveAppProcesses({ deploymentId, computeStateDir: opts.computeStateDir });
 
@@ -48,7 +60,12 @@ export async function exactlyOnceReport(opts: { db: Db; client: Client; computeS
     operation: { id: op.id, kind: op.kind, status: op.status, toVersion: op.to_version, error: op.error_message },
     operationsByKind,
     revisions: revisionRows.map((r) => ({ key: r.key, version: r.release_version, status: r.status })),
-    processes: procs.map((p) => ({ pid: p.pid, version: p.version, key: p.key, revisionStatus: p.key ? (statusOf.get(p.key) ?? 'no-row') : 'untracked' })),
+    processes: procs.map((p) => ({
+      pid: p.pid,
+      version: p.version,
+      key: p.key,
+      revisionStatus: p.key ? (statusOf.get(p.key) ?? 'no-row') : 'untracked',
+    })),
     workflowRuns: runs,
     allWorkflowRuns,
   };

@@ -6,7 +6,10 @@ import type { SlipwayStack } from './slipwayStack';
 export type Api = ReturnType<typeof apiClient>;
 
 /** Release bodies shipped with examples/hello-app (v1 = 1.0.0, v2 = 2.0.0). */
-export function helloRelease(v: 1 | 2, overrides: { version?: string; readinessTimeoutSeconds?: number; neverReady?: boolean; failRoot?: boolean } = {}) {
+export function helloRelease(
+  v: 1 | 2,
+  overrides: { version?: string; readinessTimeoutSeconds?: number; neverReady?: boolean; failRoot?: boolean } = {},
+) {
   const body = JSON.parse(readFileSync(path.join(__dirname, '../../examples/hello-app', `release-v${v}.json`), 'utf8'));
   if (overrides.version) body.version = overrides.version;
   if (overrides.readinessTimeoutSeconds) body.manifest.services[0].readiness.timeoutSeconds = overrides.readinessTimeoutSeconds;
@@ -18,10 +21,14 @@ export function helloRelease(v: 1 | 2, overrides: { version?: string; readinessT
 }
 
 export async function waitForOperation(api: Api, id: string, timeoutMs = 90_000): Promise<any> {
-  return eventually(`operation ${id} to finish`, async () => {
-    const r = await api('GET', `/api/operations/${id}`);
-    return ['succeeded', 'failed', 'cancelled'].includes(r.body?.status) ? r.body : undefined;
-  }, timeoutMs);
+  return eventually(
+    `operation ${id} to finish`,
+    async () => {
+      const r = await api('GET', `/api/operations/${id}`);
+      return ['succeeded', 'failed', 'cancelled'].includes(r.body?.status) ? r.body : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** Starts an operation through the API and waits for its end; fails loudly on a non-202. */

@@ -5,11 +5,11 @@ import path from 'node:path';
 import { createDb, type Db } from '../../db/database';
 import { migrateToLatest } from '../../db/migrate';
 import { createToken } from '../../db/queries/tokens';
-import { createLocalComputeProvider } from '../../src/compute/localProvider';
-import { getFreePort } from '../../src/compute/freePort';
+import { createLocalComputeProvider } from '../../compute/local/localProvider';
+import { getFreePort } from '../../compute/local/freePort';
 import { dataPaths } from '../../src/dataPaths';
 import { createLogger } from '../../src/logger';
-import { startBuiltinRouter, type BuiltinRouter } from '../../src/traffic/builtinRouter';
+import { startBuiltinRouter, type BuiltinRouter } from '../../traffic/builtin/builtinRouter';
 import { killAppProcessesUnder } from './appProcesses';
 import { isRunning, spawnTsProcess, stopChild, tailText, waitForHttp, waitForLogLine, type TestChild } from './childProcess';
 import { connectTestClient, testNamespace, testTemporalAddress, type TestTemporal } from './temporalEnv';
@@ -49,7 +49,7 @@ export interface ProcessStack {
 }
 
 export interface ChildOptions {
-  /** SLIPWAY_FAULT_KILL_AT: the process SIGKILLs itself at this point (src/faultPoint.ts). */
+  /** SLIPWAY_FAULT_KILL_AT: the process SIGKILLs itself at this point (ports/faultPoints.ts). */
   faultAt?: string;
   env?: Record<string, string>;
 }
@@ -68,7 +68,14 @@ export async function startProcessStack(): Promise<ProcessStack> {
   const db = createDb(database.url);
   await migrateToLatest(db);
   const adminToken = (await createToken(db, { name: 'crash-admin', role: 'admin', tenantId: null })).token;
-  const router: BuiltinRouter = await startBuiltinRouter({ host: '127.0.0.1', port: 0, adminHost: '127.0.0.1', adminPort: 0, stateFile: paths.routerState, logger });
+  const router: BuiltinRouter = await startBuiltinRouter({
+    host: '127.0.0.1',
+    port: 0,
+    adminHost: '127.0.0.1',
+    adminPort: 0,
+    stateFile: paths.routerState,
+    logger,
+  });
   const proxyPort = Number(new URL(router.proxyUrl).port);
   const temporal = await connectTestClient();
   const taskQueue = `slipway-crash-${randomBytes(4).toString('hex')}`;
@@ -106,7 +113,17 @@ export async function startProcessStack(): Promise<ProcessStack> {
   const diagnostics = () => children.map((c) => tailText(c)).join('\n');
 
   return {
-    dir, dataDir, computeStateDir: paths.compute, db, databaseUrl: database.url, temporal, taskQueue, apiUrl, proxyPort, adminToken, children,
+    dir,
+    dataDir,
+    computeStateDir: paths.compute,
+    db,
+    databaseUrl: database.url,
+    temporal,
+    taskQueue,
+    apiUrl,
+    proxyPort,
+    adminToken,
+    children,
     tenantToken: async (tenantId) => (await createToken(db, { name: `tenant-${tenantId}`, role: 'tenant', tenantId })).token,
 
     async startWorker(opts = {}) {

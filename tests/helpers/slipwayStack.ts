@@ -4,18 +4,18 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import { systemClock } from '../../activities/deps';
+import { systemClock } from '../../ports/clock';
 import { buildApp } from '../../api/app';
 import { createDb, type Db } from '../../db/database';
 import { migrateToLatest } from '../../db/migrate';
 import { createToken } from '../../db/queries/tokens';
-import { createArtifactStore } from '../../src/compute/artifactStore';
-import { createLocalComputeProvider } from '../../src/compute/localProvider';
-import type { ComputeProvider } from '../../src/compute/computeProvider';
+import { createArtifactStore } from '../../compute/local/artifactStore';
+import { createLocalComputeProvider } from '../../compute/local/localProvider';
+import type { ComputeProvider } from '../../ports/compute';
 import { createLogger } from '../../src/logger';
-import { startBuiltinRouter, type BuiltinRouter } from '../../src/traffic/builtinRouter';
-import { createHttpRouterClient } from '../../src/traffic/httpRouterClient';
-import type { TrafficRouter } from '../../src/traffic/trafficRouter';
+import { startBuiltinRouter, type BuiltinRouter } from '../../traffic/builtin/builtinRouter';
+import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
+import type { TrafficRouter } from '../../ports/traffic';
 import { installTemporalLogging } from '../../src/temporalLogger';
 import { createSlipwayWorker } from '../../src/worker';
 import { connectTestClient, workflowBundle, type TestTemporal } from './temporalEnv';
@@ -64,7 +64,14 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
   const database: TestDatabase = await createTestDatabase();
   const db = createDb(database.url);
   await migrateToLatest(db);
-  const routerProc: BuiltinRouter = await startBuiltinRouter({ host: '127.0.0.1', port: 0, adminHost: '127.0.0.1', adminPort: 0, stateFile: path.join(tmp, 'routes.json'), logger });
+  const routerProc: BuiltinRouter = await startBuiltinRouter({
+    host: '127.0.0.1',
+    port: 0,
+    adminHost: '127.0.0.1',
+    adminPort: 0,
+    stateFile: path.join(tmp, 'routes.json'),
+    logger,
+  });
   const router = createHttpRouterClient({ adminUrl: routerProc.adminUrl });
   const compute = createLocalComputeProvider({ stateDir: path.join(tmp, 'compute'), logger });
   const artifacts = createArtifactStore(path.join(tmp, 'artifacts'));
@@ -76,7 +83,12 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     taskQueue,
     workflowBundle: workflowBundle(),
     deps: {
-      db, compute, router, artifacts, clock: systemClock, logger,
+      db,
+      compute,
+      router,
+      artifacts,
+      clock: systemClock,
+      logger,
       settings: {
         readinessIntervalMs: 250,
         readinessTimeoutSeconds: opts.readinessTimeoutSeconds ?? 30,
@@ -88,12 +100,28 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
   });
   const workerRun = worker.run();
   const proxyPort = Number(new URL(routerProc.proxyUrl).port);
-  const api = buildApp({ db, temporal: { client: temporal.client, taskQueue }, artifacts, logger, routerPublicPort: proxyPort, routeDomain: 'localhost' });
+  const api = buildApp({
+    db,
+    temporal: { client: temporal.client, taskQueue },
+    artifacts,
+    logger,
+    routerPublicPort: proxyPort,
+    routeDomain: 'localhost',
+  });
   const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
   const adminToken = (await createToken(db, { name: 'test-admin', role: 'admin', tenantId: null })).token;
 
   return {
-    db, api, apiUrl, proxyUrl: routerProc.proxyUrl, proxyPort, router, compute, temporal, worker, adminToken,
+    db,
+    api,
+    apiUrl,
+    proxyUrl: routerProc.proxyUrl,
+    proxyPort,
+    router,
+    compute,
+    temporal,
+    worker,
+    adminToken,
     tenantToken: async (tenantId) => (await createToken(db, { name: `tenant-${tenantId}`, role: 'tenant', tenantId })).token,
     async close() {
       await api.close();

@@ -22,8 +22,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     name,
     url: url.toString(),
     // WITH (FORCE) ends sessions a test forgot to close (e.g. a pool not yet destroyed).
-    drop: () => withAdmin(adminUrl, (client) =>
-      client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`)),
+    drop: () => withAdmin(adminUrl, (client) => client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`)),
   };
 }
 

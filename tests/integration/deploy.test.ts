@@ -31,7 +31,13 @@ describe('Deploy, end to end on real Temporal, Postgres, processes and router', 
     const created = await tenant('POST', '/api/deployments', { app: 'hello', env: { GREETING: 'hi from acme' } });
     expect(created.status).toBe(202);
     const { deployment, operation } = created.body;
-    expect(operation).toMatchObject({ kind: 'deploy', trigger: 'api', status: 'pending', toVersion: '1.0.0', workflowId: deploymentWorkflowId(deployment.id) });
+    expect(operation).toMatchObject({
+      kind: 'deploy',
+      trigger: 'api',
+      status: 'pending',
+      toVersion: '1.0.0',
+      workflowId: deploymentWorkflowId(deployment.id),
+    });
     expect(deployment.hostname).toBe(`${deployment.id}.localhost`);
 
     const done = await waitForOperation(operation.id, tenant);
@@ -39,7 +45,14 @@ describe('Deploy, end to end on real Temporal, Postgres, processes and router', 
     expect(done.runId).toEqual(expect.any(String));
 
     const shown = await tenant('GET', `/api/deployments/${deployment.id}`);
-    expect(shown.body).toMatchObject({ status: 'running', progress: 100, servingVersion: '1.0.0', releaseVersion: '1.0.0', activeSlot: 'blue', updateAvailable: null });
+    expect(shown.body).toMatchObject({
+      status: 'running',
+      progress: 100,
+      servingVersion: '1.0.0',
+      releaseVersion: '1.0.0',
+      activeSlot: 'blue',
+      updateAvailable: null,
+    });
 
     const res = await viaRouter(s.proxyPort, deployment.hostname);
     expect(res.status).toBe(200);
@@ -48,7 +61,15 @@ describe('Deploy, end to end on real Temporal, Postgres, processes and router', 
     // Every phase left its line in the operation log, in order.
     const logs = await tenant('GET', `/api/operations/${operation.id}/logs`);
     const phases = [...new Set(logs.body.logs.map((l: { phase: string }) => l.phase))];
-    expect(phases).toEqual(['fetchDeployment', 'resolveEnv', 'snapshotCurrent', 'startRevision', 'awaitReady', 'switchTraffic', 'finalize']);
+    expect(phases).toEqual([
+      'fetchDeployment',
+      'resolveEnv',
+      'snapshotCurrent',
+      'startRevision',
+      'awaitReady',
+      'switchTraffic',
+      'finalize',
+    ]);
 
     // Temporal recorded the workflow under the deployment's id.
     const wf = s.temporal.client.workflow.getHandle(deploymentWorkflowId(deployment.id));
@@ -85,7 +106,9 @@ describe('Deploy, end to end on real Temporal, Postgres, processes and router', 
     await expect(handle.result()).rejects.toThrow();
     expect((await handle.describe()).status.name).toBe('FAILED');
     const history = await handle.fetchHistory();
-    const resolveAttempts = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'resolveEnv');
+    const resolveAttempts = (history.events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'resolveEnv',
+    );
     expect(resolveAttempts).toHaveLength(1);
     const failed = (history.events ?? []).find((e) => e.activityTaskFailedEventAttributes);
     expect(failed?.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.nonRetryable).toBe(true);
@@ -96,7 +119,13 @@ describe('Deploy, end to end on real Temporal, Postgres, processes and router', 
     body.version = '1.0.1-broken';
     body.manifest.services[0].readiness.timeoutSeconds = 3;
     expect((await admin('POST', '/api/apps/hello/releases', body)).status).toBe(201);
-    const created = await admin('POST', '/api/deployments', { app: 'hello', tenantId: 'acme', name: 'never-ready', version: '1.0.1-broken', env: { GREETING: 'x', HELLO_NEVER_READY: '1' } });
+    const created = await admin('POST', '/api/deployments', {
+      app: 'hello',
+      tenantId: 'acme',
+      name: 'never-ready',
+      version: '1.0.1-broken',
+      env: { GREETING: 'x', HELLO_NEVER_READY: '1' },
+    });
     expect(created.status).toBe(202);
     const done = await waitForOperation(created.body.operation.id);
     expect(done.error).toEqual({ type: 'ReadinessTimeout', message: expect.stringContaining('not ready within 3s') });
@@ -104,7 +133,13 @@ describe('Deploy, end to end on real Temporal, Postgres, processes and router', 
   });
 
   it('reports a revision that crashes before it is ready, with its output in the log', async () => {
-    const created = await admin('POST', '/api/deployments', { app: 'hello', tenantId: 'acme', name: 'crasher', version: '1.0.0', env: { GREETING: 'x', HELLO_START_DELAY_MS: '5000', HELLO_CRASH_AFTER_MS: '300' } });
+    const created = await admin('POST', '/api/deployments', {
+      app: 'hello',
+      tenantId: 'acme',
+      name: 'crasher',
+      version: '1.0.0',
+      env: { GREETING: 'x', HELLO_START_DELAY_MS: '5000', HELLO_CRASH_AFTER_MS: '300' },
+    });
     const done = await waitForOperation(created.body.operation.id);
     expect(done.error?.type).toBe('RevisionCrashed');
     const logs = await admin('GET', `/api/operations/${created.body.operation.id}/logs`);

@@ -17,14 +17,23 @@ describe('lifecycle operations', () => {
     expect((await admin('POST', '/api/apps', { slug: 'hello' })).status).toBe(201);
     expect((await admin('POST', '/api/apps/hello/releases', helloRelease(1))).status).toBe(201);
     expect((await admin('POST', '/api/apps/hello/releases', helloRelease(2))).status).toBe(201);
-    expect((await admin('POST', '/api/apps/hello/releases', helloRelease(1, { version: '2.0.1-broken', readinessTimeoutSeconds: 2, neverReady: true }))).status).toBe(201);
+    expect(
+      (
+        await admin(
+          'POST',
+          '/api/apps/hello/releases',
+          helloRelease(1, { version: '2.0.1-broken', readinessTimeoutSeconds: 2, neverReady: true }),
+        )
+      ).status,
+    ).toBe(201);
   });
   afterAll(async () => {
     await s?.close();
   });
 
   const show = async (id: string) => (await tenant('GET', `/api/deployments/${id}`)).body;
-  const revisions = async (id: string) => (await liveRevisions(s.db, id)).map((r) => ({ version: r.release_version, status: r.status, key: r.key }));
+  const revisions = async (id: string) =>
+    (await liveRevisions(s.db, id)).map((r) => ({ version: r.release_version, status: r.status, key: r.key }));
 
   describe('blue-green upgrade, failure, rollback', () => {
     let d: { id: string; hostname: string };
@@ -56,7 +65,12 @@ describe('lifecycle operations', () => {
       expect(op.error.type).toBe('ReadinessTimeout');
       expect(report.failures).toEqual([]);
       expect((await answer(s, d.hostname)).json.version).toBe('2.0.0');
-      expect(await show(d.id)).toMatchObject({ status: 'failed', servingVersion: '2.0.0', previousVersion: '1.0.0', lastError: expect.stringContaining('ReadinessTimeout') });
+      expect(await show(d.id)).toMatchObject({
+        status: 'failed',
+        servingVersion: '2.0.0',
+        previousVersion: '1.0.0',
+        lastError: expect.stringContaining('ReadinessTimeout'),
+      });
       expect((await revisions(d.id)).filter((r) => r.version === '2.0.1-broken')).toEqual([]);
     });
 
@@ -88,7 +102,11 @@ describe('lifecycle operations', () => {
       expect(op).toMatchObject({ kind: 'restart', trigger: 'env_change', status: 'succeeded', configRevision: before.configRevision + 1 });
       expect(report.failures).toEqual([]);
       expect((await answer(s, d.hostname)).json).toMatchObject({ version: '2.0.0', greeting: 'bonjour' });
-      expect(await show(d.id)).toMatchObject({ servingVersion: '2.0.0', previousVersion: '1.0.0', configRevision: before.configRevision + 1 });
+      expect(await show(d.id)).toMatchObject({
+        servingVersion: '2.0.0',
+        previousVersion: '1.0.0',
+        configRevision: before.configRevision + 1,
+      });
     });
 
     it('restarts plainly: a new process of the same release', async () => {
@@ -143,14 +161,28 @@ describe('lifecycle operations', () => {
     const failed = await waitForOperation(tenant, created.body.operation.id);
     expect(failed.error.type).toBe('MissingRequiredEnv');
     const id = created.body.deployment.id;
-    const secretAfterFailure = (await s.db.selectFrom('deployment_env_vars').select('value').where('deployment_id', '=', id).where('key', '=', 'SESSION_SECRET').executeTakeFirstOrThrow()).value;
+    const secretAfterFailure = (
+      await s.db
+        .selectFrom('deployment_env_vars')
+        .select('value')
+        .where('deployment_id', '=', id)
+        .where('key', '=', 'SESSION_SECRET')
+        .executeTakeFirstOrThrow()
+    ).value;
 
     const put = await tenant('PUT', `/api/deployments/${id}/env`, { env: { GREETING: 'fixed' } });
     expect(put.status).toBe(200);
     expect(put.body.operation).toBeNull();
     const retried = await runOperation(tenant, 'POST', `/api/deployments/${id}/retry`);
     expect(retried).toMatchObject({ kind: 'retry', status: 'succeeded', retryOf: failed.id });
-    const secretAfterRetry = (await s.db.selectFrom('deployment_env_vars').select('value').where('deployment_id', '=', id).where('key', '=', 'SESSION_SECRET').executeTakeFirstOrThrow()).value;
+    const secretAfterRetry = (
+      await s.db
+        .selectFrom('deployment_env_vars')
+        .select('value')
+        .where('deployment_id', '=', id)
+        .where('key', '=', 'SESSION_SECRET')
+        .executeTakeFirstOrThrow()
+    ).value;
     expect(secretAfterRetry).toBe(secretAfterFailure);
     expect(await show(id)).toMatchObject({ status: 'running', servingVersion: '2.0.0' });
     expect((await tenant('POST', `/api/deployments/${id}/retry`, {})).status).toBe(409);
@@ -168,7 +200,9 @@ describe('lifecycle operations', () => {
     const d = await deployHello(tenant, { version: '2.0.0', name: 'recreate-fails', strategy: 'recreate', env: { GREETING: 'y' } });
     const op = await runOperation(tenant, 'POST', `/api/deployments/${d.id}/upgrade`, { version: '2.0.1-broken' });
     expect(op.status).toBe('failed');
-    await eventually('old version to serve again', async () => ((await answer(s, d.hostname)).json?.version === '2.0.0' ? true : undefined));
+    await eventually('old version to serve again', async () =>
+      (await answer(s, d.hostname)).json?.version === '2.0.0' ? true : undefined,
+    );
     expect(await show(d.id)).toMatchObject({ status: 'failed', servingVersion: '2.0.0' });
   });
 
@@ -200,10 +234,14 @@ describe('rollback after the rollback window', () => {
     await admin('POST', '/api/apps/hello/releases', helloRelease(2));
     const d = await deployHello(admin, { tenantId: 'acme', version: '1.0.0', env: { GREETING: 'w' } });
     expect((await runOperation(admin, 'POST', `/api/deployments/${d.id}/upgrade`, { version: '2.0.0' })).status).toBe('succeeded');
-    await eventually('v1 to be retired', async () => {
-      const revs = await liveRevisions(s.db, d.id);
-      return revs.some((r) => r.release_version === '1.0.0') ? undefined : true;
-    }, 30_000);
+    await eventually(
+      'v1 to be retired',
+      async () => {
+        const revs = await liveRevisions(s.db, d.id);
+        return revs.some((r) => r.release_version === '1.0.0') ? undefined : true;
+      },
+      30_000,
+    );
     expect((await s.compute.list(d.id)).length).toBe(1);
     const back = await runOperation(admin, 'POST', `/api/deployments/${d.id}/rollback`);
     expect(back.status).toBe('succeeded');

@@ -23,7 +23,8 @@ describe('strategies', () => {
     await s?.close();
   });
 
-  const logLines = async (opId: string): Promise<{ phase: string; message: string }[]> => (await api('GET', `/api/operations/${opId}/logs`)).body.logs;
+  const logLines = async (opId: string): Promise<{ phase: string; message: string }[]> =>
+    (await api('GET', `/api/operations/${opId}/logs`)).body.logs;
   const live = async (id: string) => (await liveRevisions(s.db, id)).map((r) => `${r.release_version}:${r.status}`).sort();
 
   it('rolls 3 replicas one by one: each new replica ready before an old one leaves, zero failed requests', async () => {
@@ -55,10 +56,18 @@ describe('strategies', () => {
 
   it('promotes a canary on request, skipping the remaining pauses', async () => {
     const d = await deployHello(api, { version: '1.0.0', name: 'canary-promote', env: { GREETING: 'c' } });
-    const started = await api('POST', `/api/deployments/${d.id}/upgrade`, { version: '2.0.0', strategy: 'canary', canary: { steps: [10, 50, 100], pauseSeconds: 600 } });
+    const started = await api('POST', `/api/deployments/${d.id}/upgrade`, {
+      version: '2.0.0',
+      strategy: 'canary',
+      canary: { steps: [10, 50, 100], pauseSeconds: 600 },
+    });
     expect(started.status).toBe(202);
     const opId = started.body.operation.id;
-    await eventually('canary at 10%', async () => ((await logLines(opId)).some((l) => /^route: .*×900.*×100$|^route: .*×100.*×900$/.test(l.message) || /canary/.test(l.message)) ? true : undefined));
+    await eventually('canary at 10%', async () =>
+      (await logLines(opId)).some((l) => /^route: .*×900.*×100$|^route: .*×100.*×900$/.test(l.message) || /canary/.test(l.message))
+        ? true
+        : undefined,
+    );
     await eventually('route to carry the canary', async () => ((await s.router.getRoute(d.id))?.upstreams.length === 2 ? true : undefined));
     const weights = (await s.router.getRoute(d.id))!.upstreams.map((u) => u.weight).sort((a, b) => a - b);
     expect(weights).toEqual([10, 90]);
@@ -78,11 +87,16 @@ describe('strategies', () => {
     const d = await deployHello(api, { version: '2.0.0', name: 'canary-bad', env: { GREETING: 'b' } });
     const traffic = keepRequesting(s.proxyPort, d.hostname);
     const op = await runOperation(api, 'POST', `/api/deployments/${d.id}/upgrade`, {
-      version: '2.0.2-bad', strategy: 'canary', canary: { steps: [25, 100], pauseSeconds: 120, maxErrorRate: 0.05, minRequests: 10 },
+      version: '2.0.2-bad',
+      strategy: 'canary',
+      canary: { steps: [25, 100], pauseSeconds: 120, maxErrorRate: 0.05, minRequests: 10 },
     });
     const report = await traffic.stop();
     expect(op.status).toBe('failed');
-    expect(op.error).toEqual({ type: 'CanaryAborted', message: expect.stringMatching(/canary aborted at 25%: canary 5xx rate 100\.0% vs stable 0\.0%/) });
+    expect(op.error).toEqual({
+      type: 'CanaryAborted',
+      message: expect.stringMatching(/canary aborted at 25%: canary 5xx rate 100\.0% vs stable 0\.0%/),
+    });
     // Only the canary's share failed, and only while it had weight.
     expect(report.failures.length).toBeGreaterThan(0);
     expect(report.failures.every((f) => f.status === 500 && f.body.includes('2.0.2-bad'))).toBe(true);
@@ -93,7 +107,11 @@ describe('strategies', () => {
 
   it('aborts a canary on request', async () => {
     const d = await deployHello(api, { version: '1.0.0', name: 'canary-abort', env: { GREETING: 'a' } });
-    const started = await api('POST', `/api/deployments/${d.id}/upgrade`, { version: '2.0.0', strategy: 'canary', canary: { steps: [20, 100], pauseSeconds: 600 } });
+    const started = await api('POST', `/api/deployments/${d.id}/upgrade`, {
+      version: '2.0.0',
+      strategy: 'canary',
+      canary: { steps: [20, 100], pauseSeconds: 600 },
+    });
     await eventually('canary routed', async () => ((await s.router.getRoute(d.id))?.upstreams.length === 2 ? true : undefined));
     expect((await api('POST', `/api/deployments/${d.id}/canary/abort`, {})).status).toBe(202);
     const op = await waitForOperation(api, started.body.operation.id, 30_000);
@@ -106,17 +124,22 @@ describe('strategies', () => {
     const d = await deployHello(api, { version: '1.0.0', name: 'drain', env: { GREETING: 'd' } });
     let slowEndedAt = 0;
     const slow = new Promise<number>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: s.proxyPort, path: '/slow?ms=3000', headers: { host: d.hostname }, agent: false }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          slowEndedAt = Date.now();
-          resolve(res.statusCode ?? 0);
-        });
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port: s.proxyPort, path: '/slow?ms=3000', headers: { host: d.hostname }, agent: false },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            slowEndedAt = Date.now();
+            resolve(res.statusCode ?? 0);
+          });
+        },
+      );
       req.on('error', reject);
       req.end();
     });
-    await eventually('slow request in flight', async () => ((await s.router.stats(d.id))?.upstreams.some((u) => u.inFlight > 0) ? true : undefined));
+    await eventually('slow request in flight', async () =>
+      (await s.router.stats(d.id))?.upstreams.some((u) => u.inFlight > 0) ? true : undefined,
+    );
     const op = await runOperation(api, 'POST', `/api/deployments/${d.id}/upgrade`, { version: '2.0.0' });
     expect(await slow).toBe(200);
     expect(op.status).toBe('succeeded');

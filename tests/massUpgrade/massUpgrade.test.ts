@@ -17,7 +17,15 @@ describe('mass upgrade', () => {
   beforeAll(async () => {
     s = await startSlipwayStack({ readinessTimeoutSeconds: 20, drainTimeoutSeconds: 1 });
     ({ admin, fleet } = await setUpFleet(s, 6, ['2.0.0', '3.0.0', '4.0.0', '5.0.0']));
-    expect((await admin('POST', '/api/apps/hello/releases', helloRelease(2, { version: '9.9.9-broken', neverReady: true, readinessTimeoutSeconds: 2 }))).status).toBe(201);
+    expect(
+      (
+        await admin(
+          'POST',
+          '/api/apps/hello/releases',
+          helloRelease(2, { version: '9.9.9-broken', neverReady: true, readinessTimeoutSeconds: 2 }),
+        )
+      ).status,
+    ).toBe(201);
   }, 180_000);
   afterAll(async () => {
     await s?.close();
@@ -35,7 +43,7 @@ describe('mass upgrade', () => {
       const r = await admin('POST', '/api/admin/mass-upgrades', { app: 'hello', ...options, dryRun: true });
       expect(r.status).toBe(200);
       dry = r.body;
-      expect((await s.db.selectFrom('mass_upgrades').select('id').execute())).toEqual([]);
+      expect(await s.db.selectFrom('mass_upgrades').select('id').execute()).toEqual([]);
       const started = await startRollout(admin, options);
       done = await waitForRollout(admin, started.id, (m) => m.progress && inFlightSeen.push(m.progress.counts.inFlight));
       ops = await rolloutOperations(s, started.id);
@@ -48,7 +56,11 @@ describe('mass upgrade', () => {
       expect(dry.waves.flatMap((w: any) => w.deployments.map((d: any) => d.fromVersion))).toEqual(Array(6).fill('1.0.0'));
       expect(plan).toEqual(dry.waves.map((w: any) => w.deployments.map((d: any) => d.id)));
       expect(new Set(ops.map((o) => o.deployment_id))).toEqual(new Set(fleet.map((f) => f.id)));
-      expect(done).toMatchObject({ status: 'completed', haltReason: null, progress: { counts: { total: 6, succeeded: 6, failed: 0, pending: 0, inFlight: 0 } } });
+      expect(done).toMatchObject({
+        status: 'completed',
+        haltReason: null,
+        progress: { counts: { total: 6, succeeded: 6, failed: 0, pending: 0, inFlight: 0 } },
+      });
     });
 
     it('runs waves in order and at their sizes: a wave starts when the one before has finished', () => {
@@ -68,7 +80,16 @@ describe('mass upgrade', () => {
     });
 
     it('records every child operation with trigger mass_upgrade and the rollout id, and moves every tenant', async () => {
-      expect(ops.every((o) => o.trigger === 'mass_upgrade' && o.kind === 'upgrade' && o.status === 'succeeded' && o.to_version === '2.0.0' && o.workflow_id === `deployment-${o.deployment_id}`)).toBe(true);
+      expect(
+        ops.every(
+          (o) =>
+            o.trigger === 'mass_upgrade' &&
+            o.kind === 'upgrade' &&
+            o.status === 'succeeded' &&
+            o.to_version === '2.0.0' &&
+            o.workflow_id === `deployment-${o.deployment_id}`,
+        ),
+      ).toBe(true);
       for (const d of fleet) expect(await versionOf(d.hostname)).toBe('2.0.0');
       const row = await s.db.selectFrom('mass_upgrades').selectAll().executeTakeFirstOrThrow();
       expect(row).toMatchObject({ status: 'completed', target_version: '2.0.0', actor: 'admin:test-admin' });
@@ -78,7 +99,13 @@ describe('mass upgrade', () => {
 
   it('halts a broken release at the failure budget, rolls the failed ones back, and every tenant keeps serving', async () => {
     const traffic = fleet.map((d) => keepRequesting(s.proxyPort, d.hostname));
-    const started = await startRollout(admin, { targetVersion: '9.9.9-broken', waves: [1, '100%'], maxConcurrency: 2, failureBudget: { count: 1 }, rollbackFailed: true });
+    const started = await startRollout(admin, {
+      targetVersion: '9.9.9-broken',
+      waves: [1, '100%'],
+      maxConcurrency: 2,
+      failureBudget: { count: 1 },
+      rollbackFailed: true,
+    });
     const done = await waitForRollout(admin, started.id);
     const reports = await Promise.all(traffic.map((t) => t.stop()));
     expect(done.status).toBe('halted');
@@ -97,7 +124,8 @@ describe('mass upgrade', () => {
     const ops = await rolloutOperations(s, started.id);
     expect(ops.filter((o) => o.kind === 'upgrade')).toHaveLength(c.failed);
     expect(ops.filter((o) => o.kind === 'restart').every((o) => o.status === 'succeeded' && o.trigger === 'mass_upgrade')).toBe(true);
-    for (const d of fleet) expect((await admin('GET', `/api/deployments/${d.id}`)).body).toMatchObject({ status: 'running', servingVersion: '2.0.0' });
+    for (const d of fleet)
+      expect((await admin('GET', `/api/deployments/${d.id}`)).body).toMatchObject({ status: 'running', servingVersion: '2.0.0' });
   });
 
   it('pause stops new starts; resume continues', async () => {

@@ -1,6 +1,22 @@
 import {
-  allowedFailures, available, budgetExceeded, bucketCapacity, busyBackoffMs, cumulativeTarget, exclusionReason, MassUpgradeOptions,
-  msUntilToken, newBucket, parseBudget, parseWaveList, planWaves, progressLine, selectCandidates, take, type CandidateFacts, type WaveSize,
+  allowedFailures,
+  available,
+  budgetExceeded,
+  bucketCapacity,
+  busyBackoffMs,
+  cumulativeTarget,
+  exclusionReason,
+  MassUpgradeOptions,
+  msUntilToken,
+  newBucket,
+  parseBudget,
+  parseWaveList,
+  planWaves,
+  progressLine,
+  selectCandidates,
+  take,
+  type CandidateFacts,
+  type WaveSize,
 } from '../../domain/massUpgrade';
 import { Rollout, initialData } from '../../workflows/massUpgradeState';
 
@@ -26,7 +42,13 @@ describe('planWaves: cumulative waves over a sorted fleet', () => {
   });
 
   it.each<[WaveSize, number, number]>([
-    [1, 100, 1], ['10%', 5, 1], ['10%', 100, 10], ['33%', 10, 4], ['100%', 7, 7], [50, 7, 7], ['0.1%', 10, 1],
+    [1, 100, 1],
+    ['10%', 5, 1],
+    ['10%', 100, 10],
+    ['33%', 10, 4],
+    ['100%', 7, 7],
+    [50, 7, 7],
+    ['0.1%', 10, 1],
   ])('cumulativeTarget(%p, %i) = %i', (size, total, expected) => expect(cumulativeTarget(size, total)).toBe(expected));
 
   it.each<[string, WaveSize[]]>([
@@ -49,7 +71,14 @@ describe('failure budget', () => {
     expect(budgetExceeded(budget, allowed + 1, total)).toMatch(/failure budget exceeded: .* the budget allows/);
   });
 
-  it.each<[string, object | null]>([['2', { count: 2 }], ['5%', { ratio: 0.05 }], ['0', { count: 0 }], ['x', null], ['101%', null], ['-1', null]])('parseBudget(%p)', (t, b) => expect(parseBudget(t)).toEqual(b));
+  it.each<[string, object | null]>([
+    ['2', { count: 2 }],
+    ['5%', { ratio: 0.05 }],
+    ['0', { count: 0 }],
+    ['x', null],
+    ['101%', null],
+    ['-1', null],
+  ])('parseBudget(%p)', (t, b) => expect(parseBudget(t)).toEqual(b));
 });
 
 describe('rate limiter: token bucket on workflow time', () => {
@@ -76,13 +105,30 @@ describe('rate limiter: token bucket on workflow time', () => {
     expect(msUntilToken(b, 0, null, 2)).toBe(0);
   });
 
-  it.each<[number | null, number, number]>([[null, 5, 5], [600, 5, 5], [2, 5, 2], [0.5, 5, 1]])('capacity(rate %p, concurrency %i) = %i', (rate, conc, cap) => expect(bucketCapacity(rate, conc)).toBe(cap));
+  it.each<[number | null, number, number]>([
+    [null, 5, 5],
+    [600, 5, 5],
+    [2, 5, 2],
+    [0.5, 5, 1],
+  ])('capacity(rate %p, concurrency %i) = %i', (rate, conc, cap) => expect(bucketCapacity(rate, conc)).toBe(cap));
 
-  it.each<[number, number, number]>([[10, 1, 10_000], [10, 2, 20_000], [10, 4, 80_000], [10, 9, 100_000]])('busy backoff base %is, attempt %i → %i ms', (base, n, ms) => expect(busyBackoffMs(base, n)).toBe(ms));
+  it.each<[number, number, number]>([
+    [10, 1, 10_000],
+    [10, 2, 20_000],
+    [10, 4, 80_000],
+    [10, 9, 100_000],
+  ])('busy backoff base %is, attempt %i → %i ms', (base, n, ms) => expect(busyBackoffMs(base, n)).toBe(ms));
 });
 
 describe('selection', () => {
-  const d = (over: Partial<CandidateFacts>): CandidateFacts => ({ id: 'd-1', tenantId: 'acme', status: 'running', releaseVersion: '1.0.0', servingVersion: '1.0.0', ...over });
+  const d = (over: Partial<CandidateFacts>): CandidateFacts => ({
+    id: 'd-1',
+    tenantId: 'acme',
+    status: 'running',
+    releaseVersion: '1.0.0',
+    servingVersion: '1.0.0',
+    ...over,
+  });
   const rules = { targetVersion: '2.0.0', suspended: 'skip' as const };
   it.each<[string, Partial<CandidateFacts>, object, string | null]>([
     ['running on an old version', {}, {}, null],
@@ -99,13 +145,24 @@ describe('selection', () => {
   ])('%s', (_n, facts, extra, reason) => expect(exclusionReason(d(facts), { ...rules, ...extra })).toBe(reason));
 
   it('returns sorted ids', () => {
-    expect(selectCandidates([d({ id: 'd-b' }), d({ id: 'd-a' }), d({ id: 'd-c', servingVersion: '2.0.0' })], rules)).toEqual(['d-a', 'd-b']);
+    expect(selectCandidates([d({ id: 'd-b' }), d({ id: 'd-a' }), d({ id: 'd-c', servingVersion: '2.0.0' })], rules)).toEqual([
+      'd-a',
+      'd-b',
+    ]);
   });
 });
 
 describe('options', () => {
   it('fills defaults: a canary of one, then 10%, 50%, 100%', () => {
-    expect(MassUpgradeOptions.parse({ app: 'hello' })).toMatchObject({ waves: [1, '10%', '50%', '100%'], suspended: 'skip', maxConcurrency: 5, ratePerMinute: null, failureBudget: { count: 0 }, rollbackFailed: false, dryRun: false });
+    expect(MassUpgradeOptions.parse({ app: 'hello' })).toMatchObject({
+      waves: [1, '10%', '50%', '100%'],
+      suspended: 'skip',
+      maxConcurrency: 5,
+      ratePerMinute: null,
+      failureBudget: { count: 0 },
+      rollbackFailed: false,
+      dryRun: false,
+    });
   });
   it.each<[string, object]>([
     ['bad wave', { waves: ['ten'] }],
@@ -117,7 +174,8 @@ describe('options', () => {
 });
 
 describe('Rollout state', () => {
-  const make = (budget = { count: 1 }) => new Rollout('mu-1', '2.0.0', MassUpgradeOptions.parse({ app: 'hello', failureBudget: budget }), initialData([1, 2, 3], 0, 5));
+  const make = (budget = { count: 1 }) =>
+    new Rollout('mu-1', '2.0.0', MassUpgradeOptions.parse({ app: 'hello', failureBudget: budget }), initialData([1, 2, 3], 0, 5));
 
   it('counts outcomes once, ignores unknown ones, and halts past the budget', () => {
     const r = make();
@@ -133,7 +191,10 @@ describe('Rollout state', () => {
     expect(r.data.counts).toMatchObject({ succeeded: 1, failed: 2 });
     expect(r.data.haltReason).toMatch(/2 deployment\(s\) failed, the budget allows 1/);
     expect(r.stopped).toBe(true);
-    expect(r.progress(0)).toMatchObject({ status: 'halting', failures: [{ deploymentId: 'd-2', errorType: 'ReadinessTimeout' }, { deploymentId: 'd-3' }] });
+    expect(r.progress(0)).toMatchObject({
+      status: 'halting',
+      failures: [{ deploymentId: 'd-2', errorType: 'ReadinessTimeout' }, { deploymentId: 'd-3' }],
+    });
   });
 
   it('queues a busy deployment for a later attempt', () => {

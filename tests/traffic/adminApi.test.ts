@@ -1,9 +1,9 @@
 import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
-import { createHttpRouterClient, RouterRequestError } from '../../src/traffic/httpRouterClient';
-import { createRouteStore, RouteStoreError } from '../../src/traffic/routeStore';
-import type { RouteSpec, TrafficRouter } from '../../src/traffic/trafficRouter';
+import { createHttpRouterClient, RouterRequestError } from '../../traffic/builtin/httpRouterClient';
+import { createRouteStore, RouteStoreError } from '../../traffic/builtin/routeStore';
+import type { RouteSpec, TrafficRouter } from '../../ports/traffic';
 import { send, startTestRouter, startUpstream, type RouterHarness, type TestUpstream } from './httpFixtures';
 
 let harness: RouterHarness;
@@ -36,7 +36,16 @@ test.each([
   ['negative weight', { upstreams: [{ key: 'A', url: 'http://127.0.0.1:1', weight: -1 }] }, 'upstreams.0.weight'],
   ['non-http upstream url', { upstreams: [{ key: 'A', url: 'ftp://x', weight: 1 }] }, 'upstreams.0.url'],
   ['hostname with a port', { hostname: 'd-abc.localhost:80' }, 'hostname'],
-  ['duplicate upstream keys', { upstreams: [{ key: 'A', url: 'http://127.0.0.1:1', weight: 1 }, { key: 'A', url: 'http://127.0.0.1:2', weight: 1 }] }, 'upstreams'],
+  [
+    'duplicate upstream keys',
+    {
+      upstreams: [
+        { key: 'A', url: 'http://127.0.0.1:1', weight: 1 },
+        { key: 'A', url: 'http://127.0.0.1:2', weight: 1 },
+      ],
+    },
+    'upstreams',
+  ],
   ['deploymentId differs from the path', { deploymentId: 'd-other' }, 'deploymentId'],
 ])('PUT with %s answers 400 naming the field', async (_name, over, field) => {
   const res = await putRaw('d-abc', JSON.stringify({ ...route(), ...over }));
@@ -59,7 +68,10 @@ test('set, get, stats, remove round-trip through the client; remove is idempoten
   await client.setRoute(route());
   await client.setRoute(route()); // a retried activity converges
   expect(await client.getRoute('d-abc')).toEqual(route());
-  expect(await client.stats('d-abc')).toMatchObject({ deploymentId: 'd-abc', upstreams: [{ key: 'A', requests: 0, errors5xx: 0, inFlight: 0 }] });
+  expect(await client.stats('d-abc')).toMatchObject({
+    deploymentId: 'd-abc',
+    upstreams: [{ key: 'A', requests: 0, errors5xx: 0, inFlight: 0 }],
+  });
   await client.removeRoute('d-abc');
   await client.removeRoute('d-abc');
   expect(await client.getRoute('d-abc')).toBeNull();

@@ -1,6 +1,6 @@
 import http from 'node:http';
-import { createHttpRouterClient } from '../../src/traffic/httpRouterClient';
-import type { TrafficRouter } from '../../src/traffic/trafficRouter';
+import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
+import type { TrafficRouter } from '../../ports/traffic';
 import { eventually, send, startTestRouter, startUpstream, type RouterHarness, type TestResponse, type TestUpstream } from './httpFixtures';
 
 const HOST = 'd-big.localhost';
@@ -34,7 +34,14 @@ function sendChunked(pieces: string[]): Promise<TestResponse> {
   const u = new URL(harness.router.proxyUrl);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { hostname: u.hostname, port: u.port, method: 'POST', path: '/', agent: false, headers: { host: HOST, 'transfer-encoding': 'chunked' } },
+      {
+        hostname: u.hostname,
+        port: u.port,
+        method: 'POST',
+        path: '/',
+        agent: false,
+        headers: { host: HOST, 'transfer-encoding': 'chunked' },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -67,7 +74,10 @@ test('a chunked body that grows past the limit aborts the upstream request and a
   const res = await sendChunked(['a'.repeat(600), 'b'.repeat(600)]);
   expect(res.status).toBe(413);
   expect(JSON.parse(res.body)).toMatchObject({ code: 'payload_too_large' });
-  const stats = await eventually(() => client.stats('d-big'), (s) => s!.upstreams[0].inFlight === 0);
+  const stats = await eventually(
+    () => client.stats('d-big'),
+    (s) => s!.upstreams[0].inFlight === 0,
+  );
   expect(stats!.upstreams[0]).toMatchObject({ requests: 1, errors5xx: 0 });
   // The router keeps serving.
   expect((await send(harness.router.proxyUrl, { host: HOST, method: 'POST', body: 'ok' })).body).toBe('2');

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../src/logger';
-import { startBuiltinRouter, type BuiltinRouter, type BuiltinRouterOptions } from '../../src/traffic/builtinRouter';
+import { startBuiltinRouter, type BuiltinRouter, type BuiltinRouterOptions } from '../../traffic/builtin/builtinRouter';
 
 /** A real upstream app on a free port; by default answers 200 with its name and the headers it saw. */
 export interface TestUpstream {

@@ -1,6 +1,6 @@
-import { estimateQuantile, LATENCY_BUCKETS_MS, LatencyHistogram } from '../../src/traffic/latencyHistogram';
-import { beginRequest, UpstreamCounters } from '../../src/traffic/upstreamStats';
-import { createWeightedPicker } from '../../src/traffic/weightedPicker';
+import { estimateQuantile, LATENCY_BUCKETS_MS, LatencyHistogram } from '../../traffic/builtin/latencyHistogram';
+import { beginRequest, UpstreamCounters } from '../../traffic/builtin/upstreamStats';
+import { createWeightedPicker } from '../../traffic/builtin/weightedPicker';
 
 describe('latency histogram', () => {
   test('a value on a bound counts in that bucket; past the last bound only in the total', () => {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHttpRouterClient } from '../../src/traffic/httpRouterClient';
-import type { TrafficRouter } from '../../src/traffic/trafficRouter';
+import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
+import type { TrafficRouter } from '../../ports/traffic';
 import { eventually, send, startTestRouter, startUpstream, type RouterHarness, type TestUpstream } from './httpFixtures';
 
 const HOST = 'd-abc.localhost';
@@ -33,13 +33,17 @@ async function deadUrl(): Promise<string> {
   return u.url;
 }
 
-const route = (upstreams: { key: string; url: string; weight: number }[]) => client.setRoute({ deploymentId: 'd-abc', hostname: HOST, upstreams });
+const route = (upstreams: { key: string; url: string; weight: number }[]) =>
+  client.setRoute({ deploymentId: 'd-abc', hostname: HOST, upstreams });
 const proxy = (opts: Parameters<typeof send>[1] = {}) => send(harness!.router.proxyUrl, { host: HOST, ...opts });
 
 test('a refused upstream is skipped, and the GET that hit it is retried on a healthy one: the client sees only 200s', async () => {
   await start();
   const a = await upstream('A');
-  await route([{ key: 'dead', url: await deadUrl(), weight: 50 }, { key: 'A', url: a.url, weight: 50 }]);
+  await route([
+    { key: 'dead', url: await deadUrl(), weight: 50 },
+    { key: 'A', url: a.url, weight: 50 },
+  ]);
   const statuses: number[] = [];
   for (let i = 0; i < 20; i++) statuses.push((await proxy()).status);
   expect(statuses).toEqual(Array(20).fill(200));
@@ -52,7 +56,10 @@ test('a refused upstream is skipped, and the GET that hit it is retried on a hea
 test('a POST is never retried: it gets 502, while a GET to the same dead upstream goes elsewhere', async () => {
   await start({ unhealthyCooldownMs: 0 }); // no cool-down: the picker keeps choosing the dead one
   const a = await upstream('A');
-  await route([{ key: 'dead', url: await deadUrl(), weight: 1 }, { key: 'A', url: a.url, weight: 1 }]);
+  await route([
+    { key: 'dead', url: await deadUrl(), weight: 1 },
+    { key: 'A', url: a.url, weight: 1 },
+  ]);
   const posts: number[] = [];
   for (let i = 0; i < 4; i++) posts.push((await proxy({ method: 'POST', body: 'x' })).status);
   expect(posts.sort()).toEqual([200, 200, 502, 502]);
@@ -75,8 +82,19 @@ test('nothing healthy behind a route: 503 no_healthy_upstream with Retry-After, 
   // The app comes back on the same port: after the cool-down the next request reaches it.
   const back = http.createServer((_req, res) => res.end('back'));
   await new Promise<void>((resolve) => back.listen(Number(new URL(url).port), '127.0.0.1', resolve));
-  ups.push({ name: 'back', url: `http://127.0.0.1:${(back.address() as AddressInfo).port}`, close: () => new Promise((r) => { back.closeAllConnections(); back.close(() => r()); }) });
-  const res = await eventually(() => proxy(), (r) => r.status === 200);
+  ups.push({
+    name: 'back',
+    url: `http://127.0.0.1:${(back.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((r) => {
+        back.closeAllConnections();
+        back.close(() => r());
+      }),
+  });
+  const res = await eventually(
+    () => proxy(),
+    (r) => r.status === 200,
+  );
   expect(res.body).toBe('back');
 });
 

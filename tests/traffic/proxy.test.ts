@@ -1,6 +1,15 @@
-import { createHttpRouterClient } from '../../src/traffic/httpRouterClient';
-import type { TrafficRouter } from '../../src/traffic/trafficRouter';
-import { deferred, eventually, openRequest, send, startTestRouter, startUpstream, type RouterHarness, type TestUpstream } from './httpFixtures';
+import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
+import type { TrafficRouter } from '../../ports/traffic';
+import {
+  deferred,
+  eventually,
+  openRequest,
+  send,
+  startTestRouter,
+  startUpstream,
+  type RouterHarness,
+  type TestUpstream,
+} from './httpFixtures';
 
 const HOST = 'd-abc.localhost';
 
@@ -38,7 +47,13 @@ test('proxies method, path, body and headers, adding X-Forwarded-* and dropping 
     method: 'POST',
     path: '/orders?x=1',
     host: 'D-ABC.localhost:8080',
-    headers: { 'content-type': 'text/plain', 'x-custom': 'yes', connection: 'keep-alive, x-secret-hop', 'x-secret-hop': 'no', 'x-forwarded-for': '203.0.113.9' },
+    headers: {
+      'content-type': 'text/plain',
+      'x-custom': 'yes',
+      connection: 'keep-alive, x-secret-hop',
+      'x-secret-hop': 'no',
+      'x-forwarded-for': '203.0.113.9',
+    },
     body: 'hello',
   });
   expect(res.status).toBe(200);
@@ -89,7 +104,10 @@ test('an upstream that is down gives 502 bad_gateway and counts as its 5xx', asy
   const res = await proxy();
   expect(res.status).toBe(502);
   expect(JSON.parse(res.body)).toMatchObject({ code: 'bad_gateway' });
-  expect(await client.stats('d-abc')).toMatchObject({ deploymentId: 'd-abc', upstreams: [{ key: 'dead', requests: 1, errors5xx: 1, inFlight: 0 }] });
+  expect(await client.stats('d-abc')).toMatchObject({
+    deploymentId: 'd-abc',
+    upstreams: [{ key: 'dead', requests: 1, errors5xx: 1, inFlight: 0 }],
+  });
 });
 
 test('counts requests and upstream 5xx answers per upstream', async () => {
@@ -99,11 +117,17 @@ test('counts requests and upstream 5xx answers per upstream', async () => {
   extra.push(flaky);
   await routeTo([{ up: flaky, weight: 100 }]);
   for (const path of ['/ok', '/fail', '/fail', '/ok', '/fail']) await proxy({ path });
-  expect(await client.stats('d-abc')).toMatchObject({ deploymentId: 'd-abc', upstreams: [{ key: 'flaky', requests: 5, errors5xx: 3, inFlight: 0 }] });
+  expect(await client.stats('d-abc')).toMatchObject({
+    deploymentId: 'd-abc',
+    upstreams: [{ key: 'flaky', requests: 5, errors5xx: 3, inFlight: 0 }],
+  });
 });
 
 test('weights split real traffic', async () => {
-  await routeTo([{ up: a, weight: 75 }, { up: b, weight: 25 }]);
+  await routeTo([
+    { up: a, weight: 75 },
+    { up: b, weight: 25 },
+  ]);
   const seen: string[] = [];
   for (let i = 0; i < 40; i++) seen.push(String((await proxy()).headers['x-upstream']));
   expect(seen.filter((n) => n === 'A')).toHaveLength(30);
@@ -123,11 +147,17 @@ test('swapping A for B under steady traffic loses no request, and afterwards onl
     }
   };
   const workers = [worker(), worker(), worker(), worker()];
-  await eventually(async () => results.length, (n) => n >= 50);
+  await eventually(
+    async () => results.length,
+    (n) => n >= 50,
+  );
   await routeTo([{ up: b, weight: 100 }]);
   swapped = true;
   const swapAt = results.length;
-  await eventually(async () => results.length, (n) => n >= swapAt + 50);
+  await eventually(
+    async () => results.length,
+    (n) => n >= swapAt + 50,
+  );
   stop = true;
   await Promise.all(workers);
 
@@ -146,10 +176,16 @@ test('in-flight rises during a slow request and returns to 0 when it ends', asyn
   extra.push(slow);
   await routeTo([{ up: slow, weight: 100 }]);
   const pending = proxy();
-  await eventually(() => client.stats('d-abc'), (s) => s!.upstreams[0].inFlight === 1);
+  await eventually(
+    () => client.stats('d-abc'),
+    (s) => s!.upstreams[0].inFlight === 1,
+  );
   release.resolve();
   expect((await pending).body).toBe('done');
-  await eventually(() => client.stats('d-abc'), (s) => s!.upstreams[0].inFlight === 0);
+  await eventually(
+    () => client.stats('d-abc'),
+    (s) => s!.upstreams[0].inFlight === 0,
+  );
 });
 
 test('a client that aborts mid-request is released without crashing the router', async () => {
@@ -168,7 +204,10 @@ test('a client that aborts mid-request is released without crashing the router',
   await gotFirstByte.promise;
   req.destroy();
   await upstreamSawClose.promise; // the proxy tore down its upstream request too
-  await eventually(() => client.stats('d-abc'), (s) => s!.upstreams[0].inFlight === 0);
+  await eventually(
+    () => client.stats('d-abc'),
+    (s) => s!.upstreams[0].inFlight === 0,
+  );
   const stats = await client.stats('d-abc');
   expect(stats!.upstreams[0]).toMatchObject({ requests: 1, errors5xx: 0 });
 

@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createHttpRouterClient } from '../../src/traffic/httpRouterClient';
-import { createRouteStore } from '../../src/traffic/routeStore';
-import type { RouteSpec } from '../../src/traffic/trafficRouter';
+import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
+import { createRouteStore } from '../../traffic/builtin/routeStore';
+import type { RouteSpec } from '../../ports/traffic';
 import { send, startTestRouter, startUpstream } from './httpFixtures';
 
 const spec = (i: number, url = 'http://127.0.0.1:1'): RouteSpec => ({
@@ -41,7 +41,11 @@ test('a failed snapshot rejects only its batch; the store keeps working', async 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-store-'));
   try {
     const store = createRouteStore(path.join(dir, 'routes.json'));
-    await expect(store.save(() => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      store.save(() => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     await store.save(() => [spec(1)]);
     expect(await store.load()).toEqual([spec(1)]);
   } finally {

@@ -1,8 +1,8 @@
-import { normalizeHost } from '../../src/traffic/hostname';
-import { RouteConflictError, RouteTable } from '../../src/traffic/routeTable';
-import type { RouteSpec, Upstream } from '../../src/traffic/trafficRouter';
-import { beginRequest } from '../../src/traffic/upstreamStats';
-import { createWeightedPicker } from '../../src/traffic/weightedPicker';
+import { normalizeHost } from '../../traffic/builtin/hostname';
+import { RouteConflictError, RouteTable } from '../../traffic/builtin/routeTable';
+import type { RouteSpec, Upstream } from '../../ports/traffic';
+import { beginRequest } from '../../traffic/builtin/upstreamStats';
+import { createWeightedPicker } from '../../traffic/builtin/weightedPicker';
 
 function spec(upstreams: Upstream[], over: Partial<RouteSpec> = {}): RouteSpec {
   return { deploymentId: 'd1', hostname: 'd-1.localhost', upstreams, ...over };
@@ -29,7 +29,13 @@ describe('weighted selection', () => {
     { name: '0/100 sends nothing to weight 0', upstreams: [up('a', 0), up('b', 100)], picks: 1000, expected: { b: 1000 }, tolerance: 0 },
     { name: '90/10', upstreams: [up('a', 90), up('b', 10)], picks: 10000, expected: { a: 9000, b: 1000 }, tolerance: 0.02 },
     { name: '50/50', upstreams: [up('a', 50), up('b', 50)], picks: 1000, expected: { a: 500, b: 500 }, tolerance: 0.02 },
-    { name: '1/2/7 fractions', upstreams: [up('a', 1), up('b', 2), up('c', 7)], picks: 10000, expected: { a: 1000, b: 2000, c: 7000 }, tolerance: 0.02 },
+    {
+      name: '1/2/7 fractions',
+      upstreams: [up('a', 1), up('b', 2), up('c', 7)],
+      picks: 10000,
+      expected: { a: 1000, b: 2000, c: 7000 },
+      tolerance: 0.02,
+    },
     { name: 'all zero picks nothing', upstreams: [up('a', 0), up('b', 0)], picks: 10, expected: { '(none)': 10 }, tolerance: 0 },
     { name: 'no upstreams picks nothing', upstreams: [], picks: 10, expected: { '(none)': 10 }, tolerance: 0 },
   ];
@@ -45,7 +51,10 @@ describe('weighted selection', () => {
   });
 
   test('smooth round-robin interleaves instead of bursting', () => {
-    const picker = createWeightedPicker([{ item: 'a', weight: 2 }, { item: 'b', weight: 1 }]);
+    const picker = createWeightedPicker([
+      { item: 'a', weight: 2 },
+      { item: 'b', weight: 1 },
+    ]);
     expect([1, 2, 3, 4, 5, 6].map(() => picker.pick())).toEqual(['a', 'b', 'a', 'a', 'b', 'a']);
   });
 });
@@ -122,7 +131,10 @@ describe('route replacement', () => {
     table.set(spec([up('a', 100)]));
     const t = beginRequest(table.get('d1')!.upstreams[0].counters);
     table.set(spec([up('b', 100)]));
-    expect(table.stats('d1')!.upstreams.map((u) => [u.key, u.inFlight])).toEqual([['b', 0], ['a', 1]]);
+    expect(table.stats('d1')!.upstreams.map((u) => [u.key, u.inFlight])).toEqual([
+      ['b', 0],
+      ['a', 1],
+    ]);
     t.finish();
     t.finish(); // exactly once, however many exit paths call it
     expect(table.stats('d1')!.upstreams.map((u) => u.key)).toEqual(['b']);

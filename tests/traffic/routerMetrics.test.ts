@@ -1,5 +1,5 @@
-import { createHttpRouterClient } from '../../src/traffic/httpRouterClient';
-import type { TrafficRouter } from '../../src/traffic/trafficRouter';
+import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
+import type { TrafficRouter } from '../../ports/traffic';
 import { deferred, eventually, send, startTestRouter, startUpstream, type RouterHarness, type TestUpstream } from './httpFixtures';
 import { prometheusSamples } from '../helpers/prometheusSamples';
 
@@ -32,11 +32,15 @@ async function metrics(): Promise<{ text: string; contentType: string | null }> 
   return { text: await res.text(), contentType: res.headers.get('content-type') };
 }
 
-
 test('GET /metrics on the admin listener exposes requests by class, in-flight, routes and a latency histogram', async () => {
   const app = await upstream('A', (req, res) => res.writeHead(req.url === '/fail' ? 500 : req.url === '/missing' ? 404 : 200).end());
   await client.setRoute({ deploymentId: 'd-m', hostname: HOST, upstreams: [{ key: 'rev-1', url: app.url, weight: 100 }] });
-  await client.setRoute({ deploymentId: 'd-off', hostname: 'off.localhost', upstreams: [], suspended: { reason: 'x', retryAfterSeconds: 1 } });
+  await client.setRoute({
+    deploymentId: 'd-off',
+    hostname: 'off.localhost',
+    upstreams: [],
+    suspended: { reason: 'x', retryAfterSeconds: 1 },
+  });
   for (const path of ['/', '/', '/', '/fail', '/missing']) await proxy(path);
 
   const { text, contentType } = await metrics();
@@ -69,14 +73,27 @@ test('stats carry latency with p50/p99, stay cumulative across swaps, and keep a
   await client.setRoute({ deploymentId: 'd-m', hostname: HOST, upstreams: [{ key: 'A', url: a.url, weight: 100 }] });
   for (let i = 0; i < 3; i++) await proxy();
   const slow = proxy('/slow');
-  await eventually(() => client.stats('d-m'), (s) => s!.upstreams[0].inFlight === 1);
+  await eventually(
+    () => client.stats('d-m'),
+    (s) => s!.upstreams[0].inFlight === 1,
+  );
 
   // Weight change keeps A's counters; then B takes over and A only drains.
-  await client.setRoute({ deploymentId: 'd-m', hostname: HOST, upstreams: [{ key: 'A', url: a.url, weight: 50 }, { key: 'B', url: b.url, weight: 50 }] });
+  await client.setRoute({
+    deploymentId: 'd-m',
+    hostname: HOST,
+    upstreams: [
+      { key: 'A', url: a.url, weight: 50 },
+      { key: 'B', url: b.url, weight: 50 },
+    ],
+  });
   await client.setRoute({ deploymentId: 'd-m', hostname: HOST, upstreams: [{ key: 'B', url: b.url, weight: 100 }] });
   await proxy();
   const during = (await client.stats('d-m'))!;
-  expect(during.upstreams.map((u) => [u.key, u.requests, u.inFlight])).toEqual([['B', 1, 0], ['A', 4, 1]]);
+  expect(during.upstreams.map((u) => [u.key, u.requests, u.inFlight])).toEqual([
+    ['B', 1, 0],
+    ['A', 4, 1],
+  ]);
   const aLatency = during.upstreams[1].latency!;
   expect(aLatency.count).toBe(3);
   expect(aLatency.p50Ms).not.toBeNull();
@@ -88,7 +105,10 @@ test('stats carry latency with p50/p99, stay cumulative across swaps, and keep a
 
   release.resolve();
   expect((await slow).body).toBe('slow');
-  const after = await eventually(() => client.stats('d-m'), (st) => st!.upstreams.length === 1);
+  const after = await eventually(
+    () => client.stats('d-m'),
+    (st) => st!.upstreams.length === 1,
+  );
   expect(after!.upstreams[0]).toMatchObject({ key: 'B', requests: 1 });
   const m = prometheusSamples((await metrics()).text);
   expect(m.has('slipway_router_upstream_in_flight{deployment="d-m",upstream="A"}')).toBe(false);

@@ -1,7 +1,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createHttpRouterClient } from '../../src/traffic/httpRouterClient';
-import type { TrafficRouter } from '../../src/traffic/trafficRouter';
+import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
+import type { TrafficRouter } from '../../ports/traffic';
 import { eventually, startTestRouter, startUpstream, type RouterHarness, type TestUpstream } from './httpFixtures';
 
 const HOST = 'd-ws.localhost';
@@ -37,7 +37,13 @@ afterEach(async () => {
 function openUpgrade(protocol: string, host = HOST): Promise<{ res: IncomingMessage; socket?: Duplex; head?: Buffer }> {
   const u = new URL(harness.router.proxyUrl);
   return new Promise((resolve, reject) => {
-    const req = http.request({ hostname: u.hostname, port: u.port, path: '/socket', agent: false, headers: { host, connection: 'Upgrade', upgrade: protocol } });
+    const req = http.request({
+      hostname: u.hostname,
+      port: u.port,
+      path: '/socket',
+      agent: false,
+      headers: { host, connection: 'Upgrade', upgrade: protocol },
+    });
     req.on('upgrade', (res, socket, head) => resolve({ res, socket, head }));
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -74,7 +80,10 @@ test('an Upgrade request is tunnelled both ways and counts as in flight until it
   expect((await client.stats('d-ws'))!.upstreams[0]).toMatchObject({ requests: 1, inFlight: 1 });
 
   socket!.destroy();
-  const stats = await eventually(() => client.stats('d-ws'), (s) => s!.upstreams[0].inFlight === 0);
+  const stats = await eventually(
+    () => client.stats('d-ws'),
+    (s) => s!.upstreams[0].inFlight === 0,
+  );
   expect(stats!.upstreams[0]).toMatchObject({ requests: 1, errors5xx: 0 });
   expect(stats!.upstreams[0].latency!.count).toBe(0); // a tunnel's lifetime is not a response time
 });
@@ -84,12 +93,18 @@ test('an open tunnel holds a drain: the old upstream stays in stats after a swap
   const other = await startUpstream('B');
   try {
     await client.setRoute({ deploymentId: 'd-ws', hostname: HOST, upstreams: [{ key: 'B', url: other.url, weight: 100 }] });
-    expect((await client.stats('d-ws'))!.upstreams.map((u) => [u.key, u.inFlight])).toEqual([['B', 0], ['echo', 1]]);
+    expect((await client.stats('d-ws'))!.upstreams.map((u) => [u.key, u.inFlight])).toEqual([
+      ['B', 0],
+      ['echo', 1],
+    ]);
     const reply = readSome(socket!, 5);
     socket!.write('still');
     expect(await reply).toBe('still'); // the swap does not cut an open tunnel
     socket!.end();
-    await eventually(() => client.stats('d-ws'), (s) => s!.upstreams.length === 1);
+    await eventually(
+      () => client.stats('d-ws'),
+      (s) => s!.upstreams.length === 1,
+    );
   } finally {
     socket!.destroy();
     await other.close();
@@ -100,7 +115,10 @@ test('an upstream that declines the upgrade passes its answer through', async ()
   const { res, head } = await openUpgrade('other');
   expect(res.statusCode).toBe(426);
   expect(head!.toString()).toBe('use echo!');
-  await eventually(() => client.stats('d-ws'), (s) => s!.upstreams[0].inFlight === 0);
+  await eventually(
+    () => client.stats('d-ws'),
+    (s) => s!.upstreams[0].inFlight === 0,
+  );
 });
 
 test('an upgrade for an unknown host answers 404 route_not_found', async () => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ClientRequest } from 'node:http';
-import { armConnectTimeout, classifyEarlyError, upstreamPath, UpstreamTimeoutError } from '../../src/traffic/upstreamRequest';
+import { armConnectTimeout, classifyEarlyError, upstreamPath, UpstreamTimeoutError } from '../../traffic/builtin/upstreamRequest';
 
 const err = (code: string) => Object.assign(new Error(code), { code });
 

@@ -1,0 +1,108 @@
+import type { DeploymentView, OperationView } from '../apiTypes';
+import type { Command } from '../command';
+import { ago, duration, json, keyValues, table, timestamp } from '../format';
+
+/** How many recent operations `deployments show` lists. */
+export const RECENT_OPERATIONS = 5;
+
+const list: Command = {
+  group: 'deployments',
+  name: 'list',
+  args: '[--app X] [--status S] [--json]',
+  summary: 'list deployments (a tenant token sees its own only)',
+  options: { app: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' } },
+  positionals: { min: 0, max: 0 },
+  async run(ctx, _pos, v) {
+    const q = new URLSearchParams();
+    if (typeof v.app === 'string') q.set('app', v.app);
+    if (typeof v.status === 'string') q.set('status', v.status);
+    const body = await ctx.client.get<{ deployments: DeploymentView[] }>(`/api/deployments${q.toString() ? `?${q}` : ''}`);
+    if (v.json) {
+      ctx.out(json(body));
+      return 0;
+    }
+    if (body.deployments.length === 0) {
+      ctx.out('no deployments');
+      return 0;
+    }
+    const rows = body.deployments.map((d) => [
+      d.id,
+      d.tenantId,
+      d.app,
+      d.status,
+      d.servingVersion,
+      d.previousVersion,
+      `${d.progress}%`,
+      ago(d.updatedAt),
+    ]);
+    ctx.out(table(['ID', 'TENANT', 'APP', 'STATUS', 'SERVING', 'PREVIOUS', 'PROGRESS', 'UPDATED'], rows));
+    return 0;
+  },
+};
+
+const show: Command = {
+  group: 'deployments',
+  name: 'show',
+  args: '<id> [--json]',
+  summary: `one deployment and its last ${RECENT_OPERATIONS} operations`,
+  options: { json: { type: 'boolean' } },
+  positionals: { min: 1, max: 1 },
+  async run(ctx, [id], v) {
+    const path = `/api/deployments/${encodeURIComponent(id)}`;
+    const d = await ctx.client.get<DeploymentView>(path);
+    const ops = (await ctx.client.get<{ operations: OperationView[] }>(`${path}/operations`)).operations.slice(0, RECENT_OPERATIONS);
+    if (v.json) {
+      ctx.out(json({ deployment: d, operations: ops }));
+      return 0;
+    }
+    ctx.out(formatDeployment(d));
+    ctx.out('');
+    if (ops.length === 0) ctx.out('no operations yet');
+    else ctx.out(`RECENT OPERATIONS\n${operationsTable(ops)}`);
+    return 0;
+  },
+};
+
+export function formatDeployment(d: DeploymentView): string {
+  return keyValues([
+    ['ID', d.id],
+    ['NAME', d.name],
+    ['TENANT', d.tenantId],
+    ['APP', d.app],
+    ['STATUS', `${d.status} (${d.progress}%)`],
+    ['RELEASE', d.releaseVersion],
+    ['SERVING', d.servingVersion],
+    ['PREVIOUS', d.previousVersion],
+    [
+      'UPDATE',
+      d.updateAvailable
+        ? `${d.updateAvailable.version} available: slipway deployments upgrade ${d.id} --version ${d.updateAvailable.version}`
+        : null,
+    ],
+    ['STRATEGY', d.strategy],
+    ['SLOT', d.activeSlot],
+    ['CONFIG REV', d.configRevision],
+    ['URL', d.url],
+    ['LAST ERROR', d.lastError],
+    ['CREATED', timestamp(d.createdAt)],
+    ['UPDATED', `${timestamp(d.updatedAt)} (${ago(d.updatedAt)})`],
+  ]).trimEnd();
+}
+
+export function operationsTable(ops: OperationView[]): string {
+  const rows = ops.map((o) => [
+    o.id,
+    o.kind,
+    o.status,
+    o.phase,
+    o.fromVersion,
+    o.toVersion,
+    o.trigger,
+    timestamp(o.createdAt),
+    o.durationMs !== null ? duration(o.durationMs) : null,
+    o.error ? `${o.error.type}: ${o.error.message ?? ''}` : null,
+  ]);
+  return table(['ID', 'KIND', 'STATUS', 'PHASE', 'FROM', 'TO', 'TRIGGER', 'CREATED', 'TOOK', 'ERROR'], rows).trimEnd();
+}
+
+export const deploymentQueryCommands: Command[] = [list, show];

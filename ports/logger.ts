@@ -1,0 +1,2 @@
+/** Structured logging as every layer sees it; src/logger.ts makes the pino instance. */
+export type { Logger } from 'pino';

@@ -1,0 +1,109 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { forward } from './forwardRequest';
+import { normalizeHost } from './hostname';
+import { sendError } from './jsonReply';
+import { NO_UPSTREAM_RETRY_AFTER_SECONDS, type ProxyContext } from './proxyContext';
+import type { LiveRoute, LiveUpstream } from './routeTable';
+import { proxyUpgrade, rejectUpgrade } from './upgradeProxy';
+
+export { NO_UPSTREAM_RETRY_AFTER_SECONDS } from './proxyContext';
+
+/**
+ * Above the idle timeouts of common clients and load balancers (60 s), so the
+ * router is never the side that closes an idle keep-alive connection under a client
+ * that is about to reuse it.
+ */
+export const PROXY_KEEP_ALIVE_TIMEOUT_MS = 75_000;
+/** A client gets this long to send its request headers (slowloris guard). */
+export const PROXY_HEADERS_TIMEOUT_MS = 30_000;
+
+/** Why a request cannot be proxied: the status, `{ code, message }` and headers the client gets. */
+type Refusal = { status: number; code: string; message: string; headers?: Record<string, string> };
+type Resolved = { route: LiveRoute; upstream: LiveUpstream } | Refusal;
+
+/**
+ * The public listener. It reads the route table on every request and never writes
+ * it, so an admin swap takes effect on the next request with no lock.
+ */
+export function createProxyServer(ctx: ProxyContext): http.Server {
+  const server = http.createServer(createProxyHandler(ctx));
+  server.keepAliveTimeout = PROXY_KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = PROXY_HEADERS_TIMEOUT_MS;
+  // A malformed request is the client's problem: answer 400 if we still can, never throw.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      const target = resolve(ctx, req);
+      if ('status' in target) {
+        rejectUpgrade(socket, target.status, { code: target.code, message: target.message }, target.headers);
+        return;
+      }
+      proxyUpgrade(ctx, req, socket, head, target.route, target.upstream);
+    } catch (err) {
+      ctx.logger.error({ err, url: req.url }, 'upgrade handler failed');
+      socket.destroy();
+    }
+  });
+  return server;
+}
+
+export function createProxyHandler(ctx: ProxyContext): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    try {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > ctx.limits.maxBodyBytes) {
+        // Refused before any upstream sees it; the unread body makes the connection unusable.
+        sendError(res, 413, 'payload_too_large', `request body exceeds ${ctx.limits.maxBodyBytes} bytes`, { connection: 'close' });
+        return;
+      }
+      const target = resolve(ctx, req);
+      if ('status' in target) {
+        sendError(res, target.status, target.code, target.message, target.headers);
+        return;
+      }
+      forward(ctx, req, res, target.route, target.upstream);
+    } catch (err) {
+      ctx.logger.error({ err, url: req.url }, 'proxy handler failed');
+      sendError(res, 500, 'internal', 'the router failed to handle this request');
+    }
+  };
+}
+
+/** Host → route → a healthy upstream by weight, or the refusal the client should get. */
+function resolve(ctx: ProxyContext, req: IncomingMessage): Resolved {
+  const route = ctx.table.matchHost(req.headers.host);
+  if (!route) {
+    const host = normalizeHost(req.headers.host) || '(no Host header)';
+    return { status: 404, code: 'route_not_found', message: `no deployment is routed at ${host}` };
+  }
+  const suspended = route.spec.suspended;
+  if (suspended) {
+    return {
+      status: 503,
+      code: 'deployment_suspended',
+      message: suspended.reason,
+      headers: { 'retry-after': String(suspended.retryAfterSeconds) },
+    };
+  }
+  const upstream = route.pick((u) => ctx.health.isHealthy(u.url.origin));
+  if (!upstream) {
+    // Weighted upstreams that all failed recently come back after the cool-down; none at all waits for a deploy.
+    const anyWeighted = route.upstreams.some((u) => u.weight > 0);
+    return {
+      status: 503,
+      code: 'no_healthy_upstream',
+      message: anyWeighted
+        ? `deployment ${route.spec.deploymentId} has no healthy upstream right now`
+        : `deployment ${route.spec.deploymentId} has no upstream taking traffic`,
+      headers: { 'retry-after': String(anyWeighted ? ctx.health.retryAfterSeconds : NO_UPSTREAM_RETRY_AFTER_SECONDS) },
+    };
+  }
+  return { route, upstream };
+}
