@@ -9,6 +9,14 @@ export type OperationTrigger = (typeof OPERATION_TRIGGERS)[number];
 export const OPERATION_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 
+/** Statuses an operation never leaves; the one list every caller reads. */
+export const TERMINAL_OPERATION_STATUSES = ['succeeded', 'failed', 'cancelled'] as const satisfies readonly OperationStatus[];
+export type TerminalOperationStatus = (typeof TERMINAL_OPERATION_STATUSES)[number];
+
+export function isTerminalOperationStatus(status: string): status is TerminalOperationStatus {
+  return (TERMINAL_OPERATION_STATUSES as readonly string[]).includes(status);
+}
+
 export const STRATEGIES = ['recreate', 'rolling', 'blue_green', 'canary'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
