@@ -12,6 +12,10 @@ export const FailureType = {
   ArtifactMissing: 'ArtifactMissing',
   ReadinessTimeout: 'ReadinessTimeout',
   RevisionCrashed: 'RevisionCrashed',
+  /** An operation's stored strategy options (canary steps…) do not parse. */
+  InvalidStrategyOptions: 'InvalidStrategyOptions',
+  /** An operation names a strategy this version does not know. */
+  UnknownStrategy: 'UnknownStrategy',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

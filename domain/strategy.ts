@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FailureType } from './failures';
 
 /** Strategy parameters are data, validated up front, carried on the operation row. */
 
@@ -32,9 +33,30 @@ export type CanaryOptions = z.infer<typeof CanaryOptionsSchema>;
 export const StrategyOptionsSchema = z.object({ canary: CanaryOptionsSchema.optional() }).strict();
 export type StrategyOptions = z.infer<typeof StrategyOptionsSchema>;
 
+/**
+ * Stored strategy options that do not parse: the API validates them before storing, so a
+ * row edited by hand or written in an older shape. Refused by field, never replaced by the
+ * defaults. The class name is the failure type Temporal sees (an activity's plain error
+ * takes its constructor's name), which NON_RETRYABLE_FAILURES lists.
+ */
+export class InvalidStrategyOptions extends Error {
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
+    super(`stored strategy options are invalid at ${field}: ${reason}`);
+    this.name = FailureType.InvalidStrategyOptions;
+  }
+}
+
+/** The canary parameters of an operation's stored options; the defaults when it has none. */
 export function canaryOptions(options: unknown): CanaryOptions {
   const parsed = StrategyOptionsSchema.safeParse(options ?? {});
-  return CanaryOptionsSchema.parse(parsed.success ? (parsed.data.canary ?? {}) : {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidStrategyOptions(['strategy_options', ...issue.path.map(String)].join('.'), issue.message);
+  }
+  return parsed.data.canary ?? CanaryOptionsSchema.parse({});
 }
 
 export interface Counters {

@@ -1,7 +1,9 @@
 import type { DeploymentContext } from '../activities/fetchDeployment';
 import type { OperationInput } from '../domain/operations';
 import { acts, fast, stops, waits } from './activities';
-import { base, blueGreen, cutOver, rollout } from './rollout';
+import { blueGreen } from './strategies/blueGreen';
+import { rollout } from './strategies/rollout';
+import { base, cutOver } from './strategies/steps';
 
 /** While suspended the router says so, for this long, to clients that honour Retry-After. */
 const SUSPENDED_RETRY_AFTER_SECONDS = 300;

@@ -1,8 +1,49 @@
-import { canaryOptions, canaryVerdict, canaryWeights, CanaryOptionsSchema, counterDelta, rollingRoute } from '../../domain/strategy';
+import { ensureApplicationFailure } from '@temporalio/common';
+import { NON_RETRYABLE_FAILURES } from '../../domain/failures';
+import {
+  canaryOptions,
+  canaryVerdict,
+  canaryWeights,
+  CanaryOptionsSchema,
+  counterDelta,
+  InvalidStrategyOptions,
+  rollingRoute,
+} from '../../domain/strategy';
 
 describe('canary options', () => {
   it('defaults to 10 → 25 → 50 → 100 %', () => {
     expect(canaryOptions(undefined)).toEqual({ steps: [10, 25, 50, 100], pauseSeconds: 30, maxErrorRate: 0.05, minRequests: 20 });
+  });
+  it.each<[string, unknown, { steps: number[]; pauseSeconds: number }]>([
+    ['no options stored', null, { steps: [10, 25, 50, 100], pauseSeconds: 30 }],
+    ['options without a canary part', {}, { steps: [10, 25, 50, 100], pauseSeconds: 30 }],
+    ['a canary part with defaults to fill', { canary: { steps: [20, 100] } }, { steps: [20, 100], pauseSeconds: 30 }],
+    ['a full canary part', { canary: { steps: [50, 100], pauseSeconds: 5 } }, { steps: [50, 100], pauseSeconds: 5 }],
+  ])('reads %s', (_n, stored, expected) => {
+    expect(canaryOptions(stored)).toMatchObject(expected);
+  });
+  it.each<[string, unknown, string, RegExp]>([
+    ['falling steps', { canary: { steps: [50, 25, 100] } }, 'strategy_options.canary.steps', /steps must rise/],
+    ['a last step short of 100', { canary: { steps: [10, 50] } }, 'strategy_options.canary.steps', /last step must be 100/],
+    ['a pause of the wrong type', { canary: { pauseSeconds: 'long' } }, 'strategy_options.canary.pauseSeconds', /number/],
+    ['an unknown key', { canary: {}, blueGreen: {} }, 'strategy_options', /blueGreen/],
+    ['not an object at all', 'fast please', 'strategy_options', /object/],
+  ])('refuses stored options with %s, naming the field', (_n, stored, field, reason) => {
+    let thrown: unknown;
+    try {
+      canaryOptions(stored);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(InvalidStrategyOptions);
+    expect((thrown as InvalidStrategyOptions).field).toBe(field);
+    expect((thrown as Error).message).toMatch(reason);
+  });
+  it('refuses them with a failure type that Temporal does not retry', () => {
+    // What an activity's plain error becomes on its way to the workflow.
+    const failure = ensureApplicationFailure(new InvalidStrategyOptions('strategy_options.canary.steps', 'steps must rise'));
+    expect(failure.type).toBe('InvalidStrategyOptions');
+    expect(NON_RETRYABLE_FAILURES).toContain(failure.type);
   });
   it.each([
     [[50, 25, 100], 'steps must rise'],

@@ -1,10 +1,10 @@
 import { ApplicationFailure, CancellationScope, condition, setHandler } from '@temporalio/workflow';
-import type { DeploymentContext } from '../activities/fetchDeployment';
-import { otherSlot, type OperationInput } from '../domain/operations';
-import { canaryVerdict, canaryWeights, counterDelta } from '../domain/strategy';
-import { acts, stops } from './activities';
-import { abortCanarySignal, canaryStateQuery, promoteCanarySignal, type CanaryState } from './canarySignals';
-import { base, cutOver, startAll, type ReadyRevision } from './rollout';
+import type { DeploymentContext } from '../../activities/fetchDeployment';
+import { otherSlot, type OperationInput } from '../../domain/operations';
+import { canaryVerdict, canaryWeights, counterDelta } from '../../domain/strategy';
+import { acts, stops } from '../activities';
+import { abortCanarySignal, canaryStateQuery, promoteCanarySignal, type CanaryState } from '../canarySignals';
+import { base, cutOver, prepare, servingAfter, startAll, type ReadyRevision } from './steps';
 
 /** How often the canary is judged during a step, so a bad one is caught before the step ends. */
 const JUDGE_EVERY_MS = 2_000;
@@ -25,8 +25,7 @@ export async function canary(ctx: DeploymentContext, op: OperationInput): Promis
   setHandler(abortCanarySignal, ({ actor }) => void (abortedBy ??= actor));
   setHandler(canaryStateQuery, () => state);
 
-  await acts.resolveEnv({ ...base(op), version: ctx.targetVersion });
-  await acts.snapshotCurrent(base(op));
+  await prepare(ctx, op);
   const stable = await acts.servingRevisions(base(op));
   const slot = otherSlot(ctx.activeSlot);
   const canaryRevs = await startAll(ctx, op, slot);
@@ -94,5 +93,5 @@ export async function canary(ctx: DeploymentContext, op: OperationInput): Promis
     throw err;
   }
   state.percent = 100;
-  await cutOver(ctx, op, canaryRevs, { version: ctx.targetVersion, slot, configRevision: ctx.configRevision });
+  await cutOver(ctx, op, canaryRevs, servingAfter(ctx, slot));
 }
