@@ -1,18 +1,22 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
-import { deploymentsByIds, findMassUpgrade, planFleetRollout, updateMassUpgrade } from '../db/queries/massUpgrades';
+import {
+  deletePendingOperation,
+  deploymentsByIds,
+  endedOperations,
+  findMassUpgrade,
+  insertItemOperations,
+  planFleetRollout,
+  updateMassUpgrade,
+  wavePage,
+  type EndedOperation,
+} from '../db/queries/massUpgrades';
 import type { NewOperation } from '../db/schema';
 import { FailureType } from '../domain/failures';
-import type { MassUpgradeOptions } from '../domain/massUpgrade/options';
+import type { MassUpgradeProgress, MassUpgradeStatus } from '../domain/massUpgrade/progress';
 import { exclusionReason } from '../domain/massUpgrade/selection';
 import { deploymentWorkflowId, type OperationKind } from '../domain/operations';
 import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
-
-/** What mass_upgrades.plan holds: the ids of every wave, cut once when the rollout starts. */
-export interface StoredPlan {
-  waves: string[][];
-}
 
 export interface PreparedItem {
   deploymentId: string;
@@ -37,8 +41,6 @@ export function itemOperationId(massUpgradeId: string, deploymentId: string, att
   for (const b of bytes.subarray(0, 12)) s += alphabet[b % alphabet.length];
   return `op-${s}`;
 }
-
-const TERMINAL = ['succeeded', 'failed', 'cancelled'] as const;
 
 export function createMassUpgradeActivities(deps: ActivityDeps) {
   const load = async (id: string) => {
@@ -85,24 +87,15 @@ export function createMassUpgradeActivities(deps: ActivityDeps) {
      */
     async planMassUpgrade(input: { massUpgradeId: string }): Promise<{ waveSizes: number[] }> {
       const row = await load(input.massUpgradeId);
-      const stored = row.plan as StoredPlan | null;
-      if (stored?.waves) return { waveSizes: stored.waves.map((w) => w.length) };
-      const options = row.options as MassUpgradeOptions;
-      const plan: StoredPlan = { waves: (await planFleetRollout(deps.db, row.app_id, row.target_version, options)).waves };
-      await updateMassUpgrade(deps.db, row.id, { plan });
-      return { waveSizes: plan.waves.map((w) => w.length) };
+      if (row.plan?.waves) return { waveSizes: row.plan.waves.map((w) => w.length) };
+      const { waves } = await planFleetRollout(deps.db, row.app_id, row.target_version, row.options);
+      await updateMassUpgrade(deps.db, row.id, { plan: { waves } });
+      return { waveSizes: waves.map((w) => w.length) };
     },
 
     /** One page of a wave's ids: the workflow never carries the whole fleet in its history. */
     async loadWavePage(input: { massUpgradeId: string; wave: number; offset: number; limit: number }): Promise<string[]> {
-      // Only the wave asked for leaves Postgres, not the whole plan.
-      const row = await deps.db
-        .selectFrom('mass_upgrades')
-        .select(sql<string[] | null>`plan->'waves'->(${input.wave}::int)`.as('wave'))
-        .where('id', '=', input.massUpgradeId)
-        .executeTakeFirst();
-      const wave = row?.wave ?? [];
-      return wave.slice(input.offset, input.offset + input.limit);
+      return wavePage(deps.db, input.massUpgradeId, input);
     },
 
     /**
@@ -112,7 +105,7 @@ export function createMassUpgradeActivities(deps: ActivityDeps) {
      */
     async prepareItems(input: { massUpgradeId: string; items: { deploymentId: string; attempt: number }[] }): Promise<PreparedItem[]> {
       const row = await load(input.massUpgradeId);
-      const options = row.options as MassUpgradeOptions;
+      const options = row.options;
       const byId = new Map(
         (
           await deploymentsByIds(
@@ -153,12 +146,7 @@ export function createMassUpgradeActivities(deps: ActivityDeps) {
         );
         out.push({ ...item, operationId: id, kind: 'upgrade' });
       }
-      if (rows.length > 0)
-        await deps.db
-          .insertInto('operations')
-          .values(rows)
-          .onConflict((oc) => oc.column('id').doNothing())
-          .execute();
+      await insertItemOperations(deps.db, rows);
       return out;
     },
 
@@ -178,50 +166,37 @@ export function createMassUpgradeActivities(deps: ActivityDeps) {
         return { ...base, skipped: `nothing to roll back (${d.status}, serving ${d.serving_version ?? 'nothing'})` };
       const id = itemOperationId(row.id, d.id, input.attempt, kind);
       const to = moved ? d.previous_version : d.serving_version;
-      await deps.db
-        .insertInto('operations')
-        .values(
-          newOperation({
-            id,
-            deploymentId: d.id,
-            kind,
-            actor: row.actor,
-            from: d.serving_version,
-            to,
-            configRevision: d.config_revision,
-            strategy: d.strategy,
-            massUpgradeId: row.id,
-          }),
-        )
-        .onConflict((oc) => oc.column('id').doNothing())
-        .execute();
+      await insertItemOperations(deps.db, [
+        newOperation({
+          id,
+          deploymentId: d.id,
+          kind,
+          actor: row.actor,
+          from: d.serving_version,
+          to,
+          configRevision: d.config_revision,
+          strategy: d.strategy,
+          massUpgradeId: row.id,
+        }),
+      ]);
       return { ...base, operationId: id, kind };
     },
 
     /** The deployment was busy: its child never started, so its row goes (as the API does on a 409). */
     async releaseItem(input: { operationId: string }): Promise<void> {
-      await deps.db.deleteFrom('operations').where('id', '=', input.operationId).where('status', '=', 'pending').execute();
+      await deletePendingOperation(deps.db, input.operationId);
     },
 
     /** Outcomes of operations that already ended: a safety net for a lost completion signal. */
-    async checkOperations(input: {
-      operationIds: string[];
-    }): Promise<{ operationId: string; status: string; errorType: string | null; errorMessage: string | null }[]> {
-      if (input.operationIds.length === 0) return [];
-      const rows = await deps.db
-        .selectFrom('operations')
-        .select(['id', 'status', 'error_type', 'error_message'])
-        .where('id', 'in', input.operationIds)
-        .where('status', 'in', [...TERMINAL])
-        .execute();
-      return rows.map((r) => ({ operationId: r.id, status: r.status, errorType: r.error_type, errorMessage: r.error_message }));
+    async checkOperations(input: { operationIds: string[] }): Promise<EndedOperation[]> {
+      return endedOperations(deps.db, input.operationIds);
     },
 
     /** A progress snapshot for the API and the CLI, throttled by the workflow. */
     async recordMassUpgrade(input: {
       massUpgradeId: string;
-      status: string;
-      progress: unknown;
+      status: MassUpgradeStatus;
+      progress: MassUpgradeProgress;
       haltReason: string | null;
       finished: boolean;
     }): Promise<void> {

@@ -1,6 +1,9 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { DeploymentStatus } from '../domain/deploymentStatus';
 import type { Manifest } from '../domain/manifest';
+import type { MassUpgradeOptions } from '../domain/massUpgrade/options';
+import type { MassUpgradeProgress, MassUpgradeStatus } from '../domain/massUpgrade/progress';
+import type { MassUpgradePlan } from '../domain/massUpgrade/waves';
 import type { OperationKind, OperationStatus, OperationTrigger, Slot, Strategy } from '../domain/operations';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -133,10 +136,12 @@ export interface MassUpgradesTable {
   id: string;
   app_id: string;
   target_version: string;
-  status: string;
-  options: Json<unknown>;
-  plan: ColumnType<unknown, string | null | undefined, string | null>;
-  progress: ColumnType<unknown, string | null | undefined, string | null>;
+  status: MassUpgradeStatus;
+  options: Json<MassUpgradeOptions>;
+  /** Cut once when the rollout starts (the API stores it; the workflow's first activity finds it). */
+  plan: ColumnType<MassUpgradePlan | null, string | null | undefined, string | null>;
+  /** The workflow's last progress snapshot. */
+  progress: ColumnType<MassUpgradeProgress | null, string | null | undefined, string | null>;
   workflow_id: string;
   actor: string;
   halt_reason: string | null;

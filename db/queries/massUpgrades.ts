@@ -1,19 +1,17 @@
-import { sql } from 'kysely';
-import type { DbOrTrx } from '../database';
-import type { Deployment, MassUpgradesTable } from '../schema';
-import type { Selectable } from 'kysely';
-import type { WaveSize } from '../../domain/massUpgrade/options';
+import { sql, type Selectable } from 'kysely';
+import type { MassUpgradeOptions, WaveSize } from '../../domain/massUpgrade/options';
+import { ACTIVE_STATUSES, type MassUpgradeProgress, type MassUpgradeStatus } from '../../domain/massUpgrade/progress';
 import { selectCandidates, type CandidateFacts } from '../../domain/massUpgrade/selection';
-import { planWaves } from '../../domain/massUpgrade/waves';
+import { planWaves, type MassUpgradePlan } from '../../domain/massUpgrade/waves';
+import { isTerminalOperationStatus, TERMINAL_OPERATION_STATUSES, type TerminalOperationStatus } from '../../domain/operations';
+import type { DbOrTrx } from '../database';
+import type { Deployment, MassUpgradesTable, NewOperation } from '../schema';
 
 export type MassUpgrade = Selectable<MassUpgradesTable>;
 
-/** Rollouts that still act on their app: a second one for the same app is refused. */
-export const ACTIVE_MASS_UPGRADE_STATUSES = ['running', 'paused', 'baking', 'halting', 'cancelling'];
-
 export async function insertMassUpgrade(
   db: DbOrTrx,
-  m: { id: string; appId: string; targetVersion: string; options: unknown; workflowId: string; actor: string },
+  m: { id: string; appId: string; targetVersion: string; options: MassUpgradeOptions; workflowId: string; actor: string },
 ): Promise<MassUpgrade> {
   return db
     .insertInto('mass_upgrades')
@@ -46,7 +44,7 @@ export async function activeMassUpgradeForApp(db: DbOrTrx, appId: string): Promi
       .selectFrom('mass_upgrades')
       .selectAll()
       .where('app_id', '=', appId)
-      .where('status', 'in', ACTIVE_MASS_UPGRADE_STATUSES)
+      .where('status', 'in', ACTIVE_STATUSES)
       .executeTakeFirst()) ?? null
   );
 }
@@ -54,7 +52,13 @@ export async function activeMassUpgradeForApp(db: DbOrTrx, appId: string): Promi
 export async function updateMassUpgrade(
   db: DbOrTrx,
   id: string,
-  patch: { status?: string; progress?: unknown; plan?: unknown; haltReason?: string | null; finished?: boolean },
+  patch: {
+    status?: MassUpgradeStatus;
+    progress?: MassUpgradeProgress;
+    plan?: MassUpgradePlan;
+    haltReason?: string | null;
+    finished?: boolean;
+  },
 ): Promise<void> {
   await db
     .updateTable('mass_upgrades')
@@ -105,4 +109,57 @@ export async function planFleetRollout(
   const facts = await candidateFacts(db, appId);
   const ids = selectCandidates(facts, { ...rules, targetVersion });
   return { waves: planWaves(ids, rules.waves), facts: new Map(facts.map((f) => [f.id, f])) };
+}
+
+/** One page of one wave's ids: only the wave asked for leaves Postgres, not the whole plan. */
+export async function wavePage(db: DbOrTrx, id: string, page: { wave: number; offset: number; limit: number }): Promise<string[]> {
+  const row = await db
+    .selectFrom('mass_upgrades')
+    .select(sql<string[] | null>`plan->'waves'->(${page.wave}::int)`.as('wave'))
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return (row?.wave ?? []).slice(page.offset, page.offset + page.limit);
+}
+
+/** Rows whose ids are derived from the rollout, deployment and attempt: a repeated call inserts nothing new. */
+export async function insertItemOperations(db: DbOrTrx, rows: NewOperation[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('operations')
+    .values(rows)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+}
+
+/** An item whose child never started (its deployment was busy): its row goes, as the API's does on a 409. */
+export async function deletePendingOperation(db: DbOrTrx, operationId: string): Promise<void> {
+  await db.deleteFrom('operations').where('id', '=', operationId).where('status', '=', 'pending').execute();
+}
+
+export interface EndedOperation {
+  operationId: string;
+  status: TerminalOperationStatus;
+  errorType: string | null;
+  errorMessage: string | null;
+}
+
+/** Those of the given operations that already ended, with their outcome. */
+export async function endedOperations(db: DbOrTrx, operationIds: string[]): Promise<EndedOperation[]> {
+  if (operationIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('operations')
+    .select(['id', 'status', 'error_type', 'error_message'])
+    .where('id', 'in', operationIds)
+    .where('status', 'in', TERMINAL_OPERATION_STATUSES)
+    .execute();
+  return rows.flatMap((r) =>
+    isTerminalOperationStatus(r.status)
+      ? [{ operationId: r.id, status: r.status, errorType: r.error_type, errorMessage: r.error_message }]
+      : [],
+  );
+}
+
+/** App slugs by app id, for the rollout views (a platform has few apps). */
+export async function appSlugs(db: DbOrTrx): Promise<Map<string, string>> {
+  return new Map((await db.selectFrom('apps').select(['id', 'slug']).execute()).map((a) => [a.id, a.slug]));
 }

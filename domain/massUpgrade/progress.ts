@@ -3,7 +3,9 @@
 /** halting: over budget, waiting for running upgrades (and rollbacks) to end; halted once they have. */
 export const MASS_UPGRADE_STATUSES = ['running', 'paused', 'baking', 'halting', 'halted', 'cancelling', 'cancelled', 'completed'] as const;
 export type MassUpgradeStatus = (typeof MASS_UPGRADE_STATUSES)[number];
-export const FINISHED_STATUSES: ReadonlySet<string> = new Set(['halted', 'cancelled', 'completed']);
+export const FINISHED_STATUSES: ReadonlySet<string> = new Set<MassUpgradeStatus>(['halted', 'cancelled', 'completed']);
+/** Rollouts that still act on their app: a second one for the same app is refused. */
+export const ACTIVE_STATUSES = MASS_UPGRADE_STATUSES.filter((s) => !FINISHED_STATUSES.has(s));
 
 export interface ItemFailure {
   deploymentId: string;

@@ -1,5 +1,10 @@
 import type { WaveSize } from './options';
 
+/** What mass_upgrades.plan holds: the deployment ids of every wave, cut once when the rollout starts. */
+export interface MassUpgradePlan {
+  waves: string[][];
+}
+
 /**
  * Cumulative size reached after a wave, for a fleet of `total`. Percentages round up, so
  * "10%" of 5 deployments is 1, never 0; counts are capped at the fleet.

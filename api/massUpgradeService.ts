@@ -1,0 +1,216 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { findAppBySlug, findRelease, latestActiveRelease } from '../db/queries/apps';
+import {
+  activeMassUpgradeForApp,
+  appSlugs,
+  findMassUpgrade,
+  insertMassUpgrade,
+  listMassUpgrades,
+  planFleetRollout,
+  updateMassUpgrade,
+  type MassUpgrade,
+} from '../db/queries/massUpgrades';
+import type { MassUpgradeOptions } from '../domain/massUpgrade/options';
+import { FINISHED_STATUSES, type MassUpgradeProgress } from '../domain/massUpgrade/progress';
+import { currentVersion } from '../domain/massUpgrade/selection';
+import type * as workflows from '../workflows';
+import { cancelSignal, pauseSignal, progressQuery, resumeSignal } from '../workflows/massUpgradeSignals';
+import type { ApiContext } from './context';
+import { badRequest, conflict, notFound } from './errors';
+import { newId } from './ids';
+import { waitForWorkflowClose } from './workflowClose';
+
+export const massUpgradeWorkflowId = (id: string) => `mass-upgrade-${id}`;
+
+/** The exported function's name is the workflow type; `satisfies` turns a rename into a build error. */
+const MASS_UPGRADE_WORKFLOW = 'massUpgradeWorkflow' satisfies keyof typeof workflows;
+
+/** How long a rollout that reads as final may take to close before it counts as still active. */
+const CLOSE_WAIT_MS = 10_000;
+
+export type SteerAction = 'pause' | 'resume' | 'cancel';
+
+/**
+ * Fleet rollouts for the API: plans and starts them, steers them by signal and reads their
+ * live progress by query. Routes parse and answer; everything between is here.
+ */
+export function createMassUpgradeService(ctx: ApiContext) {
+  const client = ctx.temporal.client;
+
+  /** Live progress from the workflow while it runs; the last snapshot when it ended or cannot answer. */
+  const liveProgress = async (m: MassUpgrade): Promise<MassUpgradeProgress | null> => {
+    if (FINISHED_STATUSES.has(m.status)) return m.progress;
+    try {
+      return await client.workflow.getHandle(m.workflow_id).query(progressQuery);
+    } catch {
+      return m.progress;
+    }
+  };
+
+  const isRunning = async (workflowId: string): Promise<boolean> => {
+    try {
+      return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+    } catch {
+      return false;
+    }
+  };
+
+  /**
+   * A rollout whose live status is already final may not have written that to its row
+   * yet (its last activity runs a moment later): wait for its workflow to close rather
+   * than refuse the next rollout of the app. A workflow that is gone (ended, or terminated
+   * by hand) never blocks the app.
+   */
+  const stillActive = async (m: MassUpgrade | null): Promise<MassUpgrade | null> => {
+    if (!m || !(await isRunning(m.workflow_id))) return null;
+    const live = await liveProgress(m);
+    if (!live || !FINISHED_STATUSES.has(live.status)) return m;
+    try {
+      return (await waitForWorkflowClose(client, m.workflow_id, CLOSE_WAIT_MS)) ? null : m;
+    } catch {
+      return null;
+    }
+  };
+
+  const present = async (m: MassUpgrade, slug: string | undefined, opts: { live?: boolean; plan?: boolean } = {}) => {
+    const progress = opts.live ? await liveProgress(m) : m.progress;
+    return {
+      id: m.id,
+      app: slug ?? '',
+      targetVersion: m.target_version,
+      status: progress?.status ?? m.status,
+      haltReason: progress?.haltReason ?? m.halt_reason,
+      actor: m.actor,
+      workflowId: m.workflow_id,
+      options: m.options,
+      progress,
+      ...(opts.plan ? { plan: m.plan?.waves ?? [] } : {}),
+      createdAt: m.created_at,
+      updatedAt: m.updated_at,
+      finishedAt: m.finished_at,
+    };
+  };
+
+  const presentWithSlug = async (m: MassUpgrade, opts: { live?: boolean; plan?: boolean } = {}) =>
+    present(m, (await appSlugs(ctx.db)).get(m.app_id), opts);
+
+  const load = async (id: string): Promise<MassUpgrade> => {
+    const m = await findMassUpgrade(ctx.db, id);
+    if (!m) throw notFound(`mass upgrade ${id}`);
+    return m;
+  };
+
+  /** The release a rollout moves to: the one asked for, else the app's newest active one. */
+  const targetRelease = async (options: MassUpgradeOptions) => {
+    const app = await findAppBySlug(ctx.db, options.app);
+    if (!app) throw badRequest(`app ${options.app} does not exist`, [{ field: 'body.app', message: 'no such app' }]);
+    const release = options.targetVersion
+      ? await findRelease(ctx.db, app.id, options.targetVersion)
+      : await latestActiveRelease(ctx.db, app.id);
+    if (!release)
+      throw badRequest(`no release ${options.targetVersion ?? '(none published yet)'} of ${options.app}`, [
+        { field: 'body.targetVersion', message: 'no such release' },
+      ]);
+    if (release.status !== 'active')
+      throw badRequest(`release ${release.version} is ${release.status}`, [
+        { field: 'body.targetVersion', message: `release is ${release.status}` },
+      ]);
+    return { app, release };
+  };
+
+  return {
+    /**
+     * Plans the rollout; with dryRun only shows the plan (200), else stores it and starts the
+     * workflow (202). A repeated request with the same idempotent id answers with the first.
+     */
+    async start(options: MassUpgradeOptions, who: { actor: string; idempotentId?: string }): Promise<{ status: 200 | 202; body: unknown }> {
+      const { app, release } = await targetRelease(options);
+      const id = who.idempotentId ?? `mu-${newId('d', 10).slice(2)}`;
+      const earlier = who.idempotentId ? await findMassUpgrade(ctx.db, id) : null;
+      if (earlier) return { status: 202, body: await present(earlier, app.slug) };
+
+      const { waves, facts } = await planFleetRollout(ctx.db, app.id, release.version, options);
+      if (options.dryRun) {
+        return {
+          status: 200,
+          body: {
+            dryRun: true,
+            app: app.slug,
+            targetVersion: release.version,
+            total: waves.reduce((n, w) => n + w.length, 0),
+            waves: waves.map((w, i) => ({
+              wave: i + 1,
+              size: w.length,
+              deployments: w.map((d) => {
+                const f = facts.get(d)!;
+                return { id: d, tenantId: f.tenantId, fromVersion: currentVersion(f), status: f.status };
+              }),
+            })),
+            options,
+          },
+        };
+      }
+      const active = await stillActive(await activeMassUpgradeForApp(ctx.db, app.id));
+      if (active)
+        throw conflict(
+          'mass_upgrade_in_progress',
+          `mass upgrade ${active.id} of ${app.slug} is ${active.status}; cancel it or wait for it to end`,
+          { massUpgradeId: active.id },
+        );
+
+      const workflowId = massUpgradeWorkflowId(id);
+      const row = await insertMassUpgrade(ctx.db, {
+        id,
+        appId: app.id,
+        targetVersion: release.version,
+        options,
+        workflowId,
+        actor: who.actor,
+      });
+      // Stored now, so the run acts on exactly the plan a dry run just showed.
+      await updateMassUpgrade(ctx.db, id, { plan: { waves } });
+      try {
+        await client.workflow.start<typeof workflows.massUpgradeWorkflow>(MASS_UPGRADE_WORKFLOW, {
+          taskQueue: ctx.temporal.taskQueue,
+          workflowId,
+          args: [{ massUpgradeId: id, targetVersion: release.version, options }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        });
+      } catch (err) {
+        await updateMassUpgrade(ctx.db, id, {
+          status: 'cancelled',
+          haltReason: 'the workflow engine did not accept the rollout',
+          finished: true,
+        });
+        throw err;
+      }
+      return { status: 202, body: await present({ ...row, plan: { waves } }, app.slug, { live: false }) };
+    },
+
+    async list() {
+      const names = await appSlugs(ctx.db);
+      return { massUpgrades: await Promise.all((await listMassUpgrades(ctx.db)).map((m) => present(m, names.get(m.app_id)))) };
+    },
+
+    async get(id: string, opts: { plan: boolean }) {
+      return presentWithSlug(await load(id), { live: true, plan: opts.plan });
+    },
+
+    /** Pause, resume or cancel by signal; a rollout that already ended answers 409. */
+    async steer(id: string, action: SteerAction, body: { reason?: string }) {
+      const m = await load(id);
+      if (FINISHED_STATUSES.has(m.status)) throw conflict('mass_upgrade_finished', `mass upgrade ${m.id} already ended (${m.status})`);
+      const handle = client.workflow.getHandle(m.workflow_id);
+      try {
+        if (action === 'cancel') await handle.signal(cancelSignal, body);
+        else await handle.signal(action === 'pause' ? pauseSignal : resumeSignal);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw conflict('mass_upgrade_finished', `mass upgrade ${m.id} is no longer running`);
+        throw err;
+      }
+      return presentWithSlug(m, { live: true });
+    },
+  };
+}
+
+export type MassUpgradeService = ReturnType<typeof createMassUpgradeService>;
