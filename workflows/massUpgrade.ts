@@ -12,12 +12,13 @@ import {
 import type { PreparedItem } from '../activities/massUpgrade';
 import type { MassUpgradeOptions } from '../domain/massUpgrade/options';
 import type { MassUpgradeProgress } from '../domain/massUpgrade/progress';
-import { available, bucketCapacity, msUntilToken, take } from '../domain/massUpgrade/rateLimiter';
+import { bucketCapacity } from '../domain/massUpgrade/rateLimiter';
 import { deploymentWorkflowId } from '../domain/operations';
 import { acts } from './activities';
 import { massUpgradeItemWorkflow } from './massUpgradeItem';
 import { cancelSignal, itemDoneSignal, pauseSignal, progressQuery, resumeSignal } from './massUpgradeSignals';
 import { initialData, Rollout, type ItemKind, type QueuedItem, type RolloutData } from './massUpgradeState';
+import { RECONCILE_EVERY_MS, type WaveSlice } from './massUpgradeSteps';
 
 export interface MassUpgradeInput {
   massUpgradeId: string;
@@ -27,13 +28,10 @@ export interface MassUpgradeInput {
   state?: RolloutData;
 }
 
-/** Ids fetched per loadWavePage call, and upgrades prepared per prepareItems call. */
+/** Ids fetched per loadWavePage call. */
 const PAGE = 100;
-const BATCH = 50;
 /** Progress snapshots to Postgres at most this often (and at every change of status). */
 const PERSIST_EVERY_MS = 2_000;
-/** A completion signal that never came (a child terminated by hand) is noticed from the operation row. */
-const RECONCILE_EVERY_MS = 30_000;
 
 /**
  * WorkflowExecutionAlreadyStartedError (from @temporalio/common, which @temporalio/workflow
@@ -48,19 +46,27 @@ const isAlreadyStarted = (err: unknown): boolean => err instanceof Error && err.
  * by signal and progress by query. Each upgrade runs as a child under the deployment's own
  * workflow id; a deployment busy with another operation is tried again later. Children are
  * abandoned on close, so a cancel stops new starts but lets running upgrades finish.
+ *
+ * The rules live in Rollout (workflows/massUpgradeState.ts), whose next() says what to do;
+ * this function wires signals, the query, timers, activities, children and continue-as-new.
  */
 export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<MassUpgradeProgress> {
   const o = input.options;
-  const capacity = bucketCapacity(o.ratePerMinute, o.maxConcurrency);
   const data =
-    input.state ?? initialData((await acts.planMassUpgrade({ massUpgradeId: input.massUpgradeId })).waveSizes, Date.now(), capacity);
+    input.state ??
+    initialData(
+      (await acts.planMassUpgrade({ massUpgradeId: input.massUpgradeId })).waveSizes,
+      Date.now(),
+      bucketCapacity(o.ratePerMinute, o.maxConcurrency),
+    );
   const r = new Rollout(input.massUpgradeId, input.targetVersion, o, data);
   const me = workflowInfo().workflowId;
   let startedThisRun = 0;
   let lastPersist = 0;
   let persistedStatus = '';
   let lastReconcile = Date.now();
-  let waveCursor: { wave: number; offset: number; ids: string[] } | null = null;
+  /** The page of wave ids last loaded: ids are fetched a page at a time, never the whole fleet. */
+  let page: { wave: number; offset: number; ids: string[] } | null = null;
 
   setHandler(itemDoneSignal, (outcome) => r.itemDone(outcome));
   setHandler(pauseSignal, () => r.pause());
@@ -82,37 +88,48 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
     });
   };
 
+  /** A completion signal that never came (a child terminated by hand) is noticed from the operation row. */
+  const reconcile = async () => {
+    lastReconcile = Date.now();
+    const ids = Object.entries(data.inFlight).map(([deploymentId, f]) => ({ deploymentId, ...f }));
+    for (const e of await acts.checkOperations({ operationIds: ids.map((i) => i.operationId) })) {
+      r.itemDone({
+        deploymentId: ids.find((i) => i.operationId === e.operationId)!.deploymentId,
+        operationId: e.operationId,
+        status: e.status === 'succeeded' ? 'succeeded' : 'failed',
+        errorType: e.errorType ?? undefined,
+        message: e.errorMessage ?? undefined,
+      });
+    }
+  };
+
   /** Waits for any event (an outcome, a signal) or `ms`; reconciles in-flight items now and then. */
   const waitForEvent = async (ms: number) => {
     const seen = r.events;
     const untilReconcile = Math.max(1, lastReconcile + RECONCILE_EVERY_MS - Date.now());
     await condition(() => r.events !== seen, Math.max(1, Math.min(ms, untilReconcile)));
-    if (Date.now() - lastReconcile >= RECONCILE_EVERY_MS) {
-      lastReconcile = Date.now();
-      const ids = Object.entries(data.inFlight).map(([deploymentId, f]) => ({ deploymentId, ...f }));
-      const ended = await acts.checkOperations({ operationIds: ids.map((i) => i.operationId) });
-      for (const e of ended) {
-        const item = ids.find((i) => i.operationId === e.operationId)!;
-        r.itemDone({
-          deploymentId: item.deploymentId,
-          operationId: e.operationId,
-          status: e.status === 'succeeded' ? 'succeeded' : 'failed',
-          errorType: e.errorType ?? undefined,
-          message: e.errorMessage ?? undefined,
-        });
-      }
-    }
+    if (Date.now() - lastReconcile >= RECONCILE_EVERY_MS) await reconcile();
   };
 
   const maybeContinueAsNew = async () => {
-    if (!workflowInfo().continueAsNewSuggested && startedThisRun < o.itemsPerRun) return;
+    if (data.phase === 'done' || (!workflowInfo().continueAsNewSuggested && startedThisRun < o.itemsPerRun)) return;
     await condition(allHandlersFinished);
     await persist(true);
     await continueAsNew<typeof massUpgradeWorkflow>({ ...input, state: data });
   };
 
+  /** New ids of the current wave, from the loaded page or a fresh one. */
+  const waveIds = async (s: WaveSlice): Promise<string[]> => {
+    if (!page || page.wave !== s.wave || s.offset < page.offset || s.offset >= page.offset + page.ids.length) {
+      page = { wave: s.wave, offset: s.offset, ids: await acts.loadWavePage({ massUpgradeId: r.id, ...s, limit: PAGE }) };
+    }
+    const from = s.offset - page.offset;
+    return page.ids.slice(from, from + s.count);
+  };
+
   /** Starts one child per prepared item; a taken workflow id means busy, not failed. */
-  const startItems = async (prepared: PreparedItem[], queued: Map<string, QueuedItem>, kind: ItemKind) => {
+  const startItems = async (prepared: PreparedItem[], retries: QueuedItem[], kind: ItemKind) => {
+    const queued = new Map(retries.map((q) => [q.deploymentId, q]));
     await Promise.all(
       prepared.map(async (p) => {
         if (!p.operationId) return kind === 'upgrade' ? r.skipped() : undefined;
@@ -138,132 +155,47 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
     );
   };
 
-  const nextWaveIds = async (n: number): Promise<{ deploymentId: string; attempt: number }[]> => {
-    if (
-      !waveCursor ||
-      waveCursor.wave !== data.wave ||
-      data.offset < waveCursor.offset ||
-      data.offset >= waveCursor.offset + waveCursor.ids.length
-    ) {
-      waveCursor = {
-        wave: data.wave,
-        offset: data.offset,
-        ids: await acts.loadWavePage({ massUpgradeId: r.id, wave: data.wave, offset: data.offset, limit: PAGE }),
-      };
-    }
-    const from = data.offset - waveCursor.offset;
-    const ids = waveCursor.ids.slice(from, from + Math.min(n, data.waveSizes[data.wave] - data.offset));
-    if (ids.length === 0) {
-      // The stored plan is shorter than planned (edited by hand): end the wave rather than spin.
-      data.offset = data.waveSizes[data.wave];
-      waveCursor = null;
-    }
-    data.offset += ids.length;
-    return ids.map((deploymentId) => ({ deploymentId, attempt: 1 }));
-  };
-
-  const upgradeLoop = async () => {
-    while (data.phase === 'upgrading') {
-      await maybeContinueAsNew();
-      await persist();
-      if (r.stopped) {
-        data.phase = 'draining';
-        break;
-      }
-      if (data.paused) {
-        await waitForEvent(RECONCILE_EVERY_MS);
-        continue;
-      }
-      if (r.waveFinished()) {
-        if (data.wave + 1 >= data.waveSizes.length) {
-          data.phase = 'draining';
-          break;
-        }
-        data.wave += 1;
-        data.offset = 0;
-        if (o.bakeSeconds > 0) {
-          data.nextWaveAtMs = Date.now() + o.bakeSeconds * 1000;
-          await persist(true);
-          while (!r.stopped && Date.now() < data.nextWaveAtMs) await waitForEvent(data.nextWaveAtMs - Date.now());
-          data.nextWaveAtMs = null;
-        }
-        if (o.pauseBetweenWaves) r.pause();
-        continue;
-      }
-      const now = Date.now();
-      const due = r.dueRetries(now, 'upgrade');
-      const free = o.maxConcurrency - r.inFlightCount;
-      const startable = due.length + (r.waveHasMore() ? data.waveSizes[data.wave] - data.offset : 0);
-      if (free <= 0 || startable === 0) {
-        const nextRetry = r.nextRetryAtMs();
-        await waitForEvent(nextRetry !== null ? Math.max(1, nextRetry - now) : RECONCILE_EVERY_MS);
-        continue;
-      }
-      const tokens = available(data.bucket, now, o.ratePerMinute, capacity);
-      if (tokens < 1) {
-        await waitForEvent(msUntilToken(data.bucket, now, o.ratePerMinute, capacity));
-        continue;
-      }
-      const n = Math.min(free, tokens, startable, BATCH);
-      const retries = due.slice(0, n);
-      r.takeRetries(retries);
-      const fresh = retries.length < n ? await nextWaveIds(n - retries.length) : [];
-      const batch = [...retries.map((q) => ({ deploymentId: q.deploymentId, attempt: q.attempt })), ...fresh];
-      data.bucket = take(data.bucket, now, o.ratePerMinute, capacity, batch.length);
-      const prepared = await acts.prepareItems({ massUpgradeId: r.id, items: batch });
-      await startItems(prepared, new Map(retries.map((q) => [q.deploymentId, q])), 'upgrade');
-    }
-  };
-
-  /** No new upgrades: wait for the running ones to report. */
-  const drainLoop = async () => {
-    while (r.inFlightCount > 0) {
-      await maybeContinueAsNew();
-      await persist();
-      await waitForEvent(RECONCILE_EVERY_MS);
-    }
-    // Busy deployments that never got their turn stay as they were: nothing started on them.
-    data.retry = data.retry.filter((q) => q.kind !== 'upgrade');
-    data.phase = data.haltReason && o.rollbackFailed && !data.cancelRequested ? 'rolling_back' : 'done';
-  };
-
-  /** After a halt: each failed deployment back to what it served before, in the same window. */
-  const rollbackLoop = async () => {
-    while (data.rollbackOffset < data.failedIds.length || r.inFlightCount > 0 || data.retry.length > 0) {
-      await maybeContinueAsNew();
-      await persist();
-      const now = Date.now();
-      const due = r.dueRetries(now, 'rollback');
-      const free = o.maxConcurrency - r.inFlightCount;
-      if (free <= 0 || (due.length === 0 && data.rollbackOffset >= data.failedIds.length)) {
-        const nextRetry = r.nextRetryAtMs();
-        await waitForEvent(nextRetry !== null ? Math.max(1, nextRetry - now) : RECONCILE_EVERY_MS);
-        continue;
-      }
-      const retries = due.slice(0, free);
-      r.takeRetries(retries);
-      const fresh = data.failedIds
-        .slice(data.rollbackOffset, data.rollbackOffset + Math.min(BATCH, free - retries.length))
-        .map((deploymentId) => ({ deploymentId, attempt: 1 }));
-      data.rollbackOffset += fresh.length;
-      const items = [...retries.map((q) => ({ deploymentId: q.deploymentId, attempt: q.attempt })), ...fresh];
-      const prepared = await Promise.all(items.map((i) => acts.prepareRollback({ massUpgradeId: r.id, ...i })));
-      await startItems(
-        prepared.map((p) => (p.skipped ? { ...p, operationId: undefined } : p)),
-        new Map(retries.map((q) => [q.deploymentId, q])),
-        'rollback',
-      );
-    }
-    data.phase = 'done';
-  };
+  const again = (q: QueuedItem) => ({ deploymentId: q.deploymentId, attempt: q.attempt });
+  const first = (deploymentId: string) => ({ deploymentId, attempt: 1 });
 
   try {
-    if (data.phase === 'upgrading') await upgradeLoop();
-    if (data.phase === 'draining') await drainLoop();
-    if (data.phase === 'rolling_back') await rollbackLoop();
-    data.phase = 'done';
-    await persist(true);
-    return r.progress(Date.now());
+    for (;;) {
+      await maybeContinueAsNew();
+      const now = Date.now();
+      const step = r.next(now);
+      // After next(): a status it changed (baking, draining…) reaches the row before any wait.
+      await persist(step.type === 'finish');
+      switch (step.type) {
+        case 'wait':
+          await waitForEvent(step.ms);
+          break;
+        case 'startUpgrades': {
+          const fresh = step.fresh ? await waveIds(step.fresh) : [];
+          if (step.fresh) r.tookFresh(fresh);
+          const batch = [...step.retries.map(again), ...fresh.map(first)];
+          r.took(batch.length, now);
+          const prepared = await acts.prepareItems({ massUpgradeId: r.id, items: batch });
+          await startItems(prepared, step.retries, 'upgrade');
+          break;
+        }
+        case 'startRollbacks': {
+          const items = [...step.retries.map(again), ...step.fresh.map(first)];
+          const prepared = await Promise.all(items.map((i) => acts.prepareRollback({ massUpgradeId: r.id, ...i })));
+          await startItems(
+            prepared.map((p) => (p.skipped ? { ...p, operationId: undefined } : p)),
+            step.retries,
+            'rollback',
+          );
+          break;
+        }
+        case 'finish':
+          return r.progress(Date.now());
+        default: {
+          const unknown: never = step;
+          throw new TypeError(`unknown rollout step ${JSON.stringify(unknown)}`);
+        }
+      }
+    }
   } catch (err) {
     if (isCancellation(err)) {
       // Cancelled through Temporal rather than by signal: record it; running children go on.

@@ -1,9 +1,11 @@
 import { budgetExceeded } from '../domain/massUpgrade/failureBudget';
 import type { MassUpgradeOptions } from '../domain/massUpgrade/options';
 import { FAILURES_KEPT, type ItemFailure, type MassUpgradeProgress, type MassUpgradeStatus } from '../domain/massUpgrade/progress';
-import { newBucket, type Bucket } from '../domain/massUpgrade/rateLimiter';
+import { bucketCapacity, newBucket, take, type Bucket } from '../domain/massUpgrade/rateLimiter';
 import { busyBackoffMs } from '../domain/massUpgrade/selection';
+import { rolloutProgress, rolloutStatus } from './massUpgradeProgress';
 import type { ItemOutcome } from './massUpgradeSignals';
+import { nextStep, type RolloutStep } from './massUpgradeSteps';
 
 export type ItemKind = 'upgrade' | 'rollback';
 
@@ -64,13 +66,40 @@ export function initialData(waveSizes: number[], nowMs: number, bucketCapacity: 
 export class Rollout {
   /** Bumped by every event the main loop may be waiting for. */
   events = 0;
+  /** Burst size of the rate limiter. */
+  readonly capacity: number;
 
   constructor(
     readonly id: string,
     readonly targetVersion: string,
     readonly options: MassUpgradeOptions,
     readonly data: RolloutData,
-  ) {}
+  ) {
+    this.capacity = bucketCapacity(options.ratePerMinute, options.maxConcurrency);
+  }
+
+  /**
+   * The next step, from the state alone. Phase changes (to draining, to rolling back, to
+   * done) happen here; the workflow only carries steps out and reports what happened.
+   */
+  next(nowMs: number): RolloutStep {
+    return nextStep(this, nowMs);
+  }
+
+  /**
+   * The new ids of a startUpgrades step arrived (`slice` asked for them). Fewer than asked
+   * is the end of a page; none at all means the stored plan is shorter than planned (edited
+   * by hand): the wave ends rather than spins.
+   */
+  tookFresh(ids: string[]): void {
+    if (ids.length === 0) this.data.offset = this.data.waveSizes[this.data.wave];
+    else this.data.offset += ids.length;
+  }
+
+  /** Upgrades started now take their tokens from the rate limiter. */
+  took(n: number, nowMs: number): void {
+    this.data.bucket = take(this.data.bucket, nowMs, this.options.ratePerMinute, this.capacity, n);
+  }
 
   get total(): number {
     return this.data.waveSizes.reduce((a, b) => a + b, 0);
@@ -172,42 +201,10 @@ export class Rollout {
 
   /** What the status reads as now. */
   currentStatus(): MassUpgradeStatus {
-    const d = this.data;
-    if (d.phase === 'done') return d.cancelRequested ? 'cancelled' : d.haltReason ? 'halted' : 'completed';
-    if (d.cancelRequested) return 'cancelling';
-    if (d.haltReason) return 'halting';
-    if (d.paused) return 'paused';
-    if (d.nextWaveAtMs !== null) return 'baking';
-    return 'running';
+    return rolloutStatus(this.data);
   }
 
   progress(nowMs: number): MassUpgradeProgress {
-    const d = this.data;
-    const c = d.counts;
-    const started = d.waveSizes.slice(0, d.wave).reduce((a, b) => a + b, 0) + Math.min(d.offset, d.waveSizes[d.wave] ?? 0);
-    const waitingBusy = d.retry.filter((r) => r.kind === 'upgrade').length;
-    return {
-      id: this.id,
-      status: this.currentStatus(),
-      targetVersion: this.targetVersion,
-      currentWave: d.waveSizes.length === 0 ? 0 : Math.min(d.wave + 1, d.waveSizes.length),
-      waves: d.waveSizes.length,
-      waveSizes: d.waveSizes,
-      counts: {
-        total: this.total,
-        pending: this.total - started + waitingBusy,
-        inFlight: this.inFlightCount,
-        succeeded: c.succeeded,
-        failed: c.failed,
-        skipped: c.skipped,
-        busyRetries: c.busyRetries,
-        rolledBack: c.rolledBack,
-      },
-      failures: d.failures,
-      inFlight: Object.keys(d.inFlight).sort(),
-      haltReason: d.haltReason,
-      nextWaveAt: d.nextWaveAtMs !== null ? new Date(d.nextWaveAtMs).toISOString() : null,
-      updatedAt: new Date(nowMs).toISOString(),
-    };
+    return rolloutProgress(this.id, this.targetVersion, this.data, nowMs);
   }
 }
