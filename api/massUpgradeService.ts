@@ -20,7 +20,7 @@ import { badRequest, conflict, notFound } from './errors';
 import { newId } from './ids';
 import { waitForWorkflowClose } from './workflowClose';
 
-export const massUpgradeWorkflowId = (id: string) => `mass-upgrade-${id}`;
+const massUpgradeWorkflowId = (id: string) => `mass-upgrade-${id}`;
 
 /** The exported function's name is the workflow type; `satisfies` turns a rename into a build error. */
 const MASS_UPGRADE_WORKFLOW = 'massUpgradeWorkflow' satisfies keyof typeof workflows;

@@ -4,21 +4,18 @@ import {
   condition,
   continueAsNew,
   isCancellation,
-  ParentClosePolicy,
   setHandler,
-  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { PreparedItem } from '../activities/massUpgrade';
 import type { MassUpgradeOptions } from '../domain/massUpgrade/options';
 import type { MassUpgradeProgress } from '../domain/massUpgrade/progress';
 import { bucketCapacity } from '../domain/massUpgrade/rateLimiter';
-import { deploymentWorkflowId } from '../domain/operations';
 import { acts } from './activities';
-import { massUpgradeItemWorkflow } from './massUpgradeItem';
+import { startItems } from './massUpgradeChildren';
 import { cancelSignal, itemDoneSignal, pauseSignal, progressQuery, resumeSignal } from './massUpgradeSignals';
-import { initialData, Rollout, type ItemKind, type QueuedItem, type RolloutData } from './massUpgradeState';
-import { RECONCILE_EVERY_MS, type WaveSlice } from './massUpgradeSteps';
+import { initialData, Rollout, type QueuedItem, type RolloutData } from './massUpgradeState';
+import { RECONCILE_EVERY_MS } from './massUpgradeSteps';
+import { WavePages } from './massUpgradeWavePages';
 
 export interface MassUpgradeInput {
   massUpgradeId: string;
@@ -28,17 +25,8 @@ export interface MassUpgradeInput {
   state?: RolloutData;
 }
 
-/** Ids fetched per loadWavePage call. */
-const PAGE = 100;
 /** Progress snapshots to Postgres at most this often (and at every change of status). */
 const PERSIST_EVERY_MS = 2_000;
-
-/**
- * WorkflowExecutionAlreadyStartedError (from @temporalio/common, which @temporalio/workflow
- * does not re-export) names itself on its prototype; matching the name keeps this file's
- * imports to @temporalio/workflow.
- */
-const isAlreadyStarted = (err: unknown): boolean => err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError';
 
 /**
  * A fleet rollout: waves (a canary cohort first), a sliding window of at most maxConcurrency
@@ -65,8 +53,7 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
   let lastPersist = 0;
   let persistedStatus = '';
   let lastReconcile = Date.now();
-  /** The page of wave ids last loaded: ids are fetched a page at a time, never the whole fleet. */
-  let page: { wave: number; offset: number; ids: string[] } | null = null;
+  const pages = new WavePages(input.massUpgradeId);
 
   setHandler(itemDoneSignal, (outcome) => r.itemDone(outcome));
   setHandler(pauseSignal, () => r.pause());
@@ -118,43 +105,6 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
     await continueAsNew<typeof massUpgradeWorkflow>({ ...input, state: data });
   };
 
-  /** New ids of the current wave, from the loaded page or a fresh one. */
-  const waveIds = async (s: WaveSlice): Promise<string[]> => {
-    if (!page || page.wave !== s.wave || s.offset < page.offset || s.offset >= page.offset + page.ids.length) {
-      page = { wave: s.wave, offset: s.offset, ids: await acts.loadWavePage({ massUpgradeId: r.id, ...s, limit: PAGE }) };
-    }
-    const from = s.offset - page.offset;
-    return page.ids.slice(from, from + s.count);
-  };
-
-  /** Starts one child per prepared item; a taken workflow id means busy, not failed. */
-  const startItems = async (prepared: PreparedItem[], retries: QueuedItem[], kind: ItemKind) => {
-    const queued = new Map(retries.map((q) => [q.deploymentId, q]));
-    await Promise.all(
-      prepared.map(async (p) => {
-        if (!p.operationId) return kind === 'upgrade' ? r.skipped() : undefined;
-        const busyBefore = queued.get(p.deploymentId)?.busy ?? 0;
-        r.starting(p.deploymentId, p.operationId, kind, p.attempt);
-        startedThisRun += 1;
-        try {
-          await startChild(massUpgradeItemWorkflow, {
-            workflowId: deploymentWorkflowId(p.deploymentId),
-            args: [
-              { operationId: p.operationId, deploymentId: p.deploymentId, kind: p.kind ?? 'upgrade' },
-              { parentWorkflowId: me, massUpgradeId: r.id },
-            ],
-            memo: { operationId: p.operationId },
-            parentClosePolicy: ParentClosePolicy.ABANDON,
-          });
-        } catch (err) {
-          if (!isAlreadyStarted(err)) throw err;
-          await acts.releaseItem({ operationId: p.operationId });
-          r.busy({ deploymentId: p.deploymentId, attempt: p.attempt, kind, busy: busyBefore }, Date.now());
-        }
-      }),
-    );
-  };
-
   const again = (q: QueuedItem) => ({ deploymentId: q.deploymentId, attempt: q.attempt });
   const first = (deploymentId: string) => ({ deploymentId, attempt: 1 });
 
@@ -170,22 +120,19 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
           await waitForEvent(step.ms);
           break;
         case 'startUpgrades': {
-          const fresh = step.fresh ? await waveIds(step.fresh) : [];
+          const fresh = step.fresh ? await pages.ids(step.fresh) : [];
           if (step.fresh) r.tookFresh(fresh);
           const batch = [...step.retries.map(again), ...fresh.map(first)];
           r.took(batch.length, now);
           const prepared = await acts.prepareItems({ massUpgradeId: r.id, items: batch });
-          await startItems(prepared, step.retries, 'upgrade');
+          startedThisRun += await startItems(r, prepared, step.retries, 'upgrade', me);
           break;
         }
         case 'startRollbacks': {
           const items = [...step.retries.map(again), ...step.fresh.map(first)];
           const prepared = await Promise.all(items.map((i) => acts.prepareRollback({ massUpgradeId: r.id, ...i })));
-          await startItems(
-            prepared.map((p) => (p.skipped ? { ...p, operationId: undefined } : p)),
-            step.retries,
-            'rollback',
-          );
+          const startable = prepared.map((p) => (p.skipped ? { ...p, operationId: undefined } : p));
+          startedThisRun += await startItems(r, startable, step.retries, 'rollback', me);
           break;
         }
         case 'finish':
