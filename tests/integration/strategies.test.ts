@@ -1,5 +1,9 @@
 import http from 'node:http';
+import { startOperation } from '../../api/operationStarter';
+import { findDeployment } from '../../db/queries/deployments';
 import { liveRevisions } from '../../db/queries/revisions';
+import type { Strategy } from '../../domain/operations';
+import { createLogger } from '../../src/logger';
 import { apiClient, eventually } from '../helpers/apiClient';
 import { answer, deployHello, helloRelease, runOperation, waitForOperation, type Api } from '../helpers/hello';
 import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
@@ -146,5 +150,54 @@ describe('strategies', () => {
     // Causal order, not a timing bound: the operation finished only after the slow request did.
     expect(new Date(op.finishedAt).getTime()).toBeGreaterThanOrEqual(slowEndedAt - 50);
     expect((await logLines(op.id)).map((l) => l.message).join('\n')).toMatch(/previous revision drained in \d+ ms/);
+  });
+
+  /**
+   * Rows the API would never write (it validates strategy and canary options first): written
+   * here through startOperation, as a hand-edited row or an older shape would be.
+   */
+  describe('operations whose stored strategy is not runnable', () => {
+    const upgradeWith = async (deploymentId: string, strategy: string, strategyOptions: unknown) => {
+      const deployment = (await findDeployment(s.db, deploymentId))!;
+      const op = await startOperation(
+        s.db,
+        { client: s.temporal.client, taskQueue: s.worker.options.taskQueue },
+        createLogger('test', 'warn'),
+        {
+          deployment,
+          kind: 'upgrade',
+          trigger: 'api',
+          actor: 'test',
+          toVersion: '2.0.0',
+          strategy: strategy as Strategy,
+          strategyOptions,
+        },
+      );
+      return waitForOperation(api, op.id);
+    };
+
+    it('fails bad stored canary options by field instead of running with the defaults; the old version keeps serving', async () => {
+      const d = await deployHello(api, { version: '1.0.0', name: 'canary-bad-options', env: { GREETING: 'o' } });
+      const op = await upgradeWith(d.id, 'canary', { canary: { steps: [50, 25, 100] } });
+      expect(op.status).toBe('failed');
+      expect(op.error).toEqual({
+        type: 'InvalidStrategyOptions',
+        message: 'stored strategy options are invalid at strategy_options.canary.steps: steps must rise',
+      });
+      expect((await answer(s, d.hostname)).json.version).toBe('1.0.0');
+      expect(await live(d.id)).toEqual(['1.0.0:serving']);
+    });
+
+    it('fails an unknown strategy by name instead of running it as blue-green; the old version keeps serving', async () => {
+      const d = await deployHello(api, { version: '1.0.0', name: 'unknown-strategy', env: { GREETING: 'u' } });
+      const op = await upgradeWith(d.id, 'blue-green', null);
+      expect(op.status).toBe('failed');
+      expect(op.error).toEqual({
+        type: 'UnknownStrategy',
+        message: 'unknown strategy "blue-green"; expected one of recreate, rolling, blue_green, canary',
+      });
+      expect((await answer(s, d.hostname)).json.version).toBe('1.0.0');
+      expect(await live(d.id)).toEqual(['1.0.0:serving']);
+    });
   });
 });
