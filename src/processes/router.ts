@@ -1,10 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config';
+import { dataPaths } from '../dataPaths';
+import { ensureSecretFile } from '../secretFile';
 import { createLogger, type Logger } from '../logger';
 import { startBuiltinRouter, type BuiltinRouter } from '../../traffic/builtin/builtinRouter';
 
-/** The proxy serves the world; the admin API has no auth, so it stays on loopback. */
+/** The proxy serves the world; the admin API stays on loopback (and wants its secret). */
 export const ROUTER_PUBLIC_HOST = '0.0.0.0';
 export const ROUTER_ADMIN_HOST = '127.0.0.1';
 
@@ -24,6 +26,7 @@ export async function runRouter(config: Config, logger: Logger): Promise<Builtin
     port: config.routerPort,
     adminHost: ROUTER_ADMIN_HOST,
     adminPort: config.routerAdminPort,
+    adminSecret: await ensureSecretFile(dataPaths(config.dataDir).routerAdminSecret),
     stateFile,
     logger,
     maxBodyBytes: config.routerMaxBodyBytes,

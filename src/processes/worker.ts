@@ -5,6 +5,7 @@ import { createDb } from '../../db/database';
 import { createArtifactStore } from '../../compute/local/artifactStore';
 import { createLocalComputeProvider } from '../../compute/local/localProvider';
 import { dataPaths } from '../dataPaths';
+import { ensureSecretFile } from '../secretFile';
 import { requireServices } from '../requireService';
 import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
 import { createSlipwayWorker } from '../worker';
@@ -21,7 +22,8 @@ runProcess('worker', async (config, logger) => {
   const deps: ActivityDeps = {
     db,
     compute: createLocalComputeProvider({ stateDir: paths.compute, logger: logger.child({ component: 'compute' }) }),
-    router: createHttpRouterClient({ adminUrl: config.routerAdminUrl }),
+    // The router made the secret at its first start (or this does, if it runs first).
+    router: createHttpRouterClient({ adminUrl: config.routerAdminUrl, adminSecret: await ensureSecretFile(paths.routerAdminSecret) }),
     artifacts: createArtifactStore(paths.artifacts),
     clock: systemClock,
     logger: logger.child({ component: 'activities' }),

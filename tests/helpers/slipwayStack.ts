@@ -64,15 +64,17 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
   const database: TestDatabase = await createTestDatabase();
   const db = createDb(database.url);
   await migrateToLatest(db);
+  const routerAdminSecret = randomBytes(24).toString('base64url');
   const routerProc: BuiltinRouter = await startBuiltinRouter({
     host: '127.0.0.1',
     port: 0,
     adminHost: '127.0.0.1',
     adminPort: 0,
+    adminSecret: routerAdminSecret,
     stateFile: path.join(tmp, 'routes.json'),
     logger,
   });
-  const router = createHttpRouterClient({ adminUrl: routerProc.adminUrl });
+  const router = createHttpRouterClient({ adminUrl: routerProc.adminUrl, adminSecret: routerAdminSecret });
   const compute = createLocalComputeProvider({ stateDir: path.join(tmp, 'compute'), logger });
   const artifacts = createArtifactStore(path.join(tmp, 'artifacts'));
   const temporal = await connectTestClient();
