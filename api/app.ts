@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { authenticate } from './auth';
+import { AuthFailureLimiter } from './authFailureLimiter';
 import type { ApiContext } from './context';
 import { createErrorHandler, notFound } from './errors';
 import { registerIdempotency } from './idempotency';
@@ -28,9 +29,10 @@ export function buildApp(ctx: ApiContext): FastifyInstance {
   app.setNotFoundHandler((req) => {
     throw notFound(`route ${req.method} ${req.url.split('?')[0]}`);
   });
+  const limiter = new AuthFailureLimiter(ctx.authFailureLimits);
   app.addHook('onRequest', async (req) => {
     if (PUBLIC_PATHS.has(req.url.split('?')[0])) return;
-    req.principal = await authenticate(ctx.db, req);
+    req.principal = await authenticate(ctx.db, req, limiter);
   });
   trackRoutes(app);
   registerIdempotency(app, ctx);

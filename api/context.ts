@@ -1,5 +1,6 @@
 import type { Db } from '../db/database';
 import type { Logger } from '../ports/logger';
+import type { AuthFailureLimits } from './authFailureLimiter';
 import type { TemporalTarget } from './operationStarter';
 
 /** Snapshots a directory into the content-addressed store (the local artifact store). */
@@ -16,4 +17,6 @@ export interface ApiContext {
   /** Public base of the router, e.g. http://localhost:8080, for each deployment's URL. */
   routerPublicPort: number;
   routeDomain: string;
+  /** Failed token checks per client address before 429 (default DEFAULT_AUTH_FAILURE_LIMIT). */
+  authFailureLimits?: AuthFailureLimits;
 }

@@ -17,8 +17,9 @@ runProcess('api', async (config, logger) => {
     logger,
     routerPublicPort: config.routerPort,
     routeDomain: config.routeDomain,
+    authFailureLimits: config.authFailureLimits,
   });
-  const address = await app.listen({ host: '0.0.0.0', port: config.apiPort });
+  const address = await app.listen({ host: config.apiHost, port: config.apiPort });
   logger.info({ address }, 'api listening');
   return async () => {
     await app.close();
