@@ -23,6 +23,7 @@ import { createLogger, type Logger } from '../src/logger';
 import { startBuiltinRouter, type BuiltinRouter } from '../traffic/builtin/builtinRouter';
 import { createHttpRouterClient } from '../traffic/builtin/httpRouterClient';
 import { ensureSecretFile } from '../src/secretFile';
+import { loadSecretCipher } from '../src/secretKey';
 import { installTemporalLogging } from '../src/temporalLogger';
 import { waitForHttp } from '../src/waitForHttp';
 
@@ -134,6 +135,8 @@ export async function startBenchStack(): Promise<BenchStack> {
     cleanups.push(() => connection.close());
     const artifacts = createArtifactStore(dataPaths(dataDir).artifacts);
 
+    // The API child reads the same key file from the data dir.
+    const secrets = await loadSecretCipher({ dataDir });
     const startWorker = async (compute: ComputeProvider, opts: { maxConcurrentActivities?: number } = {}) => {
       const deps: ActivityDeps = {
         db,
@@ -142,6 +145,7 @@ export async function startBenchStack(): Promise<BenchStack> {
         artifacts,
         clock: systemClock,
         logger,
+        secrets,
         settings: {
           readinessIntervalMs: 250,
           readinessTimeoutSeconds: 60,

@@ -12,6 +12,8 @@ export const FailureType = {
   ArtifactMissing: 'ArtifactMissing',
   ReadinessTimeout: 'ReadinessTimeout',
   RevisionCrashed: 'RevisionCrashed',
+  /** A secret env value is encrypted under a key this worker does not have. */
+  SecretKeyMismatch: 'SecretKeyMismatch',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

@@ -4,6 +4,7 @@ import { createDb } from '../../db/database';
 import { createArtifactStore } from '../../compute/local/artifactStore';
 import { dataPaths } from '../dataPaths';
 import { requireServices } from '../requireService';
+import { loadSecretCipher } from '../secretKey';
 import { runProcess } from './runProcess';
 
 runProcess('api', async (config, logger) => {
@@ -18,6 +19,7 @@ runProcess('api', async (config, logger) => {
     routerPublicPort: config.routerPort,
     routeDomain: config.routeDomain,
     authFailureLimits: config.authFailureLimits,
+    secrets: await loadSecretCipher(config),
   });
   const address = await app.listen({ host: config.apiHost, port: config.apiPort });
   logger.info({ address }, 'api listening');

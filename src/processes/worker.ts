@@ -11,6 +11,8 @@ import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
 import { createSlipwayWorker } from '../worker';
 import { restoreServingRevisions } from '../restoreServingRevisions';
 import { installTemporalLogging } from '../temporalLogger';
+import { reencryptSecretEnvVars } from '../../db/queries/envVars';
+import { loadSecretCipher } from '../secretKey';
 import { runProcess } from './runProcess';
 
 runProcess('worker', async (config, logger) => {
@@ -27,6 +29,7 @@ runProcess('worker', async (config, logger) => {
     artifacts: createArtifactStore(paths.artifacts),
     clock: systemClock,
     logger: logger.child({ component: 'activities' }),
+    secrets: await loadSecretCipher(config),
     settings: {
       readinessIntervalMs: 1000,
       readinessTimeoutSeconds: config.readinessTimeoutSeconds,
@@ -35,6 +38,15 @@ runProcess('worker', async (config, logger) => {
       drainTimeoutSeconds: config.drainTimeoutSeconds,
     },
   };
+  // After a key rotation (or an upgrade from plaintext), move every secret to the current key.
+  const moved = await reencryptSecretEnvVars(db, deps.secrets);
+  if (moved.reencrypted > 0) logger.info({ reencrypted: moved.reencrypted, keyId: deps.secrets.keyId }, 'secret env values re-encrypted');
+  if (moved.unreadable.length > 0) {
+    logger.error(
+      { unreadable: moved.unreadable.slice(0, 20), count: moved.unreadable.length, keyId: deps.secrets.keyId },
+      'secret env values under a key this worker does not have; set SLIPWAY_SECRET_KEY_PREVIOUS to that key',
+    );
+  }
   const restored = await restoreServingRevisions(deps);
   if (restored.length > 0) logger.info({ restored: restored.length }, 'restarted serving revisions that were down');
   const worker = await createSlipwayWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps });

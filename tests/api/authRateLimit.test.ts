@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { buildApp } from '../../api/app';
 import type { AuthFailureLimits } from '../../api/authFailureLimiter';
 import { createArtifactStore } from '../../compute/local/artifactStore';
 import type { Database } from '../../db/schema';
+import { SecretCipher } from '../../db/secretCipher';
 import { migrateToLatest } from '../../db/migrate';
 import { createToken } from '../../db/queries/tokens';
 import { createLogger } from '../../src/logger';
@@ -58,6 +60,7 @@ async function startApi(authFailureLimits: AuthFailureLimits): Promise<string> {
     routerPublicPort: 1,
     routeDomain: 'localhost',
     authFailureLimits,
+    secrets: new SecretCipher(randomBytes(32)),
   });
   apps.push(app);
   return app.listen({ host: '127.0.0.1', port: 0 });

@@ -87,6 +87,7 @@ describe('log streams and token revocation', () => {
         logger: createLogger('api-2', 'silent'),
         routerPublicPort: s.proxyPort,
         routeDomain: 'localhost',
+        secrets: s.secrets,
       });
       otherApiUrl = await otherApi.listen({ host: '127.0.0.1', port: 0 });
     },
