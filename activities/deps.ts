@@ -4,6 +4,7 @@ import type { TrafficRouter } from '../ports/traffic';
 import type { Logger } from '../ports/logger';
 import type { ArtifactLocator } from '../ports/artifacts';
 import type { Clock } from '../ports/clock';
+import type { SecretCipher } from '../db/secretCipher';
 
 export type { ArtifactLocator, Clock };
 
@@ -14,6 +15,8 @@ export interface ActivityDeps {
   artifacts: ArtifactLocator;
   clock: Clock;
   logger: Logger;
+  /** Seals and opens secret env values (AES-256-GCM, src/secretKey.ts loads the key). */
+  secrets: SecretCipher;
   settings: {
     /** Readiness probes start fast and back off to this interval. */
     readinessIntervalMs: number;

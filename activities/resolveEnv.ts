@@ -18,7 +18,7 @@ export function createResolveEnv(deps: ActivityDeps) {
   return async function resolveEnv(input: ResolveEnvInput): Promise<ResolvedEnvSummary> {
     await enterPhase(deps, input.operationId, 'resolveEnv');
     const log = phaseLog(deps, input.operationId, 'resolveEnv');
-    const { plan } = await resolveRevisionEnv(deps.db, input.deploymentId, input.version);
+    const { plan } = await resolveRevisionEnv(deps.db, deps.secrets, input.deploymentId, input.version);
     if (plan.missing.length > 0) {
       await log('missing', `missing required env: ${plan.missing.join(', ')}`, 'error');
       throw missingEnvFailure(input.version, plan.missing);

@@ -7,6 +7,7 @@ import { planEnv, type EnvPlan } from '../domain/envResolution';
 import { FailureType } from '../domain/failures';
 import { ManifestSchema, type EnvVarSpec, type Manifest } from '../domain/manifest';
 import type { Deployment, Release } from '../db/schema';
+import { SecretKeyError, type SecretCipher } from '../db/secretCipher';
 import { nonRetryable } from './failure';
 
 const GENERATORS: Record<NonNullable<EnvVarSpec['generate']>, () => string> = {
@@ -27,7 +28,7 @@ export interface RevisionEnv {
  * insert-if-absent and re-reads, so concurrent or retried attempts agree on one value.
  * The values stay inside activities: they are never returned to a workflow.
  */
-export async function resolveRevisionEnv(db: DbOrTrx, deploymentId: string, version: string): Promise<RevisionEnv> {
+export async function resolveRevisionEnv(db: DbOrTrx, cipher: SecretCipher, deploymentId: string, version: string): Promise<RevisionEnv> {
   const deployment = await findDeployment(db, deploymentId);
   if (!deployment) throw nonRetryable(FailureType.DeploymentNotFound, `deployment ${deploymentId} does not exist`);
   const release = await findRelease(db, deployment.app_id, version);
@@ -37,16 +38,27 @@ export async function resolveRevisionEnv(db: DbOrTrx, deploymentId: string, vers
   const manifest = parsed.data;
   const platform = { SLIPWAY_RELEASE_VERSION: version, SLIPWAY_DEPLOYMENT_ID: deploymentId };
 
-  let plan = planEnv(manifest.env, await listEnvVars(db, deploymentId), platform);
+  let plan = planEnv(manifest.env, await readEnv(db, cipher, deploymentId), platform);
   if (plan.toGenerate.length > 0) {
     await insertGeneratedEnvVars(
       db,
+      cipher,
       deploymentId,
       plan.toGenerate.map((g) => ({ key: g.key, value: GENERATORS[g.kind](), secret: g.secret })),
     );
-    plan = planEnv(manifest.env, await listEnvVars(db, deploymentId), platform);
+    plan = planEnv(manifest.env, await readEnv(db, cipher, deploymentId), platform);
   }
   return { deployment, release, manifest, plan };
+}
+
+/** A secret this worker cannot open stays unopened: no retry fixes a wrong key, an operator does. */
+async function readEnv(db: DbOrTrx, cipher: SecretCipher, deploymentId: string) {
+  try {
+    return await listEnvVars(db, cipher, deploymentId);
+  } catch (err) {
+    if (err instanceof SecretKeyError) throw nonRetryable(FailureType.SecretKeyMismatch, err.message);
+    throw err;
+  }
 }
 
 export function missingEnvFailure(version: string, missing: string[]) {

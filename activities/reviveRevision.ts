@@ -14,7 +14,7 @@ export async function reviveRevision(deps: ActivityDeps, key: string, onWait: ()
   const rev = await findRevision(deps.db, key);
   const d = rev && (await findDeployment(deps.db, rev.deployment_id));
   if (!rev || !d) throw new Error(`revision ${key} is not recorded`);
-  const { release, manifest, plan } = await resolveRevisionEnv(deps.db, rev.deployment_id, rev.release_version);
+  const { release, manifest, plan } = await resolveRevisionEnv(deps.db, deps.secrets, rev.deployment_id, rev.release_version);
   const artifactDir = await deps.artifacts.get(release.artifact_digest);
   if (!artifactDir) throw new Error(`artifact of ${rev.release_version} is missing`);
   if (plan.missing.length > 0) throw new Error(`env is missing ${plan.missing.join(', ')}`);

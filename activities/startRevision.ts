@@ -34,7 +34,7 @@ export function createStartRevision(deps: ActivityDeps) {
     const log = phaseLog(deps, input.operationId, 'startRevision');
     const key = revisionKey(input.deploymentId, input.slot, input.version, input.configRevision, input.owner, input.replica ?? 0);
 
-    const { release, manifest, plan } = await resolveRevisionEnv(deps.db, input.deploymentId, input.version);
+    const { release, manifest, plan } = await resolveRevisionEnv(deps.db, deps.secrets, input.deploymentId, input.version);
     if (plan.missing.length > 0) throw missingEnvFailure(input.version, plan.missing);
     const artifactDir = await deps.artifacts.get(release.artifact_digest);
     if (!artifactDir) {

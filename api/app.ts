@@ -1,8 +1,10 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { authenticate } from './auth';
+import { AuthFailureLimiter } from './authFailureLimiter';
 import type { ApiContext } from './context';
 import { createErrorHandler, notFound } from './errors';
 import { registerIdempotency } from './idempotency';
+import { LogStreams } from './logStreams';
 import { trackRoutes } from './openapi';
 import { adminTokenRoutes } from './routes/adminTokens';
 import { appRoutes } from './routes/apps';
@@ -28,10 +30,13 @@ export function buildApp(ctx: ApiContext): FastifyInstance {
   app.setNotFoundHandler((req) => {
     throw notFound(`route ${req.method} ${req.url.split('?')[0]}`);
   });
+  const limiter = new AuthFailureLimiter(ctx.authFailureLimits);
   app.addHook('onRequest', async (req) => {
     if (PUBLIC_PATHS.has(req.url.split('?')[0])) return;
-    req.principal = await authenticate(ctx.db, req);
+    req.principal = await authenticate(ctx.db, req, limiter);
   });
+  // Shared by the log route and token revocation, which ends a revoked token's streams.
+  const logStreams = new LogStreams();
   trackRoutes(app);
   registerIdempotency(app, ctx);
   healthRoutes(app, ctx);
@@ -42,8 +47,8 @@ export function buildApp(ctx: ApiContext): FastifyInstance {
   envRoutes(app, ctx);
   lifecycleRoutes(app, ctx);
   canaryRoutes(app, ctx);
-  operationRoutes(app, ctx);
-  adminTokenRoutes(app, ctx);
+  operationRoutes(app, ctx, logStreams);
+  adminTokenRoutes(app, ctx, logStreams);
   massUpgradeRoutes(app, ctx);
   return app;
 }

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/database';
-import { findActiveToken } from '../db/queries/tokens';
-import { forbidden, unauthorized } from './errors';
+import { findActiveToken, hashToken } from '../db/queries/tokens';
+import type { AuthFailureLimiter } from './authFailureLimiter';
+import { forbidden, tooManyRequests, unauthorized } from './errors';
 
 export interface Principal {
   role: 'admin' | 'tenant';
@@ -23,12 +24,23 @@ declare module 'fastify' {
   }
 }
 
-export async function authenticate(db: Db, req: FastifyRequest): Promise<Principal> {
-  const header = req.headers.authorization ?? '';
-  const m = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!m) throw unauthorized();
-  const token = await findActiveToken(db, m[1]);
-  if (!token) throw unauthorized();
+/**
+ * Bearer token → principal. An address over its limit of failed checks gets 429 before the
+ * database is asked (see AuthFailureLimiter), so guessing tokens costs us no queries.
+ */
+export async function authenticate(db: Db, req: FastifyRequest, limiter: AuthFailureLimiter): Promise<Principal> {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  const presented = m?.[1] ?? '';
+  const retryAfter = limiter.retryAfterSeconds(req.ip, hashToken(presented));
+  if (retryAfter > 0) {
+    throw tooManyRequests('too_many_failed_tokens', `too many failed token checks from this address; retry in ${retryAfter} s`, retryAfter);
+  }
+  const token = m ? await findActiveToken(db, presented) : null;
+  if (!token) {
+    limiter.recordFailure(req.ip);
+    throw unauthorized();
+  }
+  limiter.recordSuccess(req.ip, token.token_hash);
   return {
     role: token.role,
     tenantId: token.tenant_id,

@@ -1,5 +1,7 @@
 import type { Db } from '../db/database';
 import type { Logger } from '../ports/logger';
+import type { SecretCipher } from '../db/secretCipher';
+import type { AuthFailureLimits } from './authFailureLimiter';
 import type { TemporalTarget } from './operationStarter';
 
 /** Snapshots a directory into the content-addressed store (the local artifact store). */
@@ -16,4 +18,8 @@ export interface ApiContext {
   /** Public base of the router, e.g. http://localhost:8080, for each deployment's URL. */
   routerPublicPort: number;
   routeDomain: string;
+  /** Seals secret env values before they reach the database. */
+  secrets: SecretCipher;
+  /** Failed token checks per client address before 429 (default DEFAULT_AUTH_FAILURE_LIMIT). */
+  authFailureLimits?: AuthFailureLimits;
 }

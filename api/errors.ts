@@ -14,6 +14,7 @@ export class ApiError extends Error {
     message: string,
     readonly fields?: FieldError[],
     readonly extra?: Record<string, unknown>,
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -26,11 +27,14 @@ export const notFound = (what: string) => new ApiError(404, 'not_found', `${what
 export const conflict = (code: string, message: string, extra?: Record<string, unknown>) =>
   new ApiError(409, code, message, undefined, extra);
 export const unavailable = (message: string) => new ApiError(503, 'unavailable', message);
+export const tooManyRequests = (code: string, message: string, retryAfterSeconds?: number) =>
+  new ApiError(429, code, message, undefined, undefined, retryAfterSeconds ? { 'retry-after': String(retryAfterSeconds) } : undefined);
 
 /** The one place that maps errors to HTTP answers. */
 export function createErrorHandler(logger: Logger) {
   return (err: FastifyError | ApiError | Error, req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof ApiError) {
+      if (err.headers) void reply.headers(err.headers);
       void reply
         .status(err.statusCode)
         .send({ code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}), ...err.extra });

@@ -22,6 +22,8 @@ import { dataPaths } from '../src/dataPaths';
 import { createLogger, type Logger } from '../src/logger';
 import { startBuiltinRouter, type BuiltinRouter } from '../traffic/builtin/builtinRouter';
 import { createHttpRouterClient } from '../traffic/builtin/httpRouterClient';
+import { ensureSecretFile } from '../src/secretFile';
+import { loadSecretCipher } from '../src/secretKey';
 import { installTemporalLogging } from '../src/temporalLogger';
 import { waitForHttp } from '../src/waitForHttp';
 
@@ -95,11 +97,13 @@ export async function startBenchStack(): Promise<BenchStack> {
     cleanups.push(() => db.destroy());
     await migrateToLatest(db);
 
+    const adminSecret = await ensureSecretFile(dataPaths(dataDir).routerAdminSecret);
     const router: BuiltinRouter = await startBuiltinRouter({
       host: '127.0.0.1',
       port: 0,
       adminHost: '127.0.0.1',
       adminPort: 0,
+      adminSecret,
       stateFile: dataPaths(dataDir).routerState,
       logger,
     });
@@ -131,14 +135,17 @@ export async function startBenchStack(): Promise<BenchStack> {
     cleanups.push(() => connection.close());
     const artifacts = createArtifactStore(dataPaths(dataDir).artifacts);
 
+    // The API child reads the same key file from the data dir.
+    const secrets = await loadSecretCipher({ dataDir });
     const startWorker = async (compute: ComputeProvider, opts: { maxConcurrentActivities?: number } = {}) => {
       const deps: ActivityDeps = {
         db,
         compute,
-        router: createHttpRouterClient({ adminUrl: router.adminUrl }),
+        router: createHttpRouterClient({ adminUrl: router.adminUrl, adminSecret }),
         artifacts,
         clock: systemClock,
         logger,
+        secrets,
         settings: {
           readinessIntervalMs: 250,
           readinessTimeoutSeconds: 60,

@@ -215,7 +215,9 @@ async function throughput(api: Api, s: BenchStack): Promise<void> {
     `(d) throughput: direct vs router vs nginx, ${TP_ROUNDS} round(s) of ${TP_SECONDS} s each, ${TP_CONNECTIONS} connections, closed loop`,
   );
   const d = await deploy(api, { name: 'ops-throughput', version: '1.0.0' });
-  const route = (await (await fetch(`${s.routerAdminUrl}/routes/${d.id}`)).json()) as { upstreams: { url: string }[] };
+  const route = (await (
+    await fetch(`${s.routerAdminUrl}/routes/${d.id}`, { headers: { authorization: `Bearer ${s.routerAdminSecret}` } })
+  ).json()) as { upstreams: { url: string }[] };
   const appPort = Number(new URL(route.upstreams[0].url).port);
   const nginxBin = findNginx();
   const nginx = nginxBin

@@ -10,6 +10,7 @@ import { startTemporalDevServer, type TemporalDevServer } from '../src/bootstrap
 import { createLocalComputeProvider } from '../compute/local/localProvider';
 import { getFreePort } from '../compute/local/freePort';
 import { dataPaths } from '../src/dataPaths';
+import { ensureSecretFile } from '../src/secretFile';
 import { createLogger } from '../src/logger';
 import { stopAllApps } from '../src/stopAllApps';
 import { killAppProcessesUnder } from '../tests/helpers/appProcesses';
@@ -27,6 +28,8 @@ export interface BenchStack {
   apiUrl: string;
   proxyPort: number;
   routerAdminUrl: string;
+  /** Bearer secret of the router's admin API (the router made it in the data dir). */
+  routerAdminSecret: string;
   adminToken: string;
   children: TestChild[];
   close(): Promise<void>;
@@ -143,7 +146,8 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
     await waitForHttp(`http://127.0.0.1:${apiPort}/healthz`, 60_000, api);
     step(`up in ${dir}`);
 
-    return { dir, apiUrl: `http://127.0.0.1:${apiPort}`, proxyPort, routerAdminUrl, adminToken, children, close };
+    const routerAdminSecret = await ensureSecretFile(paths.routerAdminSecret);
+    return { dir, apiUrl: `http://127.0.0.1:${apiPort}`, proxyPort, routerAdminUrl, routerAdminSecret, adminToken, children, close };
   } catch (err) {
     const tails = children.map((c) => tailText(c, 20)).join('\n');
     await close();

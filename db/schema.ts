@@ -53,6 +53,8 @@ export interface DeploymentEnvVarsTable {
   value: string;
   source: 'tenant' | 'generated';
   secret: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Set on secret values: `value` is AES-256-GCM ciphertext under this key (db/secretCipher.ts). */
+  key_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 

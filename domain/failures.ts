@@ -16,6 +16,8 @@ export const FailureType = {
   InvalidStrategyOptions: 'InvalidStrategyOptions',
   /** An operation names a strategy this version does not know. */
   UnknownStrategy: 'UnknownStrategy',
+  /** A secret env value is encrypted under a key this worker does not have. */
+  SecretKeyMismatch: 'SecretKeyMismatch',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_AUTH_FAILURE_LIMIT } from '../api/authFailureLimiter';
 
 /** Defaults are named so the CLI, the README and the code say the same thing. */
 export const DEFAULTS = {
@@ -16,9 +17,21 @@ export const DEFAULTS = {
   rollbackWindowSeconds: 600,
   stopGraceSeconds: 10,
   routerMaxBodyBytes: 10 * 1024 * 1024,
+  /** Loopback: the API holds admin power, so reaching it from elsewhere is a deliberate choice. */
+  apiHost: '127.0.0.1',
+  /** All interfaces: the router is what tenants' users reach. */
+  routerHost: '0.0.0.0',
+  authFailureLimit: DEFAULT_AUTH_FAILURE_LIMIT.maxFailures,
+  authFailureWindowSeconds: DEFAULT_AUTH_FAILURE_LIMIT.windowSeconds,
 } as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
+const listenHost = z.union([z.ipv4(), z.ipv6(), z.hostname()], { error: 'must be an IP address or a host name' });
+const secretKey = z.string().transform((v, ctx) => {
+  const key = parseSecretKey(v);
+  if (!key) ctx.addIssue({ code: 'custom', message: 'must be 32 bytes as base64 or hex (e.g. `openssl rand -base64 32`)' });
+  return key ?? Buffer.alloc(0);
+});
 
 const ConfigSchema = z.object({
   SLIPWAY_DATA_DIR: z.string().min(1).default(DEFAULTS.dataDir),
@@ -26,7 +39,9 @@ const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default(DEFAULTS.namespace),
   SLIPWAY_TASK_QUEUE: z.string().min(1).default(DEFAULTS.taskQueue),
+  SLIPWAY_API_HOST: listenHost.default(DEFAULTS.apiHost),
   SLIPWAY_API_PORT: port.default(DEFAULTS.apiPort),
+  SLIPWAY_ROUTER_HOST: listenHost.default(DEFAULTS.routerHost),
   SLIPWAY_ROUTER_PORT: port.default(DEFAULTS.routerPort),
   SLIPWAY_ROUTER_ADMIN_URL: z.string().url().optional(),
   SLIPWAY_ROUTER_ADMIN_PORT: port.default(DEFAULTS.routerAdminPort),
@@ -43,6 +58,10 @@ const ConfigSchema = z.object({
     .max(7 * 24 * 3600)
     .default(DEFAULTS.rollbackWindowSeconds),
   SLIPWAY_STOP_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(DEFAULTS.stopGraceSeconds),
+  SLIPWAY_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(DEFAULTS.authFailureLimit),
+  SLIPWAY_AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULTS.authFailureWindowSeconds),
+  SLIPWAY_SECRET_KEY: secretKey.optional(),
+  SLIPWAY_SECRET_KEY_PREVIOUS: secretKey.optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
@@ -52,7 +71,9 @@ export interface Config {
   temporalAddress?: string;
   namespace: string;
   taskQueue: string;
+  apiHost: string;
   apiPort: number;
+  routerHost: string;
   routerPort: number;
   routerAdminPort: number;
   routerAdminUrl: string;
@@ -66,6 +87,12 @@ export interface Config {
   drainTimeoutSeconds: number;
   rollbackWindowSeconds: number;
   stopGraceSeconds: number;
+  /** Failed token checks per client address and window before the API answers 429. */
+  authFailureLimits: { maxFailures: number; windowSeconds: number };
+  /** AES-256 key for secret env values; without it, the key file in the data dir. */
+  secretKey?: Buffer;
+  /** Still accepted for decryption while values are re-encrypted under `secretKey`. */
+  secretKeyPrevious?: Buffer;
 }
 
 export class ConfigError extends Error {}
@@ -84,7 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalAddress: e.TEMPORAL_ADDRESS,
     namespace: e.TEMPORAL_NAMESPACE,
     taskQueue: e.SLIPWAY_TASK_QUEUE,
+    apiHost: e.SLIPWAY_API_HOST,
     apiPort: e.SLIPWAY_API_PORT,
+    routerHost: e.SLIPWAY_ROUTER_HOST,
     routerPort: e.SLIPWAY_ROUTER_PORT,
     routerAdminPort: e.SLIPWAY_ROUTER_ADMIN_PORT,
     routerAdminUrl: e.SLIPWAY_ROUTER_ADMIN_URL ?? `http://127.0.0.1:${e.SLIPWAY_ROUTER_ADMIN_PORT}`,
@@ -97,5 +126,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     drainTimeoutSeconds: e.SLIPWAY_DRAIN_TIMEOUT_SECONDS,
     rollbackWindowSeconds: e.SLIPWAY_ROLLBACK_WINDOW_SECONDS,
     stopGraceSeconds: e.SLIPWAY_STOP_GRACE_SECONDS,
+    authFailureLimits: { maxFailures: e.SLIPWAY_AUTH_FAILURE_LIMIT, windowSeconds: e.SLIPWAY_AUTH_FAILURE_WINDOW_SECONDS },
+    secretKey: e.SLIPWAY_SECRET_KEY,
+    secretKeyPrevious: e.SLIPWAY_SECRET_KEY_PREVIOUS,
   };
+}
+
+/** 32 bytes as 64 hex digits or as base64 / base64url; anything else is null. */
+export function parseSecretKey(text: string): Buffer | null {
+  const v = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(v)) return Buffer.from(v, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(v)) {
+    const key = Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    if (key.length === 32) return key;
+  }
+  return null;
+}
+
+/** Where a process on this machine reaches a listener bound to `host` (a wildcard means loopback works). */
+export function localUrlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === 'localhost') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -9,5 +9,7 @@ export function dataPaths(dataDir: string) {
     temporalDb: path.join(dataDir, 'temporal', 'dev.sqlite'),
     routerState: path.join(dataDir, 'router', 'routes.json'),
     adminToken: path.join(dataDir, 'admin-token'),
+    routerAdminSecret: path.join(dataDir, 'router', 'admin-secret'),
+    secretKey: path.join(dataDir, 'secret-key'),
   };
 }

@@ -5,7 +5,7 @@ import { superviseChild, type SupervisedChild } from './bootstrap/superviseChild
 import { ensureTemporalCli } from './bootstrap/temporalCli';
 import { startTemporalDevServer, type TemporalDevServer } from './bootstrap/temporalDevServer';
 import { createLocalComputeProvider } from '../compute/local/localProvider';
-import { loadConfig } from './config';
+import { loadConfig, localUrlHost } from './config';
 import { dataPaths } from './dataPaths';
 import { createDb } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
@@ -113,12 +113,12 @@ async function main(): Promise<void> {
   });
   spawnChild('worker');
   spawnChild('api');
-  await waitForHttp(`http://127.0.0.1:${config.apiPort}/healthz`, 60_000);
+  await waitForHttp(`http://${localUrlHost(config.apiHost)}:${config.apiPort}/healthz`, 60_000);
 
   const lines = [
     '',
     'Slipway is up.',
-    `  API             http://localhost:${config.apiPort}   (admin token: ${token.file})`,
+    `  API             http://${localUrlHost(config.apiHost)}:${config.apiPort}   (admin token: ${token.file})`,
     `  Router          http://<deployment-id>.${config.routeDomain}:${config.routerPort}`,
     `  Temporal        ${temporalAddress}${temporal?.uiUrl ? `   UI ${temporal.uiUrl}` : ''}`,
     `  Postgres        ${redactUrl(databaseUrl)}`,

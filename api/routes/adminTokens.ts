@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
-import { countAdminTokens, createToken } from '../../db/queries/tokens';
+import { createToken, listTokens, revokeToken } from '../../db/queries/tokens';
 import type { ApiToken } from '../../db/schema';
 import { requireAdmin } from '../auth';
 import type { ApiContext } from '../context';
 import { conflict, notFound } from '../errors';
+import type { LogStreams } from '../logStreams';
 import { CreateTokenBody, TokenParams } from '../schemas';
 import { parseInput } from '../validation';
 
@@ -14,7 +14,7 @@ export function presentToken(t: ApiToken) {
 }
 
 /** Admins hand out and revoke tokens; the plain token is shown once, in the 201. */
-export function adminTokenRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function adminTokenRoutes(app: FastifyInstance, ctx: ApiContext, streams: LogStreams): void {
   // A replayed create must not hand the token out again, nor keep it in the idempotency store.
   app.post('/api/admin/tokens', { config: { idempotencyRedact: ['token'] } }, async (req, reply) => {
     requireAdmin(req);
@@ -25,27 +25,20 @@ export function adminTokenRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get('/api/admin/tokens', async (req) => {
     requireAdmin(req);
-    const rows = await ctx.db.selectFrom('api_tokens').selectAll().orderBy('id').execute();
-    return { tokens: rows.map(presentToken) };
+    return { tokens: (await listTokens(ctx.db)).map(presentToken) };
   });
 
   app.delete('/api/admin/tokens/:id', async (req) => {
     requireAdmin(req);
     const { id } = parseInput(TokenParams, req.params, 'params');
-    const row = await ctx.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw notFound(`token ${id}`);
-    if (row.revoked_at) return presentToken(row);
+    const result = await revokeToken(ctx.db, id);
+    if (result.kind === 'not_found') throw notFound(`token ${id}`);
     // Revoking the last admin token would lock every operator out of the API.
-    if (row.role === 'admin' && (await countAdminTokens(ctx.db)) <= 1) {
+    if (result.kind === 'last_admin') {
       throw conflict('last_admin_token', 'this is the last active admin token; create another admin token first');
     }
-    const revoked = await ctx.db
-      .updateTable('api_tokens')
-      .set({ revoked_at: sql<Date>`now()` as unknown as Date })
-      .where('id', '=', id)
-      .where('revoked_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
-    return presentToken(revoked ?? row);
+    // Streams this instance serves end now; other instances' streams notice within a second.
+    streams.endForToken(String(result.row.id));
+    return presentToken(result.row);
   });
 }

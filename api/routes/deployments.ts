@@ -103,7 +103,7 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
           serving_config_revision: null,
           last_error: null,
         });
-        await upsertTenantEnvVars(trx, id, body.env, secretKeys);
+        await upsertTenantEnvVars(trx, ctx.secrets, id, body.env, secretKeys);
         return d;
       }));
     const op = await startOperation(ctx.db, ctx.temporal, ctx.logger, {

@@ -54,7 +54,7 @@ export function envRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
     const secretKeys = await secretKeysFor(ctx.db, d, secretEnv);
     const revision = await ctx.db.transaction().execute(async (trx) => {
-      await upsertTenantEnvVars(trx, d.id, env, secretKeys);
+      await upsertTenantEnvVars(trx, ctx.secrets, d.id, env, secretKeys);
       if (unset.length > 0)
         await trx
           .deleteFrom('deployment_env_vars')

@@ -4,17 +4,15 @@ import { findOperation, listOperationLogs } from '../../db/queries/operations';
 import { principalOf, type Principal } from '../auth';
 import type { ApiContext } from '../context';
 import { notFound } from '../errors';
-import { streamOperationLogs, type OpenStreams } from '../logStream';
+import { streamOperationLogs } from '../logStream';
+import type { LogStreams } from '../logStreams';
 import { presentLog, presentOperation } from '../presenters';
 import { OperationLogsQuery, OperationParams } from '../schemas';
 import { parseInput } from '../validation';
 
-export function operationRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const streams: OpenStreams = new Set();
+export function operationRoutes(app: FastifyInstance, ctx: ApiContext, streams: LogStreams): void {
   // Open log streams would otherwise keep app.close() waiting until their operations end.
-  app.addHook('preClose', async () => {
-    for (const stop of [...streams]) stop();
-  });
+  app.addHook('preClose', async () => streams.endAll());
 
   const load = async (p: Principal, params: unknown) => {
     const { id } = parseInput(OperationParams, params, 'params');

@@ -4,6 +4,7 @@ import { createDb } from '../../db/database';
 import { createArtifactStore } from '../../compute/local/artifactStore';
 import { dataPaths } from '../dataPaths';
 import { requireServices } from '../requireService';
+import { loadSecretCipher } from '../secretKey';
 import { runProcess } from './runProcess';
 
 runProcess('api', async (config, logger) => {
@@ -17,8 +18,10 @@ runProcess('api', async (config, logger) => {
     logger,
     routerPublicPort: config.routerPort,
     routeDomain: config.routeDomain,
+    authFailureLimits: config.authFailureLimits,
+    secrets: await loadSecretCipher(config),
   });
-  const address = await app.listen({ host: '0.0.0.0', port: config.apiPort });
+  const address = await app.listen({ host: config.apiHost, port: config.apiPort });
   logger.info({ address }, 'api listening');
   return async () => {
     await app.close();

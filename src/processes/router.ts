@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config';
+import { dataPaths } from '../dataPaths';
+import { ensureSecretFile } from '../secretFile';
 import { createLogger, type Logger } from '../logger';
 import { startBuiltinRouter, type BuiltinRouter } from '../../traffic/builtin/builtinRouter';
 
-/** The proxy serves the world; the admin API has no auth, so it stays on loopback. */
-export const ROUTER_PUBLIC_HOST = '0.0.0.0';
+/** The admin API stays on loopback (and wants its secret); the proxy's address is config. */
 export const ROUTER_ADMIN_HOST = '127.0.0.1';
 
 export function routerStateFile(config: Pick<Config, 'dataDir'>): string {
@@ -20,10 +21,11 @@ export async function runRouter(config: Config, logger: Logger): Promise<Builtin
   const stateFile = routerStateFile(config);
   await mkdir(path.dirname(stateFile), { recursive: true });
   const router = await startBuiltinRouter({
-    host: ROUTER_PUBLIC_HOST,
+    host: config.routerHost,
     port: config.routerPort,
     adminHost: ROUTER_ADMIN_HOST,
     adminPort: config.routerAdminPort,
+    adminSecret: await ensureSecretFile(dataPaths(config.dataDir).routerAdminSecret),
     stateFile,
     logger,
     maxBodyBytes: config.routerMaxBodyBytes,

@@ -5,11 +5,14 @@ import { createDb } from '../../db/database';
 import { createArtifactStore } from '../../compute/local/artifactStore';
 import { createLocalComputeProvider } from '../../compute/local/localProvider';
 import { dataPaths } from '../dataPaths';
+import { ensureSecretFile } from '../secretFile';
 import { requireServices } from '../requireService';
 import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
 import { createSlipwayWorker } from '../worker';
 import { restoreServingRevisions } from '../restoreServingRevisions';
 import { installTemporalLogging } from '../temporalLogger';
+import { reencryptSecretEnvVars } from '../../db/queries/envVars';
+import { loadSecretCipher } from '../secretKey';
 import { runProcess } from './runProcess';
 
 runProcess('worker', async (config, logger) => {
@@ -21,10 +24,12 @@ runProcess('worker', async (config, logger) => {
   const deps: ActivityDeps = {
     db,
     compute: createLocalComputeProvider({ stateDir: paths.compute, logger: logger.child({ component: 'compute' }) }),
-    router: createHttpRouterClient({ adminUrl: config.routerAdminUrl }),
+    // The router made the secret at its first start (or this does, if it runs first).
+    router: createHttpRouterClient({ adminUrl: config.routerAdminUrl, adminSecret: await ensureSecretFile(paths.routerAdminSecret) }),
     artifacts: createArtifactStore(paths.artifacts),
     clock: systemClock,
     logger: logger.child({ component: 'activities' }),
+    secrets: await loadSecretCipher(config),
     settings: {
       readinessIntervalMs: 1000,
       readinessTimeoutSeconds: config.readinessTimeoutSeconds,
@@ -33,6 +38,15 @@ runProcess('worker', async (config, logger) => {
       drainTimeoutSeconds: config.drainTimeoutSeconds,
     },
   };
+  // After a key rotation (or an upgrade from plaintext), move every secret to the current key.
+  const moved = await reencryptSecretEnvVars(db, deps.secrets);
+  if (moved.reencrypted > 0) logger.info({ reencrypted: moved.reencrypted, keyId: deps.secrets.keyId }, 'secret env values re-encrypted');
+  if (moved.unreadable.length > 0) {
+    logger.error(
+      { unreadable: moved.unreadable.slice(0, 20), count: moved.unreadable.length, keyId: deps.secrets.keyId },
+      'secret env values under a key this worker does not have; set SLIPWAY_SECRET_KEY_PREVIOUS to that key',
+    );
+  }
   const restored = await restoreServingRevisions(deps);
   if (restored.length > 0) logger.info({ restored: restored.length }, 'restarted serving revisions that were down');
   const worker = await createSlipwayWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps });

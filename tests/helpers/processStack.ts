@@ -8,6 +8,7 @@ import { createToken } from '../../db/queries/tokens';
 import { createLocalComputeProvider } from '../../compute/local/localProvider';
 import { getFreePort } from '../../compute/local/freePort';
 import { dataPaths } from '../../src/dataPaths';
+import { ensureSecretFile } from '../../src/secretFile';
 import { createLogger } from '../../src/logger';
 import { startBuiltinRouter, type BuiltinRouter } from '../../traffic/builtin/builtinRouter';
 import { killAppProcessesUnder } from './appProcesses';
@@ -68,11 +69,14 @@ export async function startProcessStack(): Promise<ProcessStack> {
   const db = createDb(database.url);
   await migrateToLatest(db);
   const adminToken = (await createToken(db, { name: 'crash-admin', role: 'admin', tenantId: null })).token;
+  // Made where the worker child looks for it, as a router of `npm start` would.
+  const adminSecret = await ensureSecretFile(paths.routerAdminSecret);
   const router: BuiltinRouter = await startBuiltinRouter({
     host: '127.0.0.1',
     port: 0,
     adminHost: '127.0.0.1',
     adminPort: 0,
+    adminSecret,
     stateFile: paths.routerState,
     logger,
   });

@@ -8,6 +8,7 @@ import { systemClock } from '../../ports/clock';
 import { buildApp } from '../../api/app';
 import { createDb, type Db } from '../../db/database';
 import { migrateToLatest } from '../../db/migrate';
+import { SecretCipher } from '../../db/secretCipher';
 import { createToken } from '../../db/queries/tokens';
 import { createArtifactStore } from '../../compute/local/artifactStore';
 import { createLocalComputeProvider } from '../../compute/local/localProvider';
@@ -37,6 +38,8 @@ export interface SlipwayStack {
   temporal: TestTemporal;
   worker: Worker;
   adminToken: string;
+  /** The cipher worker and API seal secret env values with (a random key per stack). */
+  secrets: SecretCipher;
   tenantToken(tenantId: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -64,15 +67,18 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
   const database: TestDatabase = await createTestDatabase();
   const db = createDb(database.url);
   await migrateToLatest(db);
+  const routerAdminSecret = randomBytes(24).toString('base64url');
+  const secrets = new SecretCipher(randomBytes(32));
   const routerProc: BuiltinRouter = await startBuiltinRouter({
     host: '127.0.0.1',
     port: 0,
     adminHost: '127.0.0.1',
     adminPort: 0,
+    adminSecret: routerAdminSecret,
     stateFile: path.join(tmp, 'routes.json'),
     logger,
   });
-  const router = createHttpRouterClient({ adminUrl: routerProc.adminUrl });
+  const router = createHttpRouterClient({ adminUrl: routerProc.adminUrl, adminSecret: routerAdminSecret });
   const compute = createLocalComputeProvider({ stateDir: path.join(tmp, 'compute'), logger });
   const artifacts = createArtifactStore(path.join(tmp, 'artifacts'));
   const temporal = await connectTestClient();
@@ -89,6 +95,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
       artifacts,
       clock: systemClock,
       logger,
+      secrets,
       settings: {
         readinessIntervalMs: 250,
         readinessTimeoutSeconds: opts.readinessTimeoutSeconds ?? 30,
@@ -107,6 +114,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     logger,
     routerPublicPort: proxyPort,
     routeDomain: 'localhost',
+    secrets,
   });
   const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
   const adminToken = (await createToken(db, { name: 'test-admin', role: 'admin', tenantId: null })).token;
@@ -122,6 +130,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     temporal,
     worker,
     adminToken,
+    secrets,
     tenantToken: async (tenantId) => (await createToken(db, { name: `tenant-${tenantId}`, role: 'tenant', tenantId })).token,
     async close() {
       await api.close();

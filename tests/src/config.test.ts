@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, DEFAULTS, loadConfig } from '../../src/config';
+import { ConfigError, DEFAULTS, loadConfig, localUrlHost } from '../../src/config';
 
 describe('loadConfig', () => {
   it('uses named defaults for an empty environment', () => {
@@ -41,5 +41,60 @@ describe('loadConfig', () => {
   ])('rejects %s=%s naming the variable and the fix', (key, value) => {
     expect(() => loadConfig({ [key]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [key]: value })).toThrow(new RegExp(`${key}[\\s\\S]*Fix the variables`));
+  });
+});
+
+describe('security settings', () => {
+  it('listens on loopback for the API and on all interfaces for the router unless told otherwise', () => {
+    expect(loadConfig({})).toMatchObject({ apiHost: '127.0.0.1', routerHost: '0.0.0.0' });
+    expect(loadConfig({ SLIPWAY_API_HOST: '0.0.0.0', SLIPWAY_ROUTER_HOST: '::1' })).toMatchObject({
+      apiHost: '0.0.0.0',
+      routerHost: '::1',
+    });
+    expect(loadConfig({ SLIPWAY_API_HOST: 'api.internal' }).apiHost).toBe('api.internal');
+  });
+
+  it.each(['not a host', 'http://0.0.0.0', '0.0.0.0:3000', ''])('rejects SLIPWAY_API_HOST=%j naming it', (value) => {
+    expect(() => loadConfig({ SLIPWAY_API_HOST: value })).toThrow(/SLIPWAY_API_HOST: must be an IP address or a host name/);
+    expect(() => loadConfig({ SLIPWAY_ROUTER_HOST: value })).toThrow(/SLIPWAY_ROUTER_HOST/);
+  });
+
+  it('maps a listen address to the one a local process connects to', () => {
+    expect(localUrlHost('0.0.0.0')).toBe('127.0.0.1');
+    expect(localUrlHost('::')).toBe('127.0.0.1');
+    expect(localUrlHost('10.1.2.3')).toBe('10.1.2.3');
+    expect(localUrlHost('::1')).toBe('[::1]');
+  });
+
+  it('reads the failed-token limits, 20 per 10 s by default', () => {
+    expect(loadConfig({}).authFailureLimits).toEqual({ maxFailures: 20, windowSeconds: 10 });
+    expect(loadConfig({ SLIPWAY_AUTH_FAILURE_LIMIT: '5', SLIPWAY_AUTH_FAILURE_WINDOW_SECONDS: '60' }).authFailureLimits).toEqual({
+      maxFailures: 5,
+      windowSeconds: 60,
+    });
+    expect(() => loadConfig({ SLIPWAY_AUTH_FAILURE_LIMIT: '0' })).toThrow(/SLIPWAY_AUTH_FAILURE_LIMIT/);
+  });
+
+  const key = Buffer.alloc(32, 7);
+  it.each([
+    ['base64', key.toString('base64')],
+    ['base64url', key.toString('base64url')],
+    ['hex', key.toString('hex')],
+    ['hex with a newline', `${key.toString('hex')}\n`],
+  ])('accepts a 32-byte SLIPWAY_SECRET_KEY as %s', (_name, value) => {
+    expect(loadConfig({ SLIPWAY_SECRET_KEY: value, SLIPWAY_SECRET_KEY_PREVIOUS: value })).toMatchObject({
+      secretKey: key,
+      secretKeyPrevious: key,
+    });
+  });
+
+  it.each([
+    ['16 bytes', Buffer.alloc(16, 1).toString('base64')],
+    ['33 bytes', Buffer.alloc(33, 1).toString('hex')],
+    ['a passphrase', 'correct horse battery staple'],
+  ])('rejects a SLIPWAY_SECRET_KEY of %s with how to make one, never echoing it', (_name, value) => {
+    expect(() => loadConfig({ SLIPWAY_SECRET_KEY: value })).toThrow(/SLIPWAY_SECRET_KEY: must be 32 bytes as base64 or hex/);
+    expect(() => loadConfig({ SLIPWAY_SECRET_KEY: value })).not.toThrow(value);
+    expect(() => loadConfig({ SLIPWAY_SECRET_KEY_PREVIOUS: value })).toThrow(/SLIPWAY_SECRET_KEY_PREVIOUS/);
   });
 });

@@ -12,7 +12,7 @@ let a: TestUpstream;
 
 beforeEach(async () => {
   harness = await startTestRouter();
-  client = createHttpRouterClient({ adminUrl: harness.router.adminUrl });
+  client = createHttpRouterClient({ adminUrl: harness.router.adminUrl, adminSecret: harness.adminSecret });
   a = await startUpstream('A');
 });
 
@@ -30,7 +30,11 @@ const route = (over: Partial<RouteSpec> = {}): RouteSpec => ({
 });
 
 const putRaw = (id: string, body: string) =>
-  fetch(`${harness.router.adminUrl}/routes/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+  fetch(`${harness.router.adminUrl}/routes/${id}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${harness.adminSecret}` },
+    body,
+  });
 
 test.each([
   ['negative weight', { upstreams: [{ key: 'A', url: 'http://127.0.0.1:1', weight: -1 }] }, 'upstreams.0.weight'],
@@ -102,7 +106,7 @@ test('routes survive a router restart on the same state file, saved without temp
   const res = await send(restarted.proxyUrl, { host: 'd-abc.localhost' });
   expect(res.status).toBe(200);
   expect(JSON.parse(res.body).name).toBe('A');
-  expect(await createHttpRouterClient({ adminUrl: restarted.adminUrl }).getRoute('d-gone')).toBeNull();
+  expect(await createHttpRouterClient({ adminUrl: restarted.adminUrl, adminSecret: harness.adminSecret }).getRoute('d-gone')).toBeNull();
 });
 
 test('client errors name the router and its answer, so activities retry with a clear message', async () => {
@@ -113,7 +117,7 @@ test('client errors name the router and its answer, so activities retry with a c
 
   const adminUrl = harness.router.adminUrl;
   await harness.router.close();
-  const down = createHttpRouterClient({ adminUrl });
+  const down = createHttpRouterClient({ adminUrl, adminSecret: harness.adminSecret });
   await expect(down.getRoute('d-abc')).rejects.toThrow(`traffic router at ${adminUrl} is unreachable`);
 });
 

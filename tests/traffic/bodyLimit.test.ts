@@ -12,7 +12,7 @@ let upstreamRequests = 0;
 
 beforeEach(async () => {
   harness = await startTestRouter({ maxBodyBytes: LIMIT });
-  client = createHttpRouterClient({ adminUrl: harness.router.adminUrl });
+  client = createHttpRouterClient({ adminUrl: harness.router.adminUrl, adminSecret: harness.adminSecret });
   upstreamRequests = 0;
   up = await startUpstream('echo', (req, res) => {
     upstreamRequests += 1;

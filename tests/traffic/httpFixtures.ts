@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -86,6 +87,8 @@ export function openRequest(
 
 export interface RouterHarness {
   router: BuiltinRouter;
+  /** The admin API's bearer secret, for clients and raw admin requests. */
+  adminSecret: string;
   stateFile: string;
   restart(): Promise<BuiltinRouter>;
   close(): Promise<void>;
@@ -95,10 +98,22 @@ export async function startTestRouter(over: Partial<BuiltinRouterOptions> = {}):
   const dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-router-'));
   const stateFile = path.join(dir, 'router', 'routes.json');
   const logger = createLogger('router-test', 'silent');
+  const adminSecret = randomBytes(24).toString('base64url');
   const start = () =>
-    startBuiltinRouter({ host: '127.0.0.1', port: 0, adminHost: '127.0.0.1', adminPort: 0, stateFile, logger, closeGraceMs: 100, ...over });
+    startBuiltinRouter({
+      host: '127.0.0.1',
+      port: 0,
+      adminHost: '127.0.0.1',
+      adminPort: 0,
+      adminSecret,
+      stateFile,
+      logger,
+      closeGraceMs: 100,
+      ...over,
+    });
   const harness: RouterHarness = {
     router: await start(),
+    adminSecret,
     stateFile,
     async restart() {
       await harness.router.close();

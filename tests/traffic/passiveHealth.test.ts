@@ -17,7 +17,7 @@ afterEach(async () => {
 
 async function start(over: Parameters<typeof startTestRouter>[0] = {}) {
   harness = await startTestRouter(over);
-  client = createHttpRouterClient({ adminUrl: harness.router.adminUrl });
+  client = createHttpRouterClient({ adminUrl: harness.router.adminUrl, adminSecret: harness.adminSecret });
 }
 
 async function upstream(name: string, handler?: Parameters<typeof startUpstream>[1]) {

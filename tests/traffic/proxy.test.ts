@@ -21,7 +21,7 @@ const extra: TestUpstream[] = [];
 
 beforeEach(async () => {
   harness = await startTestRouter();
-  client = createHttpRouterClient({ adminUrl: harness.router.adminUrl });
+  client = createHttpRouterClient({ adminUrl: harness.router.adminUrl, adminSecret: harness.adminSecret });
   a = await startUpstream('A');
   b = await startUpstream('B');
 });

@@ -57,7 +57,7 @@ test('200 concurrent PUTs all succeed, all persist, and a restarted router serve
   const harness = await startTestRouter();
   const app = await startUpstream('app');
   try {
-    const client = createHttpRouterClient({ adminUrl: harness.router.adminUrl });
+    const client = createHttpRouterClient({ adminUrl: harness.router.adminUrl, adminSecret: harness.adminSecret });
     const ids = Array.from({ length: 200 }, (_, i) => i);
     await Promise.all(ids.map((i) => client.setRoute(spec(i, app.url))));
     await Promise.all(ids.filter((i) => i % 10 === 0).map((i) => client.removeRoute(`d-${i}`)));
@@ -67,7 +67,7 @@ test('200 concurrent PUTs all succeed, all persist, and a restarted router serve
     expect(saved.routes).toHaveLength(180);
 
     const restarted = await harness.restart();
-    const after = createHttpRouterClient({ adminUrl: restarted.adminUrl });
+    const after = createHttpRouterClient({ adminUrl: restarted.adminUrl, adminSecret: harness.adminSecret });
     for (const i of [1, 99, 199]) expect(await after.getRoute(`d-${i}`)).toEqual(spec(i, app.url));
     expect(await after.getRoute('d-10')).toBeNull();
     expect((await send(restarted.proxyUrl, { host: 'd-151.localhost' })).status).toBe(200);

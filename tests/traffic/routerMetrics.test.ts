@@ -10,7 +10,7 @@ const ups: TestUpstream[] = [];
 
 beforeEach(async () => {
   harness = await startTestRouter();
-  client = createHttpRouterClient({ adminUrl: harness.router.adminUrl });
+  client = createHttpRouterClient({ adminUrl: harness.router.adminUrl, adminSecret: harness.adminSecret });
 });
 
 afterEach(async () => {
@@ -27,7 +27,7 @@ async function upstream(name: string, handler?: Parameters<typeof startUpstream>
 const proxy = (path = '/') => send(harness.router.proxyUrl, { host: HOST, path });
 
 async function metrics(): Promise<{ text: string; contentType: string | null }> {
-  const res = await fetch(`${harness.router.adminUrl}/metrics`);
+  const res = await fetch(`${harness.router.adminUrl}/metrics`, { headers: { authorization: `Bearer ${harness.adminSecret}` } });
   expect(res.status).toBe(200);
   return { text: await res.text(), contentType: res.headers.get('content-type') };
 }

@@ -24,7 +24,7 @@ function echoUpgrade(server: http.Server) {
 
 beforeEach(async () => {
   harness = await startTestRouter();
-  client = createHttpRouterClient({ adminUrl: harness.router.adminUrl });
+  client = createHttpRouterClient({ adminUrl: harness.router.adminUrl, adminSecret: harness.adminSecret });
   echo = await startUpstream('echo', (_req, res) => res.end('plain'), echoUpgrade);
   await client.setRoute({ deploymentId: 'd-ws', hostname: HOST, upstreams: [{ key: 'echo', url: echo.url, weight: 100 }] });
 });

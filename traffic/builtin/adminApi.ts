@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from '../../ports/logger';
 import { PROMETHEUS_CONTENT_TYPE } from '../../metrics/prometheus';
+import { digestSecret, refuseAdminRequest } from './adminAuth';
 import { sendError, sendJson } from './jsonReply';
 import { RouteSpecSchema, fieldErrors } from './routeSpecSchema';
 import type { RouteStore } from './routeStore';
@@ -16,6 +17,8 @@ export interface AdminDeps {
   store: RouteStore;
   health: PassiveHealth;
   logger: Logger;
+  /** Bearer secret every request but /healthz must carry (src/secretFile.ts makes it). */
+  secret: string;
 }
 
 class HttpError extends Error {
@@ -31,11 +34,19 @@ class HttpError extends Error {
 
 /**
  * The loopback API the worker's activities drive, plus /metrics for a scraper on the
- * same host. Every change is saved before the answer goes out (group-committed with
+ * same host (both with the secret; see adminAuth.ts). Every change is saved before the answer goes out (group-committed with
  * concurrent changes), so an activity that saw 200 knows a router restart keeps it.
  */
 export function createAdminServer(deps: AdminDeps): http.Server {
+  if (deps.secret.length < 16) throw new Error('the router admin secret must be at least 16 characters');
+  const secretDigest = digestSecret(deps.secret);
   return http.createServer((req, res) => {
+    const refusal = refuseAdminRequest(req, new URL(req.url ?? '/', 'http://admin.invalid').pathname, secretDigest);
+    if (refusal) {
+      // The body is never read, so the connection cannot be reused.
+      sendError(res, refusal.status, refusal.code, refusal.message, { connection: 'close' });
+      return;
+    }
     handle(deps, req, res).catch((err: unknown) => {
       if (err instanceof HttpError) {
         sendJson(res, err.status, { code: err.code, message: err.message, ...err.extra });

@@ -19,9 +19,11 @@ export interface BuiltinRouterOptions {
   /** Public proxy address; 0 picks a free port. */
   host: string;
   port: number;
-  /** Admin API address; keep it on loopback, it has no authentication. */
+  /** Admin API address; keep it on loopback (it refuses non-loopback Host headers anyway). */
   adminHost: string;
   adminPort: number;
+  /** Bearer secret of the admin API (/healthz excepted). */
+  adminSecret: string;
   stateFile: string;
   logger: Logger;
   closeGraceMs?: number;
@@ -69,7 +71,7 @@ export async function startBuiltinRouter(opts: BuiltinRouterOptions): Promise<Bu
     }),
   };
   const proxy = createProxyServer(ctx);
-  const admin = createAdminServer({ table, store, health, logger });
+  const admin = createAdminServer({ table, store, health, logger, secret: opts.adminSecret });
   const sweep = setInterval(() => agents.sweepIdle(), AGENT_SWEEP_INTERVAL_MS);
   sweep.unref();
   const destroyTunnels = () => {

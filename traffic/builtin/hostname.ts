@@ -15,3 +15,13 @@ export function normalizeHost(host: string | undefined | null): string {
   if (h.endsWith('.')) h = h.slice(0, -1);
   return h;
 }
+
+/**
+ * Node keeps the first of repeated Host headers and drops the rest; a request that
+ * carries two is ambiguous about where it goes, so callers refuse it.
+ */
+export function hostHeaderCount(rawHeaders: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].length === 4 && rawHeaders[i].toLowerCase() === 'host') n++;
+  return n;
+}

@@ -5,6 +5,8 @@ export const DEFAULT_ROUTER_REQUEST_TIMEOUT_MS = 10_000;
 
 export interface HttpRouterClientOptions {
   adminUrl: string;
+  /** The router's admin secret, sent as a bearer token. */
+  adminSecret: string;
   fetchImpl?: typeof fetch;
   timeoutMs?: number;
 }
@@ -31,11 +33,13 @@ export function createHttpRouterClient(opts: HttpRouterClientOptions): TrafficRo
   const fetchImpl = opts.fetchImpl ?? fetch;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_ROUTER_REQUEST_TIMEOUT_MS;
 
+  const auth = { authorization: `Bearer ${opts.adminSecret}` };
+
   async function call(method: string, path: string, body?: unknown): Promise<Response> {
     try {
       return await fetchImpl(base + path, {
         method,
-        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+        headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });

@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { forward } from './forwardRequest';
-import { normalizeHost } from './hostname';
+import { hostHeaderCount, normalizeHost } from './hostname';
 import { sendError } from './jsonReply';
 import { NO_UPSTREAM_RETRY_AFTER_SECONDS, type ProxyContext } from './proxyContext';
 import type { LiveRoute, LiveUpstream } from './routeTable';
@@ -78,6 +78,7 @@ export function createProxyHandler(ctx: ProxyContext): (req: IncomingMessage, re
 
 /** Host → route → a healthy upstream by weight, or the refusal the client should get. */
 function resolve(ctx: ProxyContext, req: IncomingMessage): Resolved {
+  if (hostHeaderCount(req.rawHeaders) > 1) return { status: 400, code: 'bad_host', message: 'send one Host header' };
   const route = ctx.table.matchHost(req.headers.host);
   if (!route) {
     const host = normalizeHost(req.headers.host) || '(no Host header)';
