@@ -12,6 +12,8 @@ export const FailureType = {
   ArtifactMissing: 'ArtifactMissing',
   ReadinessTimeout: 'ReadinessTimeout',
   RevisionCrashed: 'RevisionCrashed',
+  /** The program is missing or not executable, or the app's user cannot reach it. */
+  CommandNotRunnable: 'CommandNotRunnable',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

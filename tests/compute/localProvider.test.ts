@@ -21,6 +21,7 @@ const pids = new Set<number>();
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'slipway-local-'));
+  await fs.chmod(tmp, 0o711); // app users must pass through to their artifacts and homes
   stateDir = path.join(tmp, 'state');
   helloDir = (await createArtifactStore(path.join(tmp, 'artifacts')).put(path.join(REPO, 'examples/hello-app'))).dir;
   provider = createLocalComputeProvider({ stateDir, logger });
