@@ -48,8 +48,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('slipway', config.logLevel);
   const paths = dataPaths(config.dataDir);
-  await fs.mkdir(config.dataDir, { recursive: true, mode: 0o755 });
-  await fs.chmod(config.dataDir, 0o755);
+  await prepareDataDir(config.dataDir, paths);
 
   process.on('SIGINT', () => void stop('SIGINT', 0));
   process.on('SIGTERM', () => void stop('SIGTERM', 0));
@@ -130,6 +129,19 @@ async function main(): Promise<void> {
 
   function step(what: string) {
     process.stdout.write(`slipway: ${what}...\n`);
+  }
+}
+
+/**
+ * Postgres and the app users must pass through the data directory (to their cluster, their
+ * artifacts and homes) but never list it; what is Slipway's alone is closed to them.
+ */
+async function prepareDataDir(dataDir: string, paths: ReturnType<typeof dataPaths>): Promise<void> {
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o711 });
+  await fs.chmod(dataDir, 0o711);
+  for (const own of [paths.compute, path.dirname(paths.routerState), path.dirname(paths.temporalDb)]) {
+    await fs.mkdir(own, { recursive: true, mode: 0o700 });
+    await fs.chmod(own, 0o700);
   }
 }
 
