@@ -13,6 +13,9 @@ import { ensureAdminToken } from './adminToken';
 import { createLogger } from './logger';
 import { stopAllApps } from './stopAllApps';
 import { waitForHttp } from './waitForHttp';
+import { awaitWorkerPolling } from './startup/awaitWorkerPolling';
+import { preflight, redact } from './startup/preflight';
+import { serviceFailure, startupLine } from './startup/startupFailure';
 
 /**
  * `npm start`: everything on one machine. Embedded Postgres and the Temporal dev server
@@ -23,10 +26,14 @@ import { waitForHttp } from './waitForHttp';
 /** Undo steps, run in reverse on Ctrl-C and after a failed start alike. */
 const cleanups: { what: string; run: () => Promise<unknown> }[] = [];
 let stopping = false;
+/** Building the workflow bundle takes a while on a loaded 2-core machine. */
+const WORKER_READY_TIMEOUT_MS = 180_000;
 
 async function stop(reason: string, exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  // Nothing started yet (a failed preflight): the one failure line says it all.
+  if (cleanups.length === 0) process.exit(exitCode);
   process.stdout.write(`slipway: stopping (${reason})...\n`);
   // Something must keep the event loop alive while children exit, or Node would end
   // the process with cleanups still pending.
@@ -44,10 +51,15 @@ async function stop(reason: string, exitCode: number): Promise<void> {
   process.exit(exitCode);
 }
 
+/** Set once the config is parsed: a failure then prints its details at LOG_LEVEL=debug. */
+let debug = false;
+
 async function main(): Promise<void> {
   const config = loadConfig();
+  debug = ['debug', 'trace'].includes(config.logLevel);
   const logger = createLogger('slipway', config.logLevel);
   const paths = dataPaths(config.dataDir);
+  await preflight(config);
   await prepareDataDir(config.dataDir, paths);
 
   process.on('SIGINT', () => void stop('SIGINT', 0));
@@ -56,7 +68,9 @@ async function main(): Promise<void> {
   let pg: EmbeddedPostgres | undefined;
   if (!config.databaseUrl) {
     step('starting embedded Postgres');
-    pg = await startEmbeddedPostgres({ dataDir: paths.postgres, port: 0, logger, databaseName: 'slipway' });
+    pg = await startEmbeddedPostgres({ dataDir: paths.postgres, port: 0, logger, databaseName: 'slipway' }).catch((err: unknown) => {
+      throw serviceFailure('embedded Postgres', err, 'fix the cause in those lines, or point DATABASE_URL at another Postgres');
+    });
     cleanups.push({ what: 'Postgres', run: () => pg!.stop() });
   }
   const databaseUrl = config.databaseUrl ?? pg!.url;
@@ -72,6 +86,8 @@ async function main(): Promise<void> {
       uiPort: config.temporalUiPort,
       namespace: config.namespace,
       logger,
+    }).catch((err: unknown) => {
+      throw serviceFailure('the Temporal dev server', err, 'fix the cause in those lines, or point TEMPORAL_ADDRESS at a running Temporal');
     });
     cleanups.push({ what: 'the Temporal dev server', run: () => temporal!.stop() });
   }
@@ -110,9 +126,18 @@ async function main(): Promise<void> {
       if (n > 0) logger.info({ apps: n }, 'stopped app processes');
     },
   });
-  spawnChild('worker');
+  const worker = spawnChild('worker');
   spawnChild('api');
   await waitForHttp(`http://127.0.0.1:${config.apiPort}/healthz`, 60_000);
+  // "Up" means a deploy starts at once: the worker has built its bundle and polls.
+  step('waiting for the worker to poll its task queue');
+  await awaitWorkerPolling({
+    address: temporalAddress,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    workerPid: () => worker.pid(),
+    timeoutMs: WORKER_READY_TIMEOUT_MS,
+  });
 
   const lines = [
     '',
@@ -120,7 +145,7 @@ async function main(): Promise<void> {
     `  API             http://localhost:${config.apiPort}   (admin token: ${token.file})`,
     `  Router          http://<deployment-id>.${config.routeDomain}:${config.routerPort}`,
     `  Temporal        ${temporalAddress}${temporal?.uiUrl ? `   UI ${temporal.uiUrl}` : ''}`,
-    `  Postgres        ${redactUrl(databaseUrl)}`,
+    `  Postgres        ${redact(databaseUrl)}`,
     `  Data directory  ${config.dataDir}`,
     'Press Ctrl-C to stop.',
     '',
@@ -145,13 +170,8 @@ async function prepareDataDir(dataDir: string, paths: ReturnType<typeof dataPath
   }
 }
 
-function redactUrl(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = '***';
-  return u.toString();
-}
-
-main().catch((err) => {
-  process.stderr.write(`slipway: ${err instanceof Error ? err.message : String(err)}\n`);
+main().catch((err: unknown) => {
+  if (debug) process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`${startupLine(err)}\n`);
   void stop('start failed', 1);
 });
