@@ -122,7 +122,8 @@ async function main(): Promise<void> {
   cleanups.push({
     what: 'app processes',
     run: async () => {
-      const n = await stopAllApps(createLocalComputeProvider({ stateDir: paths.compute, logger }), paths.compute, 10_000);
+      const compute = createLocalComputeProvider({ stateDir: paths.compute, homesDir: paths.apps, artifactsDir: paths.artifacts, logger });
+      const n = await stopAllApps(compute, paths.compute, 10_000);
       if (n > 0) logger.info({ apps: n }, 'stopped app processes');
     },
   });
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
     `  Router          http://<deployment-id>.${config.routeDomain}:${config.routerPort}`,
     `  Temporal        ${temporalAddress}${temporal?.uiUrl ? `   UI ${temporal.uiUrl}` : ''}`,
     `  Postgres        ${redact(databaseUrl)}`,
-    `  Data directory  ${config.dataDir}`,
+    `  Data directory  ${config.dataDir}${paths.outward !== config.dataDir ? `   (Postgres, artifacts, app homes: ${paths.outward})` : ''}`,
     'Press Ctrl-C to stop.',
     '',
   ];
@@ -162,8 +163,10 @@ async function main(): Promise<void> {
  * artifacts and homes) but never list it; what is Slipway's alone is closed to them.
  */
 async function prepareDataDir(dataDir: string, paths: ReturnType<typeof dataPaths>): Promise<void> {
-  await fs.mkdir(dataDir, { recursive: true, mode: 0o711 });
-  await fs.chmod(dataDir, 0o711);
+  for (const dir of new Set([dataDir, path.dirname(paths.outward), paths.outward])) {
+    await fs.mkdir(dir, { recursive: true, mode: 0o711 });
+    if (dir !== path.dirname(dataDir)) await fs.chmod(dir, 0o711);
+  }
   for (const own of [paths.compute, path.dirname(paths.routerState), path.dirname(paths.temporalDb)]) {
     await fs.mkdir(own, { recursive: true, mode: 0o700 });
     await fs.chmod(own, 0o700);

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -23,4 +23,24 @@ export async function firstClosedFolder(target: string, opts: { includeSelf?: bo
 
 export async function modeOf(dir: string): Promise<string> {
   return ((await fs.stat(dir)).mode & 0o777).toString(8).padStart(4, '0');
+}
+
+/** firstClosedFolder for code that must stay synchronous (path layout decided at start). */
+export function firstClosedFolderSync(target: string): string | null {
+  const resolved = path.resolve(target);
+  const folders: string[] = [];
+  for (let dir = path.dirname(resolved); ; dir = path.dirname(dir)) {
+    folders.unshift(dir);
+    if (dir === path.dirname(dir)) break;
+  }
+  for (const dir of folders) {
+    let mode: number;
+    try {
+      mode = statSync(dir).mode;
+    } catch {
+      return null;
+    }
+    if ((mode & 0o001) === 0) return dir;
+  }
+  return null;
 }

