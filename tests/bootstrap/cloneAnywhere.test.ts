@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { OUTWARD_ROOT, outwardDir } from '../../src/dataPaths';
 
 /**
  * Issue 17: `npm start` and the test stack's Postgres work from a clone that other users
@@ -43,7 +44,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Computed while the clone still exists: the outward folder is chosen by whether it is closed.
+  const outward = outwardDir(path.join(clone, '.slipway'));
   await fs.rm(outer, { recursive: true, force: true });
+  if (outward.startsWith(OUTWARD_ROOT + path.sep)) await fs.rm(outward, { recursive: true, force: true });
 });
 
 function run(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string } {
@@ -105,6 +109,8 @@ describe('a clone in a 0700 folder whose path holds a space', () => {
     const p = run(['src/main.ts'], { ...env, ...(process.env.TEMPORAL_CLI ? { TEMPORAL_CLI: process.env.TEMPORAL_CLI } : {}) });
     try {
       await waitForOutput(p, /Slipway is up\./, UP_TIMEOUT_MS);
+      // Postgres, artifacts and app homes went where their users can reach them.
+      expect(p.output()).toContain(`(Postgres, artifacts, app homes: ${outwardDir(path.join(clone, '.slipway'))})`);
       expect(p.output()).toMatch(/waiting for the worker to poll its task queue[\s\S]*Slipway is up\./);
       const api = `http://127.0.0.1:${ports.SLIPWAY_API_PORT}`;
       const token = (await fs.readFile(path.join(clone, '.slipway', 'admin-token'), 'utf8')).trim();
