@@ -5,7 +5,7 @@ import { FailureType } from '../domain/failures';
 import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
 import { completePhase, enterPhase, phaseLog } from './operationLog';
-import { isReadyAnswer, nextProbeDelay, probeReadiness } from './readinessProbe';
+import { isReadyAnswer, nextProbeDelay, probeReadiness, ProbeTargetError, readinessUrl } from './readinessProbe';
 
 const LOG_TAIL_LINES = 20;
 
@@ -30,14 +30,14 @@ export function createAwaitReady(deps: ActivityDeps) {
     const log = phaseLog(deps, input.operationId, 'awaitReady');
     const startedAt = (ctx.info.heartbeatDetails as { startedAt?: number } | undefined)?.startedAt ?? deps.clock.now();
     const deadline = startedAt + input.timeoutSeconds * 1000;
-    const target = new URL(input.readinessPath, input.url).toString();
+    const target = probeTarget(input);
     let delay = 0;
     let probes = 0;
     let last: number | string = 'no probe yet';
 
     for (;;) {
       probes += 1;
-      last = await probeReadiness(target, ctx.cancellationSignal);
+      last = await probeReadiness(target, ctx.cancellationSignal, deps.probeFetch);
       if (isReadyAnswer(last)) break;
       if (!(await deps.compute.status(input.key))) {
         const tail = await deps.compute.tailLogs(input.key, LOG_TAIL_LINES);
@@ -69,4 +69,13 @@ export function createAwaitReady(deps: ActivityDeps) {
     await completePhase(deps, input.deploymentId, 'awaitReady');
     return { probes, elapsedMs };
   };
+}
+
+function probeTarget(input: AwaitReadyInput): string {
+  try {
+    return readinessUrl(input.url, input.readinessPath);
+  } catch (err) {
+    if (err instanceof ProbeTargetError) throw nonRetryable(FailureType.InvalidManifest, err.message);
+    throw err;
+  }
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../ports/logger';
 import type { ArtifactLocator } from '../ports/artifacts';
 import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../db/secretCipher';
+import type { ProbeFetch } from './readinessProbe';
 
 export type { ArtifactLocator, Clock };
 
@@ -17,6 +18,8 @@ export interface ActivityDeps {
   logger: Logger;
   /** Seals and opens secret env values (AES-256-GCM, src/secretKey.ts loads the key). */
   secrets: SecretCipher;
+  /** The readiness probe's HTTP call; the global fetch when absent. */
+  probeFetch?: ProbeFetch;
   settings: {
     /** Readiness probes start fast and back off to this interval. */
     readinessIntervalMs: number;

@@ -2,7 +2,7 @@ import { findDeployment } from '../db/queries/deployments';
 import { findRevision } from '../db/queries/revisions';
 import { webService } from '../domain/manifest';
 import type { ActivityDeps } from './deps';
-import { isReadyAnswer, nextProbeDelay, probeReadiness } from './readinessProbe';
+import { isReadyAnswer, nextProbeDelay, probeReadiness, readinessUrl } from './readinessProbe';
 import { resolveRevisionEnv } from './revisionEnv';
 
 /**
@@ -30,8 +30,9 @@ export async function reviveRevision(deps: ActivityDeps, key: string, onWait: ()
   const url = `http://${running.endpoint.host}:${running.endpoint.port}`;
 
   const deadline = deps.clock.now() + deps.settings.readinessTimeoutSeconds * 1000;
+  const target = readinessUrl(url, service.readiness.path);
   let delay = 0;
-  while (!isReadyAnswer(await probeReadiness(new URL(service.readiness.path, url).toString()))) {
+  while (!isReadyAnswer(await probeReadiness(target, undefined, deps.probeFetch))) {
     if (deps.clock.now() > deadline) throw new Error(`${key} was not ready within ${deps.settings.readinessTimeoutSeconds}s`);
     onWait();
     delay = nextProbeDelay(delay, deps.settings.readinessIntervalMs);

@@ -1,11 +1,12 @@
 import { upsertRevision } from '../db/queries/revisions';
+import { RevisionStartError, type RevisionSpec, type RunningRevision } from '../ports/compute';
 import { faultPoint, FAULT_POINTS } from '../ports/faultPoints';
 import { FailureType } from '../domain/failures';
 import { webService } from '../domain/manifest';
 import type { Slot } from '../domain/operations';
 import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
-import { completePhase, enterPhase, phaseLog } from './operationLog';
+import { completePhase, enterPhase, phaseLog, type PhaseLogger } from './operationLog';
 import { revisionKey } from './revisionKey';
 import { missingEnvFailure, resolveRevisionEnv } from './revisionEnv';
 
@@ -56,7 +57,7 @@ export function createStartRevision(deps: ActivityDeps) {
       url: null,
       status: 'starting',
     });
-    const running = await deps.compute.start({
+    const running = await startOrFail(deps, log, {
       key,
       deploymentId: input.deploymentId,
       artifactDir,
@@ -80,4 +81,15 @@ export function createStartRevision(deps: ActivityDeps) {
     await completePhase(deps, input.deploymentId, 'startRevision');
     return { key, url, slot: input.slot };
   };
+}
+
+/** A command that cannot start fails the operation now, with the reason in its log, instead of 20 retries. */
+async function startOrFail(deps: ActivityDeps, log: PhaseLogger, spec: RevisionSpec): Promise<RunningRevision> {
+  try {
+    return await deps.compute.start(spec);
+  } catch (err) {
+    if (!(err instanceof RevisionStartError)) throw err;
+    await log(`not-runnable-${spec.key}`, `${spec.command.join(' ')}: ${err.message}`, 'error');
+    throw nonRetryable(FailureType.CommandNotRunnable, err.message);
+  }
 }

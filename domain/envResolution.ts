@@ -1,3 +1,4 @@
+import { loaderEnvReason } from './loaderEnv';
 import type { EnvVarSpec } from './manifest';
 
 /** Names Slipway sets itself; a tenant may not set them. */
@@ -61,6 +62,10 @@ export function invalidTenantEnvNames(keys: string[]): { key: string; reason: st
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) out.push({ key, reason: 'must be letters, digits and _ and not start with a digit' });
     else if (key.toUpperCase().startsWith(RESERVED_ENV_PREFIX))
       out.push({ key, reason: `names starting with ${RESERVED_ENV_PREFIX} are reserved` });
+    else {
+      const reason = loaderEnvReason(key);
+      if (reason) out.push({ key, reason });
+    }
   }
   return out;
 }

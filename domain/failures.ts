@@ -18,6 +18,8 @@ export const FailureType = {
   UnknownStrategy: 'UnknownStrategy',
   /** A secret env value is encrypted under a key this worker does not have. */
   SecretKeyMismatch: 'SecretKeyMismatch',
+  /** The program is missing or not executable, or the app's user cannot reach it. */
+  CommandNotRunnable: 'CommandNotRunnable',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

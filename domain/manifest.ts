@@ -1,8 +1,41 @@
 import { z } from 'zod';
+import { loaderEnvReason } from './loaderEnv';
 
 /** How a release says what to run and what environment it needs. */
 
-const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case env var name like DATABASE_URL');
+const envName = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case env var name like DATABASE_URL')
+  .superRefine((name, ctx) => {
+    // A declared name is one a tenant can give a value to: loader switches stay out.
+    const reason = loaderEnvReason(name);
+    if (reason) ctx.addIssue({ code: z.ZodIssueCode.custom, message: reason });
+  });
+
+/**
+ * The probe is sent to the revision's own endpoint with this path appended, so the path
+ * must not be able to name another place: `//host:port/x` is protocol-relative, a backslash is
+ * read as `/` by URL parsers, a scheme names a new origin, and `..` (also percent-encoded) walks
+ * out of whatever prefix a proxy in front of the app maps.
+ */
+export function readinessPathProblem(path: string): string | null {
+  if (!path.startsWith('/')) return 'must start with /';
+  if (path.startsWith('//')) return 'must not start with // (that names another host)';
+  if (path.includes('\\')) return 'must not contain \\';
+  if (/[\s\u0000-\u001f\u007f]/.test(path)) return 'must not contain spaces or control characters';
+  if (/:\/\//.test(path)) return 'must be a path, not a URL with a scheme';
+  const segments = path.split(/[?#]/, 1)[0].split('/');
+  if (segments.some((seg) => /^(\.|%2e){1,2}$/i.test(seg))) return 'must not contain . or .. segments';
+  return null;
+}
+
+const readinessPath = z
+  .string()
+  .max(1024)
+  .superRefine((path, ctx) => {
+    const problem = readinessPathProblem(path);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  });
 
 export const EnvVarSpecSchema = z
   .object({
@@ -23,7 +56,7 @@ export const ServiceSchema = z
     portEnv: envName.default('PORT'),
     readiness: z
       .object({
-        path: z.string().startsWith('/', 'must start with /'),
+        path: readinessPath,
         timeoutSeconds: z.number().int().min(1).max(3600).optional(),
       })
       .strict(),

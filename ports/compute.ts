@@ -46,3 +46,11 @@ export interface ComputeProvider {
   /** Keys of every revision this provider believes runs for a deployment. */
   list(deploymentId: string): Promise<string[]>;
 }
+
+/**
+ * The command could not be started at all (missing or non-executable program, a folder the
+ * app's user cannot enter). No retry can fix that: activities fail the operation at once.
+ */
+export class RevisionStartError extends Error {
+  override readonly name = 'RevisionStartError';
+}

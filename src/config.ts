@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_AUTH_FAILURE_LIMIT } from '../api/authFailureLimiter';
+import { DEFAULT_ARTIFACT_SOURCE_ROOTS } from '../compute/local/artifactStore';
 
 /** Defaults are named so the CLI, the README and the code say the same thing. */
 export const DEFAULTS = {
@@ -35,6 +36,8 @@ const secretKey = z.string().transform((v, ctx) => {
 
 const ConfigSchema = z.object({
   SLIPWAY_DATA_DIR: z.string().min(1).default(DEFAULTS.dataDir),
+  /** Folders releases may be published from, separated by `:` like PATH. */
+  SLIPWAY_ARTIFACT_ROOT: z.string().min(1).optional(),
   DATABASE_URL: z.string().url().optional(),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default(DEFAULTS.namespace),
@@ -67,6 +70,8 @@ const ConfigSchema = z.object({
 
 export interface Config {
   dataDir: string;
+  /** Folders whose contents may become release artifacts (absolute). */
+  artifactRoots: string[];
   databaseUrl?: string;
   temporalAddress?: string;
   namespace: string;
@@ -107,6 +112,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   return {
     dataDir: path.resolve(e.SLIPWAY_DATA_DIR),
+    artifactRoots: e.SLIPWAY_ARTIFACT_ROOT
+      ? e.SLIPWAY_ARTIFACT_ROOT.split(':')
+          .filter(Boolean)
+          .map((r) => path.resolve(r))
+      : [...DEFAULT_ARTIFACT_SOURCE_ROOTS],
     databaseUrl: e.DATABASE_URL,
     temporalAddress: e.TEMPORAL_ADDRESS,
     namespace: e.TEMPORAL_NAMESPACE,

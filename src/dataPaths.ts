@@ -1,11 +1,33 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { firstClosedFolderSync } from '../compute/local/traversable';
 
-/** Everything Slipway keeps on disk lives under one data directory. */
+/**
+ * Where a root Slipway keeps what other users must reach (Postgres's cluster, artifacts, app
+ * homes) when the data directory sits inside a folder they cannot enter, e.g. a clone in
+ * root's 0700 home. One subfolder per data directory, so two checkouts never share.
+ */
+export const OUTWARD_ROOT = '/var/lib/slipway';
+
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** The data directory itself when others can pass through to it, else its folder under OUTWARD_ROOT. */
+export function outwardDir(dataDir: string): string {
+  const resolved = path.resolve(dataDir);
+  if (!isRoot() || firstClosedFolderSync(resolved) === null) return resolved;
+  return path.join(OUTWARD_ROOT, `data-${createHash('sha256').update(resolved).digest('hex').slice(0, 16)}`);
+}
+
+/** Everything Slipway keeps on disk lives under one data directory (or its outward folder, above). */
 export function dataPaths(dataDir: string) {
+  const outward = outwardDir(dataDir);
   return {
-    artifacts: path.join(dataDir, 'artifacts'),
+    /** Root of what other users reach; equals dataDir unless that is closed to them. */
+    outward,
+    artifacts: path.join(outward, 'artifacts'),
+    apps: path.join(outward, 'apps'),
     compute: path.join(dataDir, 'compute'),
-    postgres: path.join(dataDir, 'postgres'),
+    postgres: path.join(outward, 'postgres'),
     temporalDb: path.join(dataDir, 'temporal', 'dev.sqlite'),
     routerState: path.join(dataDir, 'router', 'routes.json'),
     adminToken: path.join(dataDir, 'admin-token'),

@@ -13,6 +13,9 @@ import { ensureAdminToken } from './adminToken';
 import { createLogger } from './logger';
 import { stopAllApps } from './stopAllApps';
 import { waitForHttp } from './waitForHttp';
+import { awaitWorkerPolling } from './startup/awaitWorkerPolling';
+import { preflight, redact } from './startup/preflight';
+import { serviceFailure, startupLine } from './startup/startupFailure';
 
 /**
  * `npm start`: everything on one machine. Embedded Postgres and the Temporal dev server
@@ -23,10 +26,14 @@ import { waitForHttp } from './waitForHttp';
 /** Undo steps, run in reverse on Ctrl-C and after a failed start alike. */
 const cleanups: { what: string; run: () => Promise<unknown> }[] = [];
 let stopping = false;
+/** Building the workflow bundle takes a while on a loaded 2-core machine. */
+const WORKER_READY_TIMEOUT_MS = 180_000;
 
 async function stop(reason: string, exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  // Nothing started yet (a failed preflight): the one failure line says it all.
+  if (cleanups.length === 0) process.exit(exitCode);
   process.stdout.write(`slipway: stopping (${reason})...\n`);
   // Something must keep the event loop alive while children exit, or Node would end
   // the process with cleanups still pending.
@@ -44,12 +51,16 @@ async function stop(reason: string, exitCode: number): Promise<void> {
   process.exit(exitCode);
 }
 
+/** Set once the config is parsed: a failure then prints its details at LOG_LEVEL=debug. */
+let debug = false;
+
 async function main(): Promise<void> {
   const config = loadConfig();
+  debug = ['debug', 'trace'].includes(config.logLevel);
   const logger = createLogger('slipway', config.logLevel);
   const paths = dataPaths(config.dataDir);
-  await fs.mkdir(config.dataDir, { recursive: true, mode: 0o755 });
-  await fs.chmod(config.dataDir, 0o755);
+  await preflight(config);
+  await prepareDataDir(config.dataDir, paths);
 
   process.on('SIGINT', () => void stop('SIGINT', 0));
   process.on('SIGTERM', () => void stop('SIGTERM', 0));
@@ -57,7 +68,9 @@ async function main(): Promise<void> {
   let pg: EmbeddedPostgres | undefined;
   if (!config.databaseUrl) {
     step('starting embedded Postgres');
-    pg = await startEmbeddedPostgres({ dataDir: paths.postgres, port: 0, logger, databaseName: 'slipway' });
+    pg = await startEmbeddedPostgres({ dataDir: paths.postgres, port: 0, logger, databaseName: 'slipway' }).catch((err: unknown) => {
+      throw serviceFailure('embedded Postgres', err, 'fix the cause in those lines, or point DATABASE_URL at another Postgres');
+    });
     cleanups.push({ what: 'Postgres', run: () => pg!.stop() });
   }
   const databaseUrl = config.databaseUrl ?? pg!.url;
@@ -73,6 +86,8 @@ async function main(): Promise<void> {
       uiPort: config.temporalUiPort,
       namespace: config.namespace,
       logger,
+    }).catch((err: unknown) => {
+      throw serviceFailure('the Temporal dev server', err, 'fix the cause in those lines, or point TEMPORAL_ADDRESS at a running Temporal');
     });
     cleanups.push({ what: 'the Temporal dev server', run: () => temporal!.stop() });
   }
@@ -107,13 +122,23 @@ async function main(): Promise<void> {
   cleanups.push({
     what: 'app processes',
     run: async () => {
-      const n = await stopAllApps(createLocalComputeProvider({ stateDir: paths.compute, logger }), paths.compute, 10_000);
+      const compute = createLocalComputeProvider({ stateDir: paths.compute, homesDir: paths.apps, artifactsDir: paths.artifacts, logger });
+      const n = await stopAllApps(compute, paths.compute, 10_000);
       if (n > 0) logger.info({ apps: n }, 'stopped app processes');
     },
   });
-  spawnChild('worker');
+  const worker = spawnChild('worker');
   spawnChild('api');
   await waitForHttp(`http://${localUrlHost(config.apiHost)}:${config.apiPort}/healthz`, 60_000);
+  // "Up" means a deploy starts at once: the worker has built its bundle and polls.
+  step('waiting for the worker to poll its task queue');
+  await awaitWorkerPolling({
+    address: temporalAddress,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    workerPid: () => worker.pid(),
+    timeoutMs: WORKER_READY_TIMEOUT_MS,
+  });
 
   const lines = [
     '',
@@ -121,8 +146,8 @@ async function main(): Promise<void> {
     `  API             http://${localUrlHost(config.apiHost)}:${config.apiPort}   (admin token: ${token.file})`,
     `  Router          http://<deployment-id>.${config.routeDomain}:${config.routerPort}`,
     `  Temporal        ${temporalAddress}${temporal?.uiUrl ? `   UI ${temporal.uiUrl}` : ''}`,
-    `  Postgres        ${redactUrl(databaseUrl)}`,
-    `  Data directory  ${config.dataDir}`,
+    `  Postgres        ${redact(databaseUrl)}`,
+    `  Data directory  ${config.dataDir}${paths.outward !== config.dataDir ? `   (Postgres, artifacts, app homes: ${paths.outward})` : ''}`,
     'Press Ctrl-C to stop.',
     '',
   ];
@@ -133,13 +158,23 @@ async function main(): Promise<void> {
   }
 }
 
-function redactUrl(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = '***';
-  return u.toString();
+/**
+ * Postgres and the app users must pass through the data directory (to their cluster, their
+ * artifacts and homes) but never list it; what is Slipway's alone is closed to them.
+ */
+async function prepareDataDir(dataDir: string, paths: ReturnType<typeof dataPaths>): Promise<void> {
+  for (const dir of new Set([dataDir, path.dirname(paths.outward), paths.outward])) {
+    await fs.mkdir(dir, { recursive: true, mode: 0o711 });
+    if (dir !== path.dirname(dataDir)) await fs.chmod(dir, 0o711);
+  }
+  for (const own of [paths.compute, path.dirname(paths.routerState), path.dirname(paths.temporalDb)]) {
+    await fs.mkdir(own, { recursive: true, mode: 0o700 });
+    await fs.chmod(own, 0o700);
+  }
 }
 
-main().catch((err) => {
-  process.stderr.write(`slipway: ${err instanceof Error ? err.message : String(err)}\n`);
+main().catch((err: unknown) => {
+  if (debug) process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`${startupLine(err)}\n`);
   void stop('start failed', 1);
 });

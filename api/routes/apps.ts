@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
+import { InvalidArtifactError } from '../../compute/local/artifactStore';
 import { findAppBySlug, findRelease, insertApp, insertRelease, listApps, listReleases } from '../../db/queries/apps';
 import { requireAdmin, principalOf } from '../auth';
 import type { ApiContext } from '../context';
@@ -31,15 +31,12 @@ export function appRoutes(app: FastifyInstance, ctx: ApiContext): void {
     if (await findRelease(ctx.db, found.id, body.version)) {
       throw conflict('release_exists', `release ${body.version} of ${slug} already exists; releases are immutable, publish a new version`);
     }
-    const isDir = await stat(body.artifact.path).then(
-      (s) => s.isDirectory(),
-      () => false,
-    );
-    if (!isDir)
-      throw badRequest(`artifact.path ${body.artifact.path} is not a directory on the Slipway server`, [
-        { field: 'body.artifact.path', message: 'not a directory on the Slipway server' },
-      ]);
-    const artifact = await ctx.artifacts.put(body.artifact.path);
+    const artifact = await ctx.artifacts.put(body.artifact.path).catch((err: unknown) => {
+      // Missing, not a folder, outside the artifact roots, or a symlink leading out of it.
+      if (err instanceof InvalidArtifactError)
+        throw badRequest(`artifact.path: ${err.message}`, [{ field: 'body.artifact.path', message: err.message }]);
+      throw err;
+    });
     const row = await insertRelease(ctx.db, {
       appId: found.id,
       version: body.version,

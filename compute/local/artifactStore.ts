@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { copyTree, digestTree, listTree, setTreeWritable } from './fileTree';
+import { copyTree, digestTree, escapingSymlink, listTree, setTreeWritable } from './fileTree';
 
 /**
  * Content-addressed store of release artifacts. A release's source folder is copied in
@@ -47,8 +47,17 @@ export class InvalidArtifactError extends Error {
 
 const DIGEST = /^sha256:([0-9a-f]{64})$/;
 
-export function createArtifactStore(rootDir: string): ArtifactStore {
+/** Where releases may be published from unless SLIPWAY_ARTIFACT_ROOT says otherwise: the checkout's examples. */
+export const DEFAULT_ARTIFACT_SOURCE_ROOTS: readonly string[] = [path.resolve(__dirname, '../../examples')];
+
+export interface ArtifactStoreOptions {
+  /** Folders whose contents may become artifacts; a source outside all of them is refused. */
+  sourceRoots?: readonly string[];
+}
+
+export function createArtifactStore(rootDir: string, opts: ArtifactStoreOptions = {}): ArtifactStore {
   const root = path.resolve(rootDir);
+  const sourceRoots = opts.sourceRoots ?? DEFAULT_ARTIFACT_SOURCE_ROOTS;
 
   /** Parsing also guards against path traversal: only 64 hex chars reach the filesystem. */
   function dirOf(digest: string): string {
@@ -58,13 +67,19 @@ export function createArtifactStore(rootDir: string): ArtifactStore {
   }
 
   async function put(sourceDir: string): Promise<StoredArtifact> {
-    const source = path.resolve(sourceDir);
-    const stat = await fs.stat(source).catch(() => null);
-    if (!stat) throw new InvalidArtifactError(`artifact source ${source} does not exist`, source);
-    if (!stat.isDirectory()) throw new InvalidArtifactError(`artifact source ${source} is not a directory`, source);
+    const source = await allowedSource(sourceDir, sourceRoots);
+    const stat = await fs.stat(source);
+    if (!stat.isDirectory()) throw new InvalidArtifactError(`artifact source ${sourceDir} is not a directory`, sourceDir);
 
     const entries = await listTree(source);
-    if (entries.length === 0) throw new InvalidArtifactError(`artifact source ${source} holds no files`, source);
+    if (entries.length === 0) throw new InvalidArtifactError(`artifact source ${sourceDir} holds no files`, sourceDir);
+    const escaping = escapingSymlink(entries);
+    if (escaping) {
+      throw new InvalidArtifactError(
+        `artifact source ${sourceDir} holds a symlink that leads out of it (${escaping.relPath} -> ${escaping.linkTarget})`,
+        sourceDir,
+      );
+    }
 
     const digest = `sha256:${await digestTree(source, entries)}`;
     const dir = dirOf(digest);
@@ -102,6 +117,23 @@ export function createArtifactStore(rootDir: string): ArtifactStore {
   }
 
   return { put, get, verify };
+}
+
+/**
+ * The real path of a source inside one of the roots. Real paths on both sides, so neither
+ * `..` nor a symlink (the source itself or any folder on its way) can lead out of a root.
+ */
+async function allowedSource(sourceDir: string, roots: readonly string[]): Promise<string> {
+  const real = await fs.realpath(path.resolve(sourceDir)).catch(() => null);
+  if (!real) throw new InvalidArtifactError(`artifact source ${sourceDir} does not exist`, sourceDir);
+  for (const r of roots) {
+    const realRoot = await fs.realpath(path.resolve(r)).catch(() => null);
+    if (realRoot && (real === realRoot || real.startsWith(realRoot + path.sep))) return real;
+  }
+  throw new InvalidArtifactError(
+    `artifact source ${sourceDir} is outside the artifact roots (${roots.join(', ')}); publish from under one of them or set SLIPWAY_ARTIFACT_ROOT`,
+    sourceDir,
+  );
 }
 
 async function exists(p: string): Promise<boolean> {

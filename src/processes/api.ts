@@ -14,7 +14,7 @@ runProcess('api', async (config, logger) => {
   const app = buildApp({
     db,
     temporal: { client: new Client({ connection, namespace: config.namespace }), taskQueue: config.taskQueue },
-    artifacts: createArtifactStore(dataPaths(config.dataDir).artifacts),
+    artifacts: createArtifactStore(dataPaths(config.dataDir).artifacts, { sourceRoots: config.artifactRoots }),
     logger,
     routerPublicPort: config.routerPort,
     routeDomain: config.routeDomain,

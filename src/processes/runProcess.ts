@@ -1,9 +1,11 @@
 import { loadConfig, type Config } from '../config';
 import { createLogger, type Logger } from '../logger';
+import { startupLine } from '../startup/startupFailure';
 
 /**
  * Shared shell of the worker and API processes: parse config once, run, and turn
- * SIGINT/SIGTERM into one clean shutdown. Errors at start print a message, not a stack.
+ * SIGINT/SIGTERM into one clean shutdown. A failed start is one line naming cause and fix;
+ * the error itself (stack included) is logged only at LOG_LEVEL=debug.
  */
 export function runProcess(name: string, start: (config: Config, logger: Logger) => Promise<() => Promise<void>>): void {
   let logger: Logger | undefined;
@@ -26,9 +28,9 @@ export function runProcess(name: string, start: (config: Config, logger: Logger)
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
-  })().catch((err) => {
-    if (logger) logger.fatal({ err }, `${name} failed to start`);
-    else console.error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+  })().catch((err: unknown) => {
+    logger?.debug({ err }, `${name} failed to start`);
+    process.stderr.write(`${startupLine(err).replace(/^slipway:/, `slipway ${name}:`)}\n`);
     process.exit(1);
   });
 }

@@ -23,7 +23,12 @@ runProcess('worker', async (config, logger) => {
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const deps: ActivityDeps = {
     db,
-    compute: createLocalComputeProvider({ stateDir: paths.compute, logger: logger.child({ component: 'compute' }) }),
+    compute: createLocalComputeProvider({
+      stateDir: paths.compute,
+      homesDir: paths.apps,
+      artifactsDir: paths.artifacts,
+      logger: logger.child({ component: 'compute' }),
+    }),
     // The router made the secret at its first start (or this does, if it runs first).
     router: createHttpRouterClient({ adminUrl: config.routerAdminUrl, adminSecret: await ensureSecretFile(paths.routerAdminSecret) }),
     artifacts: createArtifactStore(paths.artifacts),

@@ -25,7 +25,7 @@ const APP = { 'server.js': 'console.log("hi")\n', 'lib/util.js': 'module.exports
 
 describe('artifact store', () => {
   it('names the same content with the same digest and stores it once', async () => {
-    const store = createArtifactStore(path.join(tmp, 'store'));
+    const store = createArtifactStore(path.join(tmp, 'store'), { sourceRoots: [tmp] });
     const a = await store.put(await writeTree(path.join(tmp, 'a'), APP));
     const b = await store.put(await writeTree(path.join(tmp, 'b'), APP));
     const again = await store.put(path.join(tmp, 'a'));
@@ -39,7 +39,7 @@ describe('artifact store', () => {
   });
 
   it('gives changed content, a renamed file or a new executable bit a new digest', async () => {
-    const store = createArtifactStore(path.join(tmp, 'store'));
+    const store = createArtifactStore(path.join(tmp, 'store'), { sourceRoots: [tmp] });
     const src = await writeTree(path.join(tmp, 'src'), APP);
     const first = await store.put(src);
 
@@ -61,7 +61,7 @@ describe('artifact store', () => {
   });
 
   it('leaves node_modules and .git out of the digest and the copy', async () => {
-    const store = createArtifactStore(path.join(tmp, 'store'));
+    const store = createArtifactStore(path.join(tmp, 'store'), { sourceRoots: [tmp] });
     const src = await writeTree(path.join(tmp, 'src'), APP);
     const before = await store.put(src);
     await writeTree(src, { 'node_modules/x/index.js': 'x', '.git/HEAD': 'ref: main' });
@@ -72,7 +72,7 @@ describe('artifact store', () => {
   });
 
   it('makes stored files and folders read-only', async () => {
-    const store = createArtifactStore(path.join(tmp, 'store'));
+    const store = createArtifactStore(path.join(tmp, 'store'), { sourceRoots: [tmp] });
     const { dir } = await store.put(await writeTree(path.join(tmp, 'src'), APP));
     for (const p of [dir, path.join(dir, 'server.js'), path.join(dir, 'lib'), path.join(dir, 'lib/util.js')]) {
       expect((await fs.stat(p)).mode & 0o222).toBe(0);
@@ -80,7 +80,7 @@ describe('artifact store', () => {
   });
 
   it('finds stored artifacts with get() and checks them with verify()', async () => {
-    const store = createArtifactStore(path.join(tmp, 'store'));
+    const store = createArtifactStore(path.join(tmp, 'store'), { sourceRoots: [tmp] });
     const { digest, dir } = await store.put(await writeTree(path.join(tmp, 'src'), APP));
     const unknown = `sha256:${'0'.repeat(64)}`;
 
@@ -97,7 +97,7 @@ describe('artifact store', () => {
   });
 
   it('rejects a missing source, a file and an empty folder, naming the path', async () => {
-    const store = createArtifactStore(path.join(tmp, 'store'));
+    const store = createArtifactStore(path.join(tmp, 'store'), { sourceRoots: [tmp] });
     const missing = path.join(tmp, 'nope');
     const file = path.join(tmp, 'file.txt');
     const empty = path.join(tmp, 'empty');
@@ -118,12 +118,63 @@ describe('artifact store', () => {
   });
 
   it('converges when the same content is put concurrently', async () => {
-    const store = createArtifactStore(path.join(tmp, 'store'));
+    const store = createArtifactStore(path.join(tmp, 'store'), { sourceRoots: [tmp] });
     const src = await writeTree(path.join(tmp, 'src'), APP);
     const results = await Promise.all([store.put(src), store.put(src), store.put(src)]);
 
     expect(new Set(results.map((r) => r.dir)).size).toBe(1);
     // No temp directories are left behind.
     expect(await fs.readdir(path.join(tmp, 'store'))).toEqual([path.basename(results[0].dir)]);
+  });
+
+  describe('sources (issue 9.4)', () => {
+    it.each([
+      ['a path that climbs out with ..', () => path.join(tmp, 'root', '..', '..', '..', 'etc')],
+      ['an absolute path outside the roots', () => '/etc'],
+      ['a symlink to /etc inside a root', () => path.join(tmp, 'root', 'etc-link')],
+    ])('refuses %s', async (_what, source) => {
+      await fs.mkdir(path.join(tmp, 'root'), { recursive: true });
+      await fs.symlink('/etc', path.join(tmp, 'root', 'etc-link')).catch(() => undefined);
+      const store = createArtifactStore(path.join(tmp, 'store'), { sourceRoots: [path.join(tmp, 'root')] });
+      const err = await store.put(source()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidArtifactError);
+      expect((err as Error).message).toMatch(/outside the artifact roots/);
+    });
+
+    it.each([
+      ['absolute', '/etc/shadow'],
+      ['climbing', '../../../../etc'],
+      ['climbing from a subfolder', 'sub/../../../outside'],
+    ])('refuses a tree with an %s symlink that leads out of it', async (_what, target) => {
+      const src = await writeTree(path.join(tmp, `links-${_what.replace(/ /g, '-')}`), APP);
+      await fs.symlink(target, path.join(src, 'lib', 'link'));
+      const store = createArtifactStore(path.join(tmp, 'store'), { sourceRoots: [tmp] });
+      const err = await store.put(src).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidArtifactError);
+      expect((err as Error).message).toMatch(/symlink that leads out of it \(lib\/link -> /);
+    });
+
+    it('keeps a symlink that stays inside the tree', async () => {
+      const src = await writeTree(path.join(tmp, 'inner-link'), APP);
+      await fs.symlink('../server.js', path.join(src, 'lib', 'entry.js'));
+      const { dir } = await createArtifactStore(path.join(tmp, 'store'), { sourceRoots: [tmp] }).put(src);
+      expect(await fs.readlink(path.join(dir, 'lib', 'entry.js'))).toBe('../server.js');
+    });
+
+    it('never widens a file mode and gives others nothing', async () => {
+      const src = await writeTree(path.join(tmp, 'modes'), { 'shadow-like': 'x', 'public.txt': 'y', 'own-only': 'z', 'run.sh': 'w' });
+      await fs.chmod(path.join(src, 'shadow-like'), 0o640);
+      await fs.chmod(path.join(src, 'public.txt'), 0o644);
+      await fs.chmod(path.join(src, 'own-only'), 0o600);
+      await fs.chmod(path.join(src, 'run.sh'), 0o755);
+      const { dir } = await createArtifactStore(path.join(tmp, 'store'), { sourceRoots: [tmp] }).put(src);
+      const mode = async (f: string) => (await fs.stat(path.join(dir, f))).mode & 0o777;
+      // stored read-only: the write bits go too
+      expect(await mode('shadow-like')).toBe(0o440);
+      expect(await mode('public.txt')).toBe(0o440);
+      expect(await mode('own-only')).toBe(0o400);
+      expect(await mode('run.sh')).toBe(0o550);
+      expect((await fs.stat(dir)).mode & 0o007).toBe(0);
+    });
   });
 });

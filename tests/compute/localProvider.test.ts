@@ -15,14 +15,19 @@ const logger = pino({ level: 'silent' });
 let tmp: string;
 let stateDir: string;
 let helloDir: string;
+/** The fixture apps as a stored artifact: app users cannot enter a checkout in a 0700 folder. */
+let fixturesDir: string;
 let provider: ComputeProvider;
 /** Every pid a test saw, so afterAll can kill whatever a failing test left running. */
 const pids = new Set<number>();
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'slipway-local-'));
+  await fs.chmod(tmp, 0o711); // app users must pass through to their artifacts and homes
   stateDir = path.join(tmp, 'state');
-  helloDir = (await createArtifactStore(path.join(tmp, 'artifacts')).put(path.join(REPO, 'examples/hello-app'))).dir;
+  const store = createArtifactStore(path.join(tmp, 'artifacts'), { sourceRoots: [REPO] });
+  helloDir = (await store.put(path.join(REPO, 'examples/hello-app'))).dir;
+  fixturesDir = (await store.put(FIXTURES)).dir;
   provider = createLocalComputeProvider({ stateDir, logger });
 });
 
@@ -142,7 +147,7 @@ describe('local compute provider', () => {
     const running = await provider.start({
       key: 'stubborn-1',
       deploymentId: 'd-test',
-      artifactDir: FIXTURES,
+      artifactDir: fixturesDir,
       command: ['node', 'ignores-sigterm.js'],
       env: {},
       portEnv: 'PORT',
@@ -162,7 +167,7 @@ describe('local compute provider', () => {
       const running = await provider.start({
         key: 'env-1',
         deploymentId: 'd-env',
-        artifactDir: FIXTURES,
+        artifactDir: fixturesDir,
         command: ['node', 'prints-env.js'],
         env: { FROM_SPEC: 'yes' },
         portEnv: 'APP_PORT',

@@ -61,6 +61,7 @@ const PASSED_THROUGH = ['PATH', 'HOME', 'TMPDIR', 'LANG'] as const;
 export async function startProcessStack(): Promise<ProcessStack> {
   const logger = createLogger('process-stack', process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'warn');
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'slipway-proc-'));
+  await fs.chmod(dir, 0o711); // app users and Postgres pass through; nobody else lists it
   const dataDir = path.join(dir, 'data');
   const paths = dataPaths(dataDir);
   await fs.mkdir(path.dirname(paths.routerState), { recursive: true });

@@ -50,6 +50,8 @@ export interface StackOptions {
   readinessTimeoutSeconds?: number;
   rollbackWindowSeconds?: number;
   drainTimeoutSeconds?: number;
+  /** Folders releases may be published from (default: the checkout's examples). */
+  artifactRoots?: string[];
 }
 
 export async function startSlipwayStack(opts: StackOptions = {}): Promise<SlipwayStack> {
@@ -64,6 +66,8 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     }
   }
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'slipway-stack-'));
+  // Like a data directory: app users pass through to their artifacts and homes, but cannot list it.
+  await fs.chmod(tmp, 0o711);
   const database: TestDatabase = await createTestDatabase();
   const db = createDb(database.url);
   await migrateToLatest(db);
@@ -80,7 +84,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
   });
   const router = createHttpRouterClient({ adminUrl: routerProc.adminUrl, adminSecret: routerAdminSecret });
   const compute = createLocalComputeProvider({ stateDir: path.join(tmp, 'compute'), logger });
-  const artifacts = createArtifactStore(path.join(tmp, 'artifacts'));
+  const artifacts = createArtifactStore(path.join(tmp, 'artifacts'), opts.artifactRoots ? { sourceRoots: opts.artifactRoots } : {});
   const temporal = await connectTestClient();
   const taskQueue = `slipway-test-${randomBytes(4).toString('hex')}`;
   const worker = await createSlipwayWorker({

@@ -2,6 +2,14 @@ import path from 'node:path';
 import { ConfigError, DEFAULTS, loadConfig, localUrlHost } from '../../src/config';
 
 describe('loadConfig', () => {
+  it('publishes artifacts only from the checkout examples by default, or from SLIPWAY_ARTIFACT_ROOT (: separated)', () => {
+    expect(loadConfig({}).artifactRoots).toEqual([path.resolve(__dirname, '../../examples')]);
+    expect(loadConfig({ SLIPWAY_ARTIFACT_ROOT: '/srv/releases:relative/dir:' }).artifactRoots).toEqual([
+      '/srv/releases',
+      path.resolve('relative/dir'),
+    ]);
+  });
+
   it('uses named defaults for an empty environment', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
