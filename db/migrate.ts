@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as initial from './migrations/20261121T000000_initial';
 import * as lifecycle from './migrations/20261121T010000_lifecycle';
 import * as fleet from './migrations/20261121T020000_fleet';
+import * as listIndexes from './migrations/20261201T000000_list_indexes';
 
 /** Listed in code rather than read from disk so the same list works under tsx, jest and tsc output. */
 const MIGRATIONS: Record<string, Migration> = {
   '20261121T000000_initial': initial,
   '20261121T010000_lifecycle': lifecycle,
   '20261121T020000_fleet': fleet,
+  '20261201T000000_list_indexes': listIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

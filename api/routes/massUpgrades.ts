@@ -5,11 +5,11 @@ import {
   activeMassUpgradeForApp,
   findMassUpgrade,
   insertMassUpgrade,
-  listMassUpgrades,
   planFleetRollout,
   updateMassUpgrade,
   type MassUpgrade,
 } from '../../db/queries/massUpgrades';
+import { listMassUpgradesPage, listRolloutItemsPage, MASS_UPGRADE_ORDER, ROLLOUT_ITEM_ORDER } from '../../db/queries/massUpgradeList';
 import { MassUpgradeOptions } from '../../domain/massUpgrade/options';
 import { FINISHED_STATUSES, type MassUpgradeProgress } from '../../domain/massUpgrade/progress';
 import { currentVersion } from '../../domain/massUpgrade/selection';
@@ -19,6 +19,8 @@ import { badRequest, conflict, notFound } from '../errors';
 import { idempotentIds } from '../idempotency';
 import { newId } from '../ids';
 import { CancelBody, MassUpgradeParams, MassUpgradeQuery } from '../massUpgradeSchemas';
+import { openPage } from '../paging';
+import { ListMassUpgradesQuery, ListRolloutItemsQuery } from '../schemas';
 import { parseInput } from '../validation';
 
 export const massUpgradeWorkflowId = (id: string) => `mass-upgrade-${id}`;
@@ -172,8 +174,30 @@ export function massUpgradeRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get('/api/admin/mass-upgrades', async (req) => {
     requireAdmin(req);
+    const { limit, cursor, ...filters } = parseInput(ListMassUpgradesQuery, req.query, 'query');
+    const { page, cursorOf } = openPage('mass-upgrades', MASS_UPGRADE_ORDER, { limit, cursor }, filters);
     const names = await slugs();
-    return { massUpgrades: await Promise.all((await listMassUpgrades(ctx.db)).map((m) => present(m, names.get(m.app_id)))) };
+    const appId = filters.app ? [...names].find(([, s]) => s === filters.app)?.[0] : undefined;
+    if (filters.app && !appId) return { massUpgrades: [], nextCursor: null };
+    const { rows, nextKey } = await listMassUpgradesPage(ctx.db, { appId, status: filters.status }, page);
+    return { massUpgrades: await Promise.all(rows.map((m) => present(m, names.get(m.app_id)))), nextCursor: cursorOf(nextKey) };
+  });
+
+  /** The stored plan, a page at a time, with what the rollout did to each deployment so far. */
+  app.get('/api/admin/mass-upgrades/:id/items', async (req) => {
+    requireAdmin(req);
+    const m = await load(req.params);
+    const q = parseInput(ListRolloutItemsQuery, req.query, 'query');
+    const { page, cursorOf } = openPage('rollout-items', ROLLOUT_ITEM_ORDER, q, { massUpgradeId: m.id });
+    const { rows, nextKey } = await listRolloutItemsPage(ctx.db, m.id, page);
+    const items = rows.map((i) => ({
+      wave: i.wave,
+      deploymentId: i.deployment_id,
+      operationId: i.operation_id,
+      state: i.operation_status ?? 'not_started',
+      error: i.error_type ? { type: i.error_type, message: i.error_message } : null,
+    }));
+    return { massUpgradeId: m.id, items, nextCursor: cursorOf(nextKey) };
   });
 
   app.get('/api/admin/mass-upgrades/:id', async (req) => {
