@@ -3,6 +3,7 @@ import type { DbOrTrx } from '../database';
 import type { Deployment } from '../schema';
 import type { DeploymentStatus } from '../../domain/deploymentStatus';
 import type { Strategy } from '../../domain/operations';
+import type { SortKey } from '../../domain/pagination';
 import { afterKey, cursorTime, orderByKey, runPage, type KeysetOrder, type Page, type PageRequest } from './keyset';
 
 export interface DeploymentFilter {
@@ -35,6 +36,16 @@ const latestActiveVersion = sql<string>`(select r.version from releases r
   order by r.created_at desc, r.id desc limit 1)`;
 
 export function listDeploymentsPage(db: DbOrTrx, f: DeploymentFilter, page: PageRequest): Promise<Page<ListedDeployment>> {
+  const q = deploymentsPageQuery(db, f, page.after);
+  return runPage(
+    (n) => q.limit(n).execute(),
+    page,
+    (d) => [d.page_at, d.id],
+  );
+}
+
+/** The page query without its limit: tests EXPLAIN exactly what the API runs. */
+export function deploymentsPageQuery(db: DbOrTrx, f: DeploymentFilter, after: SortKey | null) {
   let q = db.selectFrom('deployments').selectAll('deployments').select(cursorTime('deployments.created_at').as('page_at'));
   if (f.tenantId !== null) q = q.where('deployments.tenant_id', '=', f.tenantId);
   if (f.appId !== undefined) q = q.where('deployments.app_id', '=', f.appId);
@@ -50,11 +61,6 @@ export function listDeploymentsPage(db: DbOrTrx, f: DeploymentFilter, page: Page
     q = q.where(
       sql<boolean>`deployments.release_version is not distinct from coalesce(${latestActiveVersion}, deployments.release_version)`,
     );
-  if (page.after) q = q.where(afterKey(DEPLOYMENT_ORDER, page.after));
-  const built = q.orderBy(orderByKey(DEPLOYMENT_ORDER));
-  return runPage(
-    (n) => built.limit(n).execute(),
-    page,
-    (d) => [d.page_at, d.id],
-  );
+  if (after) q = q.where(afterKey(DEPLOYMENT_ORDER, after));
+  return q.orderBy(orderByKey(DEPLOYMENT_ORDER));
 }

@@ -1,6 +1,7 @@
 import type { DbOrTrx } from '../database';
 import type { Operation, OperationLog } from '../schema';
 import type { OperationKind, OperationStatus } from '../../domain/operations';
+import type { SortKey } from '../../domain/pagination';
 import { afterKey, cursorTime, orderByKey, runPage, type KeysetOrder, type Page, type PageRequest } from './keyset';
 
 /** Newest first, the id breaking ties: the same order for one deployment and for the fleet. */
@@ -28,6 +29,16 @@ export interface OperationFilter {
 }
 
 export function listOperationsPage(db: DbOrTrx, f: OperationFilter, page: PageRequest): Promise<Page<ListedOperation>> {
+  const q = operationsPageQuery(db, f, page.after);
+  return runPage(
+    (n) => q.limit(n).execute(),
+    page,
+    (o) => [o.page_at, o.id],
+  );
+}
+
+/** The page query without its limit: tests EXPLAIN exactly what the API runs. */
+export function operationsPageQuery(db: DbOrTrx, f: OperationFilter, after: SortKey | null) {
   let q = db.selectFrom('operations').selectAll('operations').select(cursorTime('operations.created_at').as('page_at'));
   // The tenant lives on the deployment; the join is the boundary for the fleet-wide list.
   if (f.tenantId !== null)
@@ -42,13 +53,8 @@ export function listOperationsPage(db: DbOrTrx, f: OperationFilter, page: PageRe
   if (f.kind !== undefined) q = q.where('operations.kind', '=', f.kind);
   if (f.since !== undefined) q = q.where('operations.created_at', '>=', f.since);
   if (f.before !== undefined) q = q.where('operations.created_at', '<', f.before);
-  if (page.after) q = q.where(afterKey(OPERATION_ORDER, page.after));
-  const built = q.orderBy(orderByKey(OPERATION_ORDER));
-  return runPage(
-    (n) => built.limit(n).execute(),
-    page,
-    (o) => [o.page_at, o.id],
-  );
+  if (after) q = q.where(afterKey(OPERATION_ORDER, after));
+  return q.orderBy(orderByKey(OPERATION_ORDER));
 }
 
 /** The newest operation of a deployment matching a rule: no page cut-off can hide it. */

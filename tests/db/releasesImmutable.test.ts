@@ -12,7 +12,12 @@ describe('releases are immutable in the database itself', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     db = createDb(database.url);
-    expect(await migrateToLatest(db)).toEqual(['20261121T000000_initial', '20261121T010000_lifecycle', '20261121T020000_fleet']);
+    expect(await migrateToLatest(db)).toEqual([
+      '20261121T000000_initial',
+      '20261121T010000_lifecycle',
+      '20261121T020000_fleet',
+      '20261201T000000_list_indexes',
+    ]);
     expect(await migrateToLatest(db)).toEqual([]);
     const app = await insertApp(db, { slug: 'hello', name: 'Hello' });
     const rel = await insertRelease(db, { appId: app!.id, version: '1.0.0', manifest: { services: [] }, artifactDigest: 'sha256:aa' });
