@@ -4,7 +4,7 @@ import type { Db } from '../../db/database';
 /**
  * Deployments written straight into the table (no processes, no workflows), for list tests
  * and benchmarks that need thousands of rows fast. Every tenth row shares its created_at
- * with nine others, so keyset order has to break ties by id. Tenants take turns from
+ * with nine others, so keyset order has to break ties by id. Tenants take turns (three rows each) from
  * `tenants`; status, strategy and versions cycle, so every filter has something to find.
  */
 export async function seedDeployments(
@@ -17,7 +17,7 @@ export async function seedDeployments(
   await sql`
     insert into deployments (id, tenant_id, app_id, name, hostname, release_version, serving_version, status, strategy, created_at, updated_at)
     select 'd-' || ${prefix} || lpad(i::text, 6, '0'),
-           (${tenants}::text[])[1 + i % cardinality(${tenants}::text[])],
+           (${tenants}::text[])[1 + (i / 3) % cardinality(${tenants}::text[])],
            ${o.appId},
            ${prefix} || '-' || i,
            'd-' || ${prefix} || lpad(i::text, 6, '0') || '.localhost',
