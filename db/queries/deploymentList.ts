@@ -30,10 +30,14 @@ export const DEPLOYMENT_ORDER: KeysetOrder = {
 
 export type ListedDeployment = Deployment & { page_at: string };
 
-/** The newest active release of the deployment's app, as "update available" means it. */
-const latestActiveVersion = sql<string>`(select r.version from releases r
-  where r.app_id = deployments.app_id and r.status = 'active'
-  order by r.created_at desc, r.id desc limit 1)`;
+/**
+ * The newest active release of the deployment's app, as "update available" means it. With
+ * the app known it is one value (Postgres computes it once); else one lookup per row.
+ */
+const latestActiveVersion = (appId: string | undefined) =>
+  sql<string>`(select r.version from releases r
+    where r.app_id = ${appId !== undefined ? sql`${appId}` : sql.ref('deployments.app_id')} and r.status = 'active'
+    order by r.created_at desc, r.id desc limit 1)`;
 
 export function listDeploymentsPage(db: DbOrTrx, f: DeploymentFilter, page: PageRequest): Promise<Page<ListedDeployment>> {
   const q = deploymentsPageQuery(db, f, page.after);
@@ -56,10 +60,10 @@ export function deploymentsPageQuery(db: DbOrTrx, f: DeploymentFilter, after: So
   if (f.createdBefore !== undefined) q = q.where('deployments.created_at', '<', f.createdBefore);
   if (f.updatedAfter !== undefined) q = q.where('deployments.updated_at', '>', f.updatedAfter);
   if (f.updatedBefore !== undefined) q = q.where('deployments.updated_at', '<', f.updatedBefore);
-  if (f.updateAvailable === true) q = q.where(sql<boolean>`deployments.release_version <> ${latestActiveVersion}`);
+  if (f.updateAvailable === true) q = q.where(sql<boolean>`deployments.release_version <> ${latestActiveVersion(f.appId)}`);
   if (f.updateAvailable === false)
     q = q.where(
-      sql<boolean>`deployments.release_version is not distinct from coalesce(${latestActiveVersion}, deployments.release_version)`,
+      sql<boolean>`deployments.release_version is not distinct from coalesce(${latestActiveVersion(f.appId)}, deployments.release_version)`,
     );
   if (after) q = q.where(afterKey(DEPLOYMENT_ORDER, after));
   return q.orderBy(orderByKey(DEPLOYMENT_ORDER));

@@ -50,6 +50,7 @@ describe('list pages read indexes, never the whole table', () => {
     ['a serving version', { tenantId: null, servingVersion: '1.0.0' }, false],
     ['a strategy', { tenantId: null, strategy: 'canary' }, false],
     ['update available', { tenantId: null, updateAvailable: true }, false],
+    ['an app with an update available', { tenantId: null, app: true, updateAvailable: true }, false],
     ['a tenant with an update available', { tenantId: 't3', updateAvailable: true }, false],
     [
       'a created range',
