@@ -5,11 +5,12 @@ import {
   appSlugs,
   findMassUpgrade,
   insertMassUpgrade,
-  listMassUpgrades,
   planFleetRollout,
   updateMassUpgrade,
   type MassUpgrade,
 } from '../db/queries/massUpgrades';
+import { listMassUpgradesPage, listRolloutItemsPage } from '../db/queries/massUpgradeList';
+import type { PageRequest } from '../db/queries/keyset';
 import type { MassUpgradeOptions } from '../domain/massUpgrade/options';
 import { FINISHED_STATUSES, type MassUpgradeProgress } from '../domain/massUpgrade/progress';
 import { currentVersion } from '../domain/massUpgrade/selection';
@@ -187,9 +188,27 @@ export function createMassUpgradeService(ctx: ApiContext) {
       return { status: 202, body: await present({ ...row, plan: { waves } }, app.slug, { live: false }) };
     },
 
-    async list() {
+    /** One page of rollouts, newest first; an unknown app slug is an empty page. */
+    async listPage(filters: { app?: string; status?: MassUpgrade['status'] }, page: PageRequest) {
       const names = await appSlugs(ctx.db);
-      return { massUpgrades: await Promise.all((await listMassUpgrades(ctx.db)).map((m) => present(m, names.get(m.app_id)))) };
+      const appId = filters.app ? [...names].find(([, s]) => s === filters.app)?.[0] : undefined;
+      if (filters.app && !appId) return { massUpgrades: [], nextKey: null };
+      const { rows, nextKey } = await listMassUpgradesPage(ctx.db, { appId, status: filters.status }, page);
+      return { massUpgrades: await Promise.all(rows.map((m) => present(m, names.get(m.app_id)))), nextKey };
+    },
+
+    /** The stored plan, a page at a time, with what the rollout did to each deployment so far. */
+    async itemsPage(id: string, page: PageRequest) {
+      const m = await load(id);
+      const { rows, nextKey } = await listRolloutItemsPage(ctx.db, m.id, page);
+      const items = rows.map((i) => ({
+        wave: i.wave,
+        deploymentId: i.deployment_id,
+        operationId: i.operation_id,
+        state: i.operation_status ?? 'not_started',
+        error: i.error_type ? { type: i.error_type, message: i.error_message } : null,
+      }));
+      return { massUpgradeId: m.id, items, nextKey };
     },
 
     async get(id: string, opts: { plan: boolean }) {

@@ -8,7 +8,9 @@ import {
   LogLineView,
   OperationStarted,
   OperationView,
+  paged,
   ReleaseView,
+  RolloutItemView,
   TokenCreated,
   TokenView,
 } from './responseSchemas';
@@ -20,7 +22,14 @@ import {
   CreateTokenBody,
   DeploymentParams,
   DestroyBody,
+  ListAppsQuery,
+  ListDeploymentOperationsQuery,
   ListDeploymentsQuery,
+  ListMassUpgradesQuery,
+  ListOperationsQuery,
+  ListReleasesQuery,
+  ListRolloutItemsQuery,
+  ListTokensQuery,
   OperationLogsQuery,
   OperationParams,
   PutEnvBody,
@@ -97,9 +106,10 @@ export const ROUTES: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/apps',
-    summary: 'List apps',
+    summary: 'List apps, by slug (paged)',
     access: 'token',
-    responses: { 200: { description: 'apps', schema: z.object({ apps: z.array(AppView) }) } },
+    query: ListAppsQuery,
+    responses: { 200: { description: 'apps', schema: paged('apps', AppView) } },
   },
   {
     method: 'POST',
@@ -113,10 +123,11 @@ export const ROUTES: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/apps/:slug/releases',
-    summary: 'List releases, newest first',
+    summary: 'List releases, newest first (paged)',
     access: 'token',
     params: AppParams,
-    responses: { 200: { description: 'releases', schema: z.object({ releases: z.array(ReleaseView) }) } },
+    query: ListReleasesQuery,
+    responses: { 200: { description: 'releases', schema: paged('releases', ReleaseView) } },
   },
 
   {
@@ -131,10 +142,13 @@ export const ROUTES: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/deployments',
-    summary: 'List deployments (a tenant sees only its own)',
+    summary: 'List deployments, newest first, paged and filtered (a tenant sees only its own; naming another tenant is 403)',
     access: 'token',
     query: ListDeploymentsQuery,
-    responses: { 200: { description: 'deployments', schema: z.object({ deployments: z.array(DeploymentView) }) } },
+    responses: {
+      200: { description: 'deployments', schema: paged('deployments', DeploymentView) },
+      403: { description: 'a tenant token named another tenant' },
+    },
   },
   {
     method: 'GET',
@@ -147,10 +161,11 @@ export const ROUTES: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/deployments/:id/operations',
-    summary: "The deployment's operations, newest first",
+    summary: "The deployment's operations, newest first (paged)",
     access: 'token',
     params: DeploymentParams,
-    responses: { 200: { description: 'operations', schema: z.object({ operations: z.array(OperationView) }) } },
+    query: ListDeploymentOperationsQuery,
+    responses: { 200: { description: 'operations', schema: paged('operations', OperationView) } },
   },
   {
     method: 'PUT',
@@ -203,6 +218,17 @@ export const ROUTES: RouteDoc[] = [
 
   {
     method: 'GET',
+    path: '/api/operations',
+    summary: 'Operations across deployments for on-call (e.g. ?status=failed&since=…), newest first, paged; a tenant sees only its own',
+    access: 'token',
+    query: ListOperationsQuery,
+    responses: {
+      200: { description: 'operations', schema: paged('operations', OperationView) },
+      403: { description: 'a tenant token named another tenant' },
+    },
+  },
+  {
+    method: 'GET',
     path: '/api/operations/:id',
     summary: 'One operation: status, phase, timing, error, retryOf',
     access: 'token',
@@ -218,8 +244,9 @@ export const ROUTES: RouteDoc[] = [
     query: OperationLogsQuery,
     responses: {
       200: {
-        description: 'JSON { operationId, status, logs }, or text/event-stream with follow',
-        schema: z.object({ operationId: z.string(), status: z.string(), logs: z.array(LogLineView) }),
+        description:
+          'JSON { operationId, status, logs, nextCursor } in write order (paged, default 500 lines), or text/event-stream with follow',
+        schema: paged('logs', LogLineView).extend({ operationId: z.string(), status: z.string() }),
       },
     },
   },
@@ -235,9 +262,10 @@ export const ROUTES: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/tokens',
-    summary: 'List tokens (no hashes, no tokens)',
+    summary: 'List tokens in creation order (no hashes, no tokens; paged)',
     access: 'admin',
-    responses: { 200: { description: 'tokens', schema: z.object({ tokens: z.array(TokenView) }) } },
+    query: ListTokensQuery,
+    responses: { 200: { description: 'tokens', schema: paged('tokens', TokenView) } },
   },
   {
     method: 'DELETE',
@@ -263,9 +291,19 @@ export const ROUTES: RouteDoc[] = [
   {
     method: 'GET',
     path: '/api/admin/mass-upgrades',
-    summary: 'Fleet rollouts, newest first (last progress snapshots)',
+    summary: 'Fleet rollouts, newest first (last progress snapshots; paged)',
     access: 'admin',
-    responses: { 200: { description: 'rollouts', schema: z.object({ massUpgrades: z.array(MassUpgradeView) }) } },
+    query: ListMassUpgradesQuery,
+    responses: { 200: { description: 'rollouts', schema: paged('massUpgrades', MassUpgradeView) } },
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/mass-upgrades/:id/items',
+    summary: "A rollout's deployments in plan order (wave, then place), with what the rollout did to each so far; paged",
+    access: 'admin',
+    params: MassUpgradeParams,
+    query: ListRolloutItemsQuery,
+    responses: { 200: { description: 'items', schema: paged('items', RolloutItemView).extend({ massUpgradeId: z.string() }) } },
   },
   {
     method: 'GET',

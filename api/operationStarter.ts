@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db/database';
-import { findOperation, finishOperation, insertOperation, listOperations } from '../db/queries/operations';
+import { findOperation, finishOperation, insertOperation } from '../db/queries/operations';
+import { latestOperation } from '../db/queries/operationList';
 import type { Deployment, Operation } from '../db/schema';
 import { deploymentWorkflowId, type OperationInput, type OperationKind, type OperationTrigger, type Strategy } from '../domain/operations';
 import { faultPoint, FAULT_POINTS } from '../ports/faultPoints';
@@ -152,7 +153,7 @@ async function findRunning(db: Db, deploymentId: string, preferred: string | nul
     const op = await findOperation(db, preferred);
     if (op) return op;
   }
-  return (await listOperations(db, deploymentId)).find((o) => !TERMINAL.has(o.status)) ?? null;
+  return latestOperation(db, deploymentId, { statuses: ['pending', 'running'] });
 }
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);

@@ -102,3 +102,18 @@ export const TokenView = z.object({
 export const TokenCreated = TokenView.extend({
   token: z.string().nullable().describe('the plain token, shown once (null in an Idempotency-Key replay)'),
 });
+
+/** A list answer: the rows under their usual key, and where the next page starts. */
+export const paged = <K extends string, T extends z.ZodType>(key: K, row: T) =>
+  z.object({
+    [key]: z.array(row),
+    nextCursor: z.string().nullable().describe('pass as ?cursor= for the next page; null: this page ends the list'),
+  } as { [P in K]: z.ZodArray<T> } & { nextCursor: z.ZodNullable<z.ZodString> });
+
+export const RolloutItemView = z.object({
+  wave: z.number().describe('1-based'),
+  deploymentId: z.string(),
+  operationId: z.string().nullable().describe('the newest operation this rollout started on the deployment'),
+  state: z.string().describe("that operation's status, or not_started"),
+  error: z.object({ type: z.string(), message: z.string().nullable() }).nullable(),
+});

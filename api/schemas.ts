@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { DEPLOYMENT_STATUSES } from '../domain/deploymentStatus';
 import { ManifestSchema } from '../domain/manifest';
-import { STRATEGIES } from '../domain/operations';
+import { MASS_UPGRADE_STATUSES } from '../domain/massUpgrade/progress';
+import { OPERATION_KINDS, OPERATION_STATUSES, STRATEGIES } from '../domain/operations';
+import { DEFAULT_PAGE_LIMIT, MAX_CURSOR_LENGTH, MAX_PAGE_LIMIT } from '../domain/pagination';
 import { CanaryOptionsSchema } from '../domain/strategy';
 
 /** Request schemas; the same shapes are documented in the README and /docs. */
@@ -48,7 +50,69 @@ export const CreateDeploymentBody = z
 export const DeploymentParams = z.object({ id: z.string().regex(/^d-[a-z0-9]{4,32}$/, 'a deployment id like d-abc123') });
 export const OperationParams = z.object({ id: z.string().regex(/^op-[a-z0-9]{4,32}$/, 'an operation id like op-abc123') });
 
-export const ListDeploymentsQuery = z.object({ app: slug.optional(), status: z.enum(DEPLOYMENT_STATUSES).optional() }).strict();
+/** Every list pages with these two; `nextCursor` of one answer is the `cursor` of the next request. */
+const pageParams = (defaultLimit = DEFAULT_PAGE_LIMIT) => ({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_LIMIT)
+    .default(defaultLimit)
+    .describe(`rows per page, 1-${MAX_PAGE_LIMIT} (default ${defaultLimit})`),
+  cursor: z
+    .string()
+    .min(1)
+    .max(MAX_CURSOR_LENGTH)
+    .regex(/^[A-Za-z0-9_-]+$/, 'the nextCursor of the previous page, unchanged')
+    .optional()
+    .describe('nextCursor of the previous page'),
+});
+const instant = z.iso.datetime({ offset: true, message: 'an ISO 8601 time like 2026-12-01T09:00:00Z' }).transform((v) => new Date(v));
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const ListDeploymentsQuery = z
+  .object({
+    app: slug.optional(),
+    tenant: tenantId.optional().describe('admins only; a tenant token may only name its own tenant'),
+    status: z.enum(DEPLOYMENT_STATUSES).optional(),
+    servingVersion: version.optional(),
+    updateAvailable: flag.optional().describe('true: a newer active release of the app exists'),
+    strategy: DeployStrategy.optional(),
+    createdAfter: instant.optional(),
+    createdBefore: instant.optional(),
+    updatedAfter: instant.optional(),
+    updatedBefore: instant.optional(),
+    ...pageParams(),
+  })
+  .strict();
+
+export const ListDeploymentOperationsQuery = z
+  .object({ status: z.enum(OPERATION_STATUSES).optional(), kind: z.enum(OPERATION_KINDS).optional(), ...pageParams() })
+  .strict();
+
+/** On-call across the fleet: "what failed in the last hour", newest first. */
+export const ListOperationsQuery = z
+  .object({
+    tenant: tenantId.optional().describe('admins only; a tenant token may only name its own tenant'),
+    status: z.enum(OPERATION_STATUSES).optional(),
+    kind: z.enum(OPERATION_KINDS).optional(),
+    since: instant.optional().describe('created at or after'),
+    before: instant.optional().describe('created before'),
+    ...pageParams(),
+  })
+  .strict();
+
+export const ListAppsQuery = z.object({ ...pageParams() }).strict();
+export const ListReleasesQuery = z.object({ ...pageParams() }).strict();
+
+export const ListTokensQuery = z
+  .object({ role: z.enum(['admin', 'tenant']).optional(), tenant: tenantId.optional(), revoked: flag.optional(), ...pageParams() })
+  .strict();
+
+export const ListMassUpgradesQuery = z
+  .object({ app: slug.optional(), status: z.enum(MASS_UPGRADE_STATUSES).optional(), ...pageParams() })
+  .strict();
+export const ListRolloutItemsQuery = z.object({ ...pageParams() }).strict();
 
 export const CreateTokenBody = z
   .object({ name: z.string().min(1).max(100), role: z.enum(['admin', 'tenant']), tenantId: tenantId.optional() })
@@ -79,7 +143,10 @@ export const PutEnvBody = z
     message: 'set at least one value in env or one name in unset',
   });
 
-export const OperationLogsQuery = z.object({ follow: z.enum(['0', '1', 'true', 'false']).optional() }).strict();
+/** A log reads best whole: a page is as long as allowed unless the caller asks for less. */
+export const OperationLogsQuery = z
+  .object({ follow: z.enum(['0', '1', 'true', 'false']).optional(), ...pageParams(MAX_PAGE_LIMIT) })
+  .strict();
 
 export const TokenParams = z.object({ id: z.string().regex(/^[0-9]{1,18}$/, 'a token id (digits)') });
 

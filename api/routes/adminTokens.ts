@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { createToken, listTokens, revokeToken } from '../../db/queries/tokens';
+import { listTokensPage, TOKEN_ORDER } from '../../db/queries/catalogList';
+import { createToken, revokeToken } from '../../db/queries/tokens';
 import type { ApiToken } from '../../db/schema';
 import { requireAdmin } from '../auth';
 import type { ApiContext } from '../context';
 import { conflict, notFound } from '../errors';
 import type { LogStreams } from '../logStreams';
-import { CreateTokenBody, TokenParams } from '../schemas';
+import { openPage } from '../paging';
+import { CreateTokenBody, ListTokensQuery, TokenParams } from '../schemas';
 import { parseInput } from '../validation';
 
 /** Never the hash, never the token: only what an operator needs to tell tokens apart. */
@@ -25,7 +27,11 @@ export function adminTokenRoutes(app: FastifyInstance, ctx: ApiContext, streams:
 
   app.get('/api/admin/tokens', async (req) => {
     requireAdmin(req);
-    return { tokens: (await listTokens(ctx.db)).map(presentToken) };
+    const { limit, cursor, tenant, ...rest } = parseInput(ListTokensQuery, req.query, 'query');
+    const filters = { ...rest, tenantId: tenant };
+    const { page, cursorOf } = openPage('tokens', TOKEN_ORDER, { limit, cursor }, filters);
+    const { rows, nextKey } = await listTokensPage(ctx.db, filters, page);
+    return { tokens: rows.map(presentToken), nextCursor: cursorOf(nextKey) };
   });
 
   app.delete('/api/admin/tokens/:id', async (req) => {

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { InvalidArtifactError } from '../../compute/local/artifactStore';
-import { findAppBySlug, findRelease, insertApp, insertRelease, listApps, listReleases } from '../../db/queries/apps';
+import { findAppBySlug, findRelease, insertApp, insertRelease } from '../../db/queries/apps';
+import { APP_ORDER, listAppsPage, listReleasesPage, RELEASE_ORDER } from '../../db/queries/catalogList';
 import { requireAdmin, principalOf } from '../auth';
 import type { ApiContext } from '../context';
 import { badRequest, conflict, notFound } from '../errors';
+import { openPage } from '../paging';
 import { presentRelease } from '../presenters';
-import { AppParams, CreateAppBody, CreateReleaseBody } from '../schemas';
+import { AppParams, CreateAppBody, CreateReleaseBody, ListAppsQuery, ListReleasesQuery } from '../schemas';
 import { parseInput } from '../validation';
 
 export function appRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -19,7 +21,9 @@ export function appRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get('/api/apps', async (req) => {
     principalOf(req);
-    return { apps: (await listApps(ctx.db)).map((a) => ({ slug: a.slug, name: a.name, createdAt: a.created_at })) };
+    const { page, cursorOf } = openPage('apps', APP_ORDER, parseInput(ListAppsQuery, req.query, 'query'), {});
+    const { rows, nextKey } = await listAppsPage(ctx.db, page);
+    return { apps: rows.map((a) => ({ slug: a.slug, name: a.name, createdAt: a.created_at })), nextCursor: cursorOf(nextKey) };
   });
 
   app.post('/api/apps/:slug/releases', async (req, reply) => {
@@ -50,8 +54,11 @@ export function appRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/apps/:slug/releases', async (req) => {
     principalOf(req);
     const { slug } = parseInput(AppParams, req.params, 'params');
+    const q = parseInput(ListReleasesQuery, req.query, 'query');
     const found = await findAppBySlug(ctx.db, slug);
     if (!found) throw notFound(`app ${slug}`);
-    return { releases: (await listReleases(ctx.db, found.id)).map(presentRelease) };
+    const { page, cursorOf } = openPage('releases', RELEASE_ORDER, q, { app: slug });
+    const { rows, nextKey } = await listReleasesPage(ctx.db, found.id, page);
+    return { releases: rows.map(presentRelease), nextCursor: cursorOf(nextKey) };
   });
 }

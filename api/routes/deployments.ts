@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { findAppBySlug, findRelease, latestActiveRelease, listApps } from '../../db/queries/apps';
-import { findDeployment, insertDeployment, listDeployments } from '../../db/queries/deployments';
+import { findAppBySlug, findRelease, latestActiveRelease } from '../../db/queries/apps';
+import { appSlugs } from '../../db/queries/catalogList';
+import { DEPLOYMENT_ORDER, listDeploymentsPage } from '../../db/queries/deploymentList';
+import { findDeployment, insertDeployment } from '../../db/queries/deployments';
 import { upsertTenantEnvVars } from '../../db/queries/envVars';
-import { listOperations } from '../../db/queries/operations';
+import { listOperationsPage, OPERATION_ORDER } from '../../db/queries/operationList';
 import { invalidTenantEnvNames } from '../../domain/envResolution';
 import { ManifestSchema } from '../../domain/manifest';
 import { principalOf, type Principal } from '../auth';
@@ -12,8 +14,9 @@ import { badRequest, conflict, forbidden } from '../errors';
 import { idempotentIds } from '../idempotency';
 import { newId } from '../ids';
 import { startOperation } from '../operationStarter';
+import { openPage, tenantScope } from '../paging';
 import { presentOperation } from '../presenters';
-import { CreateDeploymentBody, ListDeploymentsQuery } from '../schemas';
+import { CreateDeploymentBody, ListDeploymentOperationsQuery, ListDeploymentsQuery } from '../schemas';
 import { triggerOf } from '../trigger';
 import { parseInput } from '../validation';
 
@@ -121,23 +124,28 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get('/api/deployments', async (req) => {
     const p = principalOf(req);
-    const q = parseInput(ListDeploymentsQuery, req.query, 'query');
-    const apps = await listApps(ctx.db);
-    const appId = q.app ? apps.find((a) => a.slug === q.app)?.id : undefined;
-    if (q.app && !appId) return { deployments: [] };
-    const rows = await listDeployments(ctx.db, { tenantId: p.tenantId, appId, status: q.status });
-    const slugs = new Map(apps.map((a) => [a.id, a.slug]));
-    const latest = await latestVersions(
-      ctx,
-      rows.map((d) => d.app_id),
+    const { limit, cursor, app: appSlug, ...filters } = parseInput(ListDeploymentsQuery, req.query, 'query');
+    const tenantId = tenantScope(p, filters.tenant);
+    const { page, cursorOf } = openPage('deployments', DEPLOYMENT_ORDER, { limit, cursor }, { ...filters, app: appSlug, tenantId });
+    const found = appSlug ? await findAppBySlug(ctx.db, appSlug) : null;
+    if (appSlug && !found) return { deployments: [], nextCursor: null };
+    const { rows, nextKey } = await listDeploymentsPage(ctx.db, { ...filters, tenantId, appId: found?.id }, page);
+    const appIds = rows.map((d) => d.app_id);
+    const [slugs, latest] = await Promise.all([appSlugs(ctx.db, appIds), latestVersions(ctx, appIds)]);
+    const deployments = await Promise.all(
+      rows.map(({ page_at: _, ...d }) => showDeployment(ctx, d, slugs.get(d.app_id), latest.get(d.app_id) ?? null)),
     );
-    return { deployments: await Promise.all(rows.map((d) => showDeployment(ctx, d, slugs.get(d.app_id), latest.get(d.app_id) ?? null))) };
+    return { deployments, nextCursor: cursorOf(nextKey) };
   });
 
   app.get('/api/deployments/:id', async (req) => showDeployment(ctx, await loadDeployment(ctx, principalOf(req), req.params)));
 
   app.get('/api/deployments/:id/operations', async (req) => {
-    const d = await loadDeployment(ctx, principalOf(req), req.params);
-    return { operations: (await listOperations(ctx.db, d.id)).map(presentOperation) };
+    const p = principalOf(req);
+    const d = await loadDeployment(ctx, p, req.params);
+    const { limit, cursor, ...filters } = parseInput(ListDeploymentOperationsQuery, req.query, 'query');
+    const { page, cursorOf } = openPage('deployment-operations', OPERATION_ORDER, { limit, cursor }, { ...filters, deploymentId: d.id });
+    const { rows, nextKey } = await listOperationsPage(ctx.db, { ...filters, tenantId: p.tenantId, deploymentId: d.id }, page);
+    return { operations: rows.map(presentOperation), nextCursor: cursorOf(nextKey) };
   });
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findRelease, latestActiveRelease } from '../../db/queries/apps';
 import { findDeployment } from '../../db/queries/deployments';
-import { listOperations } from '../../db/queries/operations';
+import { latestOperation } from '../../db/queries/operationList';
 import type { Deployment, Operation } from '../../db/schema';
 import type { OperationKind } from '../../domain/operations';
 import { principalOf } from '../auth';
@@ -71,7 +71,7 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
     noBody(req);
     return async () => {
       // Newest first: the failure the tenant just saw.
-      const failed = (await listOperations(ctx.db, d.id)).find((o) => o.status === 'failed');
+      const failed = await latestOperation(ctx.db, d.id, { statuses: ['failed'] });
       if (!failed) throw conflict('nothing_to_retry', `deployment ${d.id} has no failed operation to retry`);
       return {
         kind: 'retry',
@@ -117,7 +117,7 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
     }
     const trigger = triggerOf(req, p);
     if (d.status === 'destroyed') {
-      const teardown = (await listOperations(ctx.db, d.id)).find((o) => o.kind === 'teardown' && o.status === 'succeeded') ?? null;
+      const teardown = await latestOperation(ctx.db, d.id, { kind: 'teardown', statuses: ['succeeded'] });
       return answer(reply, 200, teardown, d);
     }
     const op = await startLifecycle(ctx, req, p, d, trigger, 'teardown', async () => ({

@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify';
+import { MASS_UPGRADE_ORDER, ROLLOUT_ITEM_ORDER } from '../../db/queries/massUpgradeList';
 import { MassUpgradeOptions } from '../../domain/massUpgrade/options';
 import { requireAdmin } from '../auth';
 import type { ApiContext } from '../context';
 import { idempotentIds } from '../idempotency';
 import { CancelBody, MassUpgradeParams, MassUpgradeQuery } from '../massUpgradeSchemas';
 import { createMassUpgradeService, type SteerAction } from '../massUpgradeService';
+import { openPage } from '../paging';
+import { ListMassUpgradesQuery, ListRolloutItemsQuery } from '../schemas';
 import { parseInput } from '../validation';
 
 /**
@@ -24,7 +27,19 @@ export function massUpgradeRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get('/api/admin/mass-upgrades', async (req) => {
     requireAdmin(req);
-    return service.list();
+    const { limit, cursor, ...filters } = parseInput(ListMassUpgradesQuery, req.query, 'query');
+    const { page, cursorOf } = openPage('mass-upgrades', MASS_UPGRADE_ORDER, { limit, cursor }, filters);
+    const { massUpgrades, nextKey } = await service.listPage(filters, page);
+    return { massUpgrades, nextCursor: cursorOf(nextKey) };
+  });
+
+  app.get('/api/admin/mass-upgrades/:id/items', async (req) => {
+    requireAdmin(req);
+    const { id } = parseInput(MassUpgradeParams, req.params, 'params');
+    const q = parseInput(ListRolloutItemsQuery, req.query, 'query');
+    const { page, cursorOf } = openPage('rollout-items', ROLLOUT_ITEM_ORDER, q, { massUpgradeId: id });
+    const { massUpgradeId, items, nextKey } = await service.itemsPage(id, page);
+    return { massUpgradeId, items, nextCursor: cursorOf(nextKey) };
   });
 
   app.get('/api/admin/mass-upgrades/:id', async (req) => {

@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { findDeploymentForTenant } from '../../db/queries/deployments';
-import { findOperation, listOperationLogs } from '../../db/queries/operations';
+import { findOperation } from '../../db/queries/operations';
+import { listOperationLogsPage, listOperationsPage, LOG_ORDER, OPERATION_ORDER } from '../../db/queries/operationList';
 import { principalOf, type Principal } from '../auth';
 import type { ApiContext } from '../context';
 import { notFound } from '../errors';
 import { streamOperationLogs } from '../logStream';
 import type { LogStreams } from '../logStreams';
+import { openPage, tenantScope } from '../paging';
 import { presentLog, presentOperation } from '../presenters';
-import { OperationLogsQuery, OperationParams } from '../schemas';
+import { ListOperationsQuery, OperationLogsQuery, OperationParams } from '../schemas';
 import { parseInput } from '../validation';
 
 export function operationRoutes(app: FastifyInstance, ctx: ApiContext, streams: LogStreams): void {
@@ -22,6 +24,15 @@ export function operationRoutes(app: FastifyInstance, ctx: ApiContext, streams: 
     return op;
   };
 
+  app.get('/api/operations', async (req) => {
+    const p = principalOf(req);
+    const { limit, cursor, ...filters } = parseInput(ListOperationsQuery, req.query, 'query');
+    const tenantId = tenantScope(p, filters.tenant);
+    const { page, cursorOf } = openPage('operations', OPERATION_ORDER, { limit, cursor }, { ...filters, tenantId });
+    const { rows, nextKey } = await listOperationsPage(ctx.db, { ...filters, tenantId }, page);
+    return { operations: rows.map(presentOperation), nextCursor: cursorOf(nextKey) };
+  });
+
   app.get('/api/operations/:id', async (req) => presentOperation(await load(principalOf(req), req.params)));
 
   app.get('/api/operations/:id/logs', async (req, reply) => {
@@ -31,6 +42,8 @@ export function operationRoutes(app: FastifyInstance, ctx: ApiContext, streams: 
       streamOperationLogs(ctx.db, req, reply, op.id, streams);
       return reply;
     }
-    return { operationId: op.id, status: op.status, logs: (await listOperationLogs(ctx.db, op.id)).map(presentLog) };
+    const { page, cursorOf } = openPage('operation-logs', LOG_ORDER, q, { operationId: op.id });
+    const { rows, nextKey } = await listOperationLogsPage(ctx.db, op.id, page);
+    return { operationId: op.id, status: op.status, logs: rows.map(presentLog), nextCursor: cursorOf(nextKey) };
   });
 }

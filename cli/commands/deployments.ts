@@ -1,31 +1,47 @@
 import type { DeploymentView, OperationView } from '../apiTypes';
 import type { Command } from '../command';
 import { ago, duration, json, keyValues, table, timestamp } from '../format';
+import { PAGE_ARGS, PAGE_OPTIONS, queryOf, readList } from '../paging';
 
 /** How many recent operations `deployments show` lists. */
 export const RECENT_OPERATIONS = 5;
 
+/** `deployments list` flags → the API's filters. */
+const DEPLOYMENT_FILTERS = {
+  app: 'app',
+  tenant: 'tenant',
+  status: 'status',
+  'serving-version': 'servingVersion',
+  'update-available': 'updateAvailable',
+  strategy: 'strategy',
+  'created-after': 'createdAfter',
+  'created-before': 'createdBefore',
+  'updated-after': 'updatedAfter',
+  'updated-before': 'updatedBefore',
+};
+
 const list: Command = {
   group: 'deployments',
   name: 'list',
-  args: '[--app X] [--status S] [--json]',
-  summary: 'list deployments (a tenant token sees its own only)',
-  options: { app: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' } },
+  args: `[--app X] [--tenant T] [--status S] [--serving-version V] [--update-available] [--strategy S] [--created-after T] [--created-before T] [--updated-after T] [--updated-before T] ${PAGE_ARGS}`,
+  summary: 'list deployments, newest first (a tenant token sees its own only)',
+  details:
+    'One page (default 50) unless --all; --json writes one deployment per line (NDJSON). Times are ISO 8601, e.g. 2026-12-01T09:00:00Z.',
+  options: {
+    ...Object.fromEntries(
+      Object.keys(DEPLOYMENT_FILTERS).map((f) => [f, { type: f === 'update-available' ? 'boolean' : 'string' } as const]),
+    ),
+    ...PAGE_OPTIONS,
+  },
   positionals: { min: 0, max: 0 },
   async run(ctx, _pos, v) {
-    const q = new URLSearchParams();
-    if (typeof v.app === 'string') q.set('app', v.app);
-    if (typeof v.status === 'string') q.set('status', v.status);
-    const body = await ctx.client.get<{ deployments: DeploymentView[] }>(`/api/deployments${q.toString() ? `?${q}` : ''}`);
-    if (v.json) {
-      ctx.out(json(body));
-      return 0;
-    }
-    if (body.deployments.length === 0) {
+    const deployments = await readList<DeploymentView>(ctx, '/api/deployments', queryOf(v, DEPLOYMENT_FILTERS), 'deployments', v);
+    if (v.json) return 0;
+    if (deployments.length === 0) {
       ctx.out('no deployments');
       return 0;
     }
-    const rows = body.deployments.map((d) => [
+    const rows = deployments.map((d) => [
       d.id,
       d.tenantId,
       d.app,
@@ -50,7 +66,7 @@ const show: Command = {
   async run(ctx, [id], v) {
     const path = `/api/deployments/${encodeURIComponent(id)}`;
     const d = await ctx.client.get<DeploymentView>(path);
-    const ops = (await ctx.client.get<{ operations: OperationView[] }>(`${path}/operations`)).operations.slice(0, RECENT_OPERATIONS);
+    const ops = (await ctx.client.get<{ operations: OperationView[] }>(`${path}/operations?limit=${RECENT_OPERATIONS}`)).operations;
     if (v.json) {
       ctx.out(json({ deployment: d, operations: ops }));
       return 0;

@@ -4,6 +4,7 @@ import { parseWaveList } from '../../domain/massUpgrade/waves';
 import type { Command, CommandContext } from '../command';
 import { UsageError } from '../errors';
 import { json, keyValues, table, timestamp } from '../format';
+import { PAGE_ARGS, PAGE_OPTIONS, queryOf, readList } from '../paging';
 
 /** `slipway mass-upgrade …`: fleet rollouts over /api/admin/mass-upgrades (admin token). */
 
@@ -181,16 +182,13 @@ const status: Command = {
 const list: Command = {
   group: 'mass-upgrade',
   name: 'list',
-  args: '[--json]',
-  summary: 'fleet rollouts, newest first',
-  options: { json: { type: 'boolean' } },
+  args: `[--app X] [--status S] ${PAGE_ARGS}`,
+  summary: 'fleet rollouts, newest first (--json: one per line)',
+  options: { app: { type: 'string' }, status: { type: 'string' }, ...PAGE_OPTIONS },
   positionals: { min: 0, max: 0 },
   async run(ctx, _p, v) {
-    const { massUpgrades } = await ctx.client.get<{ massUpgrades: MassUpgradeView[] }>(base);
-    if (v.json) {
-      ctx.out(json(massUpgrades));
-      return 0;
-    }
+    const massUpgrades = await readList<MassUpgradeView>(ctx, base, queryOf(v, { app: 'app', status: 'status' }), 'massUpgrades', v);
+    if (v.json) return 0;
     ctx.out(
       table(
         ['ID', 'APP', 'TARGET', 'STATUS', 'PROGRESS', 'CREATED'],

@@ -2,6 +2,26 @@ import type { LogLine, OperationView } from '../apiTypes';
 import type { Command } from '../command';
 import { followOperation, formatLogLine, outcomeLine } from '../follow';
 import { duration, json, keyValues, timestamp } from '../format';
+import { PAGE_ARGS, PAGE_OPTIONS, queryOf, readList } from '../paging';
+import { operationsTable } from './deployments';
+
+const OPERATION_FILTERS = { tenant: 'tenant', status: 'status', kind: 'kind', since: 'since', before: 'before' };
+
+const list: Command = {
+  group: 'operations',
+  name: 'list',
+  args: `[--status S] [--kind K] [--since T] [--before T] [--tenant T] ${PAGE_ARGS}`,
+  summary: 'operations across deployments, newest first ("what failed in the last hour": --status failed --since …)',
+  details: 'One page (default 50) unless --all; --json writes one operation per line (NDJSON). A tenant token sees its own only.',
+  options: { ...Object.fromEntries(Object.keys(OPERATION_FILTERS).map((f) => [f, { type: 'string' } as const])), ...PAGE_OPTIONS },
+  positionals: { min: 0, max: 0 },
+  async run(ctx, _pos, v) {
+    const ops = await readList<OperationView>(ctx, '/api/operations', queryOf(v, OPERATION_FILTERS), 'operations', v);
+    if (v.json) return 0;
+    ctx.out(ops.length === 0 ? 'no operations' : operationsTable(ops));
+    return 0;
+  },
+};
 
 const show: Command = {
   group: 'operations',
@@ -51,10 +71,11 @@ const logs: Command = {
   async run(ctx, [id], v) {
     const path = `/api/operations/${encodeURIComponent(id)}`;
     if (!v.follow) {
-      const body = await ctx.client.get<{ status: string; logs: LogLine[] }>(`${path}/logs`);
-      if (v.json) ctx.out(json(body));
-      else if (body.logs.length === 0) ctx.out(`no log lines yet (operation is ${body.status})`);
-      else body.logs.forEach((l) => ctx.out(formatLogLine(l)));
+      // A log reads whole: every page, in write order.
+      const lines = await readList<LogLine>(ctx, `${path}/logs`, new URLSearchParams(), 'logs', { all: true, json: v.json });
+      if (v.json) return 0;
+      if (lines.length === 0) ctx.out(`no log lines yet (operation is ${(await ctx.client.get<OperationView>(path)).status})`);
+      else lines.forEach((l) => ctx.out(formatLogLine(l)));
       return 0;
     }
     const localStart = Date.now();
@@ -69,4 +90,4 @@ const logs: Command = {
   },
 };
 
-export const operationCommands: Command[] = [show, logs];
+export const operationCommands: Command[] = [list, show, logs];

@@ -11,10 +11,6 @@ export async function insertApp(db: DbOrTrx, app: { slug: string; name: string }
   return row ?? null;
 }
 
-export function listApps(db: DbOrTrx): Promise<App[]> {
-  return db.selectFrom('apps').selectAll().orderBy('slug').execute();
-}
-
 export async function findAppBySlug(db: DbOrTrx, slug: string): Promise<App | null> {
   return (await db.selectFrom('apps').selectAll().where('slug', '=', slug).executeTakeFirst()) ?? null;
 }
@@ -36,10 +32,6 @@ export async function findRelease(db: DbOrTrx, appId: string, version: string): 
   return (
     (await db.selectFrom('releases').selectAll().where('app_id', '=', appId).where('version', '=', version).executeTakeFirst()) ?? null
   );
-}
-
-export function listReleases(db: DbOrTrx, appId: string): Promise<Release[]> {
-  return db.selectFrom('releases').selectAll().where('app_id', '=', appId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
 }
 
 /** The app's newest active release: the default upgrade target and "update available". */

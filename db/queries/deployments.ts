@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../database';
 import type { Deployment, DeploymentUpdate, NewDeployment } from '../schema';
-import type { DeploymentStatus } from '../../domain/deploymentStatus';
 
 export async function insertDeployment(db: DbOrTrx, d: NewDeployment): Promise<Deployment> {
   return db.insertInto('deployments').values(d).returningAll().executeTakeFirstOrThrow();
@@ -16,20 +15,6 @@ export async function findDeploymentForTenant(db: DbOrTrx, id: string, tenantId:
   let q = db.selectFrom('deployments').selectAll().where('id', '=', id);
   if (tenantId !== null) q = q.where('tenant_id', '=', tenantId);
   return (await q.executeTakeFirst()) ?? null;
-}
-
-export interface DeploymentFilter {
-  tenantId: string | null;
-  appId?: string;
-  status?: DeploymentStatus;
-}
-
-export function listDeployments(db: DbOrTrx, f: DeploymentFilter): Promise<Deployment[]> {
-  let q = db.selectFrom('deployments').selectAll();
-  if (f.tenantId !== null) q = q.where('tenant_id', '=', f.tenantId);
-  if (f.appId) q = q.where('app_id', '=', f.appId);
-  if (f.status) q = q.where('status', '=', f.status);
-  return q.orderBy('created_at', 'desc').limit(500).execute();
 }
 
 export async function updateDeployment(db: DbOrTrx, id: string, patch: DeploymentUpdate): Promise<void> {

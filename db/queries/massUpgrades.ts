@@ -34,10 +34,6 @@ export async function findMassUpgrade(db: DbOrTrx, id: string): Promise<MassUpgr
   return (await db.selectFrom('mass_upgrades').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
 }
 
-export function listMassUpgrades(db: DbOrTrx, limit = 100): Promise<MassUpgrade[]> {
-  return db.selectFrom('mass_upgrades').selectAll().orderBy('created_at', 'desc').limit(limit).execute();
-}
-
 export async function activeMassUpgradeForApp(db: DbOrTrx, appId: string): Promise<MassUpgrade | null> {
   return (
     (await db

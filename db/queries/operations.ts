@@ -10,16 +10,6 @@ export async function findOperation(db: DbOrTrx, id: string): Promise<Operation 
   return (await db.selectFrom('operations').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
 }
 
-export function listOperations(db: DbOrTrx, deploymentId: string): Promise<Operation[]> {
-  return db
-    .selectFrom('operations')
-    .selectAll()
-    .where('deployment_id', '=', deploymentId)
-    .orderBy('created_at', 'desc')
-    .limit(200)
-    .execute();
-}
-
 /** Idempotent: only a pending (or already running) operation becomes running, with its run id. */
 export async function markOperationRunning(db: DbOrTrx, id: string, runId: string): Promise<void> {
   await db
@@ -64,6 +54,7 @@ export async function appendOperationLog(
     .execute();
 }
 
+/** Every line after afterId, for the log stream (which reads on from the last id it sent). Pages: operationList.ts. */
 export function listOperationLogs(db: DbOrTrx, operationId: string, afterId = '0'): Promise<OperationLog[]> {
   return db
     .selectFrom('operation_logs')

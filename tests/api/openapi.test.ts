@@ -51,6 +51,29 @@ describe('GET /docs: OpenAPI 3.1 for every route', () => {
     expect(doc.paths['/api/admin/tokens'].post.responses['403']).toBeDefined();
   });
 
+  it('documents paging and filters on the lists', async () => {
+    const doc = (await apiClient(s.apiUrl)('GET', '/docs')).body;
+    const names = (path: string) => doc.paths[path].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
+    expect(names('/api/deployments')).toEqual(
+      expect.arrayContaining(['query:limit', 'query:cursor', 'query:tenant', 'query:updateAvailable', 'query:createdAfter']),
+    );
+    expect(names('/api/operations')).toEqual(expect.arrayContaining(['query:status', 'query:since', 'query:limit', 'query:cursor']));
+    const limit = doc.paths['/api/deployments'].get.parameters.find((p: { name: string }) => p.name === 'limit');
+    expect(limit.schema).toMatchObject({ maximum: 500, default: 50 });
+    for (const path of [
+      '/api/apps',
+      '/api/apps/{slug}/releases',
+      '/api/deployments/{id}/operations',
+      '/api/admin/tokens',
+      '/api/admin/mass-upgrades',
+      '/api/admin/mass-upgrades/{id}/items',
+      '/api/operations/{id}/logs',
+    ]) {
+      expect(names(path)).toEqual(expect.arrayContaining(['query:limit', 'query:cursor']));
+      expect(doc.paths[path].get.responses['200'].content['application/json'].schema.properties.nextCursor).toBeDefined();
+    }
+  });
+
   it('describes real answers: they parse with the documented response schemas, no field more or less', async () => {
     await admin('POST', '/api/apps', { slug: 'hello' });
     await admin('POST', '/api/apps/hello/releases', helloRelease(1));

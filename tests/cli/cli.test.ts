@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freeTcpPort } from '../../src/bootstrap/freeTcpPort';
 import { apiClient } from '../helpers/apiClient';
+import { seedDeployments, seedOperations } from '../helpers/fleetSeed';
 import { answer, deployHello, helloRelease, waitForOperation, type Api } from '../helpers/hello';
 import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
 import { runCli, STACK_LINE } from './runCli';
@@ -40,7 +41,13 @@ describe('slipway CLI against a real Slipway', () => {
 
     const j = await cli(['deployments', 'list', '--app', 'hello', '--status', 'running', '--json']);
     expect(j.code).toBe(0);
-    expect(JSON.parse(j.stdout).deployments.map((x: { id: string }) => x.id)).toEqual([d.id]);
+    // --json is NDJSON: one deployment per line, for scripts.
+    expect(
+      j.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).id),
+    ).toEqual([d.id]);
     expect((await cli(['deployments', 'list', '--app', 'nope'])).stdout).toBe('no deployments\n');
   });
 
@@ -192,5 +199,67 @@ describe('slipway CLI against a real Slipway', () => {
     const cmdHelp = await cli(['deployments', 'restart', '--help']);
     expect(cmdHelp.code).toBe(0);
     expect(cmdHelp.stdout).toMatch(/^Usage: slipway deployments restart <id>/);
+  });
+
+  // Last in the file: the seeded fleet would crowd the lists the tests above read.
+  it('pages by itself: --limit shows one page and says more follow, --all reads them all, --json streams NDJSON', async () => {
+    const appId = (await s.db.selectFrom('apps').select('id').where('slug', '=', 'hello').executeTakeFirstOrThrow()).id;
+    await seedDeployments(s.db, { appId, count: 620, tenants: ['zeta'] });
+    await seedOperations(s.db, {});
+
+    const one = await cli(['deployments', 'list', '--tenant', 'zeta', '--limit', '7']);
+    expect(one.code).toBe(0);
+    expect(one.stdout.trimEnd().split('\n')).toHaveLength(8);
+    expect(one.stderr).toMatch(/^more follow: add --all, or --cursor [A-Za-z0-9_-]+\n$/);
+    const cursor = one.stderr.trim().split(' ').pop() as string;
+    const next = await cli(['deployments', 'list', '--tenant', 'zeta', '--limit', '7', '--cursor', cursor, '--json']);
+    const firstIds = one.stdout
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s+/)[0]);
+    const nextIds = next.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).id);
+    expect(nextIds).toHaveLength(7);
+    expect(nextIds.filter((id: string) => firstIds.includes(id))).toEqual([]);
+
+    const all = await cli(['deployments', 'list', '--tenant', 'zeta', '--all', '--json']);
+    expect(all).toMatchObject({ code: 0, stderr: '' });
+    const lines = all.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(620);
+    expect(new Set(lines.map((l) => l.id)).size).toBe(620);
+    expect(lines.every((l) => l.tenantId === 'zeta')).toBe(true);
+
+    const failed = await cli([
+      'operations',
+      'list',
+      '--status',
+      'failed',
+      '--since',
+      '2026-11-01T00:00:00Z',
+      '--before',
+      '2026-11-15T00:00:00Z',
+      '--all',
+      '--json',
+    ]);
+    expect(failed.code).toBe(0);
+    const ops = failed.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(ops).toHaveLength(155);
+    expect(ops.every((o) => o.status === 'failed')).toBe(true);
+    const table = await cli(['operations', 'list', '--status', 'failed', '--limit', '3']);
+    expect(table.stdout.split('\n')[0].split(/\s+/).slice(0, 3)).toEqual(['ID', 'KIND', 'STATUS']);
+
+    const bad = await cli(['deployments', 'list', '--limit', '900']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('query.limit');
+    expect((await cli(['deployments', 'list', '--limit', 'many'])).code).toBe(2);
   });
 });

@@ -17,6 +17,7 @@ describe('releases are immutable in the database itself', () => {
       '20261121T010000_lifecycle',
       '20261121T020000_fleet',
       '20261201T000000_secret_env_key_id',
+      '20261201T010000_list_indexes',
     ]);
     expect(await migrateToLatest(db)).toEqual([]);
     const app = await insertApp(db, { slug: 'hello', name: 'Hello' });
