@@ -1,5 +1,5 @@
 import { findDeployment } from '../db/queries/deployments';
-import { findRevision } from '../db/queries/revisions';
+import { findRevision, markRevisionServing } from '../db/queries/revisions';
 import { webService } from '../domain/manifest';
 import type { ActivityDeps } from './deps';
 import { isReadyAnswer, nextProbeDelay, probeReadiness } from './readinessProbe';
@@ -37,7 +37,7 @@ export async function reviveRevision(deps: ActivityDeps, key: string, onWait: ()
     delay = nextProbeDelay(delay, deps.settings.readinessIntervalMs);
     await deps.clock.sleep(delay);
   }
-  await deps.db.updateTable('revisions').set({ url, status: 'serving', stopped_at: null }).where('key', '=', key).execute();
+  await markRevisionServing(deps.db, key, url);
   const route = await deps.router.getRoute(rev.deployment_id);
   const others = (route?.upstreams ?? []).filter((u) => u.key !== key);
   await deps.router.setRoute({

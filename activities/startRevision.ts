@@ -2,30 +2,12 @@ import { upsertRevision } from '../db/queries/revisions';
 import { faultPoint, FAULT_POINTS } from '../ports/faultPoints';
 import { FailureType } from '../domain/failures';
 import { webService } from '../domain/manifest';
-import type { Slot } from '../domain/operations';
 import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
 import { completePhase, enterPhase, phaseLog } from './operationLog';
 import { revisionKey } from './revisionKey';
 import { missingEnvFailure, resolveRevisionEnv } from './revisionEnv';
-
-export interface StartRevisionInput {
-  operationId: string;
-  deploymentId: string;
-  version: string;
-  configRevision: number;
-  slot: Slot;
-  /** The operation whose revision this is (a retry passes the operation it retries). */
-  owner: string;
-  /** Replica index, for deployments that run several processes behind one route. */
-  replica?: number;
-}
-
-export interface StartedRevision {
-  key: string;
-  url: string;
-  slot: Slot;
-}
+import type { StartedRevision, StartRevisionInput } from '../contract/deployPhases';
 
 /** The "image swap": start the target revision beside whatever serves now. */
 export function createStartRevision(deps: ActivityDeps) {

@@ -1,11 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/database';
 import { findOperation, listOperationLogs } from '../db/queries/operations';
+import { TERMINAL_OPERATION_STATUSES } from '../domain/operations';
 import { presentLog } from './presenters';
 
 export const LOG_POLL_MS = 250;
 const KEEPALIVE_MS = 15_000;
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const TERMINAL = new Set<string>(TERMINAL_OPERATION_STATUSES);
 
 /** Streams still open, so the app can end them when it closes instead of waiting on them. */
 export type OpenStreams = Set<() => void>;

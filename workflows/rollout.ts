@@ -1,6 +1,7 @@
 import { CancellationScope } from '@temporalio/workflow';
-import type { DeploymentContext } from '../activities/fetchDeployment';
-import { otherSlot, type OperationInput, type Slot } from '../domain/operations';
+import type { DeploymentContext } from '../contract/deploymentContext';
+import type { OperationInput } from '../contract/operation';
+import { otherSlot, type Slot } from '../domain/operations';
 import { rollingRoute } from '../domain/strategy';
 import { acts, fast, stops, waits } from './activities';
 import { canary } from './canary';

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
-import { countAdminTokens, createToken } from '../../db/queries/tokens';
+import { countAdminTokens, createToken, findToken, listTokens, revokeToken } from '../../db/queries/tokens';
 import type { ApiToken } from '../../db/schema';
 import { requireAdmin } from '../auth';
 import type { ApiContext } from '../context';
@@ -25,27 +24,21 @@ export function adminTokenRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get('/api/admin/tokens', async (req) => {
     requireAdmin(req);
-    const rows = await ctx.db.selectFrom('api_tokens').selectAll().orderBy('id').execute();
+    const rows = await listTokens(ctx.db);
     return { tokens: rows.map(presentToken) };
   });
 
   app.delete('/api/admin/tokens/:id', async (req) => {
     requireAdmin(req);
     const { id } = parseInput(TokenParams, req.params, 'params');
-    const row = await ctx.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await findToken(ctx.db, id);
     if (!row) throw notFound(`token ${id}`);
     if (row.revoked_at) return presentToken(row);
     // Revoking the last admin token would lock every operator out of the API.
     if (row.role === 'admin' && (await countAdminTokens(ctx.db)) <= 1) {
       throw conflict('last_admin_token', 'this is the last active admin token; create another admin token first');
     }
-    const revoked = await ctx.db
-      .updateTable('api_tokens')
-      .set({ revoked_at: sql<Date>`now()` as unknown as Date })
-      .where('id', '=', id)
-      .where('revoked_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
+    const revoked = await revokeToken(ctx.db, id);
     return presentToken(revoked ?? row);
   });
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { findAppBySlug, findRelease, latestActiveRelease, listApps } from '../../db/queries/apps';
-import { findDeployment, insertDeployment, listDeployments } from '../../db/queries/deployments';
+import { deploymentNameTaken, findDeployment, insertDeployment, listDeployments } from '../../db/queries/deployments';
 import { upsertTenantEnvVars } from '../../db/queries/envVars';
 import { listOperations } from '../../db/queries/operations';
 import { invalidTenantEnvNames } from '../../domain/envResolution';
@@ -71,18 +71,10 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const earlier = ids ? await findDeployment(ctx.db, id) : null;
     if (earlier && earlier.tenant_id !== tenantId)
       throw conflict('idempotency_key_reused', 'this Idempotency-Key already created a deployment for another tenant; use a new key');
-    if (!earlier) {
-      const exists = await ctx.db
-        .selectFrom('deployments')
-        .select('id')
-        .where('tenant_id', '=', tenantId)
-        .where('name', '=', name)
-        .executeTakeFirst();
-      if (exists)
-        throw badRequest(`tenant ${tenantId} already has a deployment named ${name}`, [
-          { field: 'body.name', message: 'already used by this tenant' },
-        ]);
-    }
+    if (!earlier && (await deploymentNameTaken(ctx.db, tenantId, name)))
+      throw badRequest(`tenant ${tenantId} already has a deployment named ${name}`, [
+        { field: 'body.name', message: 'already used by this tenant' },
+      ]);
 
     const deployment =
       earlier ??

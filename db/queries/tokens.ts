@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import type { DbOrTrx } from '../database';
 import type { ApiToken } from '../schema';
 
@@ -39,4 +40,24 @@ export async function countAdminTokens(db: DbOrTrx): Promise<number> {
     .where('revoked_at', 'is', null)
     .executeTakeFirstOrThrow();
   return Number(r.n);
+}
+
+export function listTokens(db: DbOrTrx): Promise<ApiToken[]> {
+  return db.selectFrom('api_tokens').selectAll().orderBy('id').execute();
+}
+
+export async function findToken(db: DbOrTrx, id: string): Promise<ApiToken | null> {
+  return (await db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+}
+
+/** Idempotent: null when the token was already revoked (or does not exist). */
+export async function revokeToken(db: DbOrTrx, id: string): Promise<ApiToken | null> {
+  const row = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: sql<Date>`now()` as unknown as Date })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+  return row ?? null;
 }
