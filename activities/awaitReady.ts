@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { setRevisionStatus } from '../db/queries/revisions';
-import { faultPoint, FAULT_POINTS } from '../ports/faultPoints';
+import { FAULT_POINTS } from '../ports/faultPoints';
 import { FailureType } from '../domain/failures';
 import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
@@ -59,7 +59,7 @@ export function createAwaitReady(deps: ActivityDeps) {
         );
       }
       ctx.heartbeat({ startedAt, probes, last });
-      faultPoint(FAULT_POINTS.duringAwaitReady);
+      deps.faults.reached(FAULT_POINTS.duringAwaitReady);
       delay = nextProbeDelay(delay, deps.settings.readinessIntervalMs);
       await Promise.race([deps.clock.sleep(delay), ctx.cancelled]);
     }

@@ -4,6 +4,7 @@ import type { TrafficRouter } from '../ports/traffic';
 import type { Logger } from '../ports/logger';
 import type { ArtifactLocator } from '../ports/artifacts';
 import type { Clock } from '../ports/clock';
+import type { FaultPoints } from '../ports/faultPoints';
 
 export type { ArtifactLocator, Clock };
 
@@ -14,6 +15,8 @@ export interface ActivityDeps {
   artifacts: ArtifactLocator;
   clock: Clock;
   logger: Logger;
+  /** Where crash tests kill the worker; `noFaults` everywhere else. */
+  faults: FaultPoints;
   settings: {
     /** Readiness probes start fast and back off to this interval. */
     readinessIntervalMs: number;

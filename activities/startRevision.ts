@@ -1,5 +1,5 @@
 import { upsertRevision } from '../db/queries/revisions';
-import { faultPoint, FAULT_POINTS } from '../ports/faultPoints';
+import { FAULT_POINTS } from '../ports/faultPoints';
 import { FailureType } from '../domain/failures';
 import { webService } from '../domain/manifest';
 import type { ActivityDeps } from './deps';
@@ -57,7 +57,7 @@ export function createStartRevision(deps: ActivityDeps) {
       url,
       status: 'starting',
     });
-    faultPoint(FAULT_POINTS.afterStartRevision);
+    deps.faults.reached(FAULT_POINTS.afterStartRevision);
     await log(`started-${key}`, `started ${key} (pid ${running.pid}) on ${url}`);
     await completePhase(deps, input.deploymentId, 'startRevision');
     return { key, url, slot: input.slot };

@@ -40,7 +40,7 @@ export function canStart(d: Deployment, kind: OperationKind): boolean {
 
 /** Starts the planned operation; with an Idempotency-Key its id comes from the key. */
 export function startPlanned(ctx: ApiContext, by: StartedBy, d: Deployment, plan: LifecyclePlan): Promise<Operation> {
-  return startOperation(ctx.db, ctx.temporal, ctx.logger, {
+  return startOperation(ctx, {
     deployment: d,
     trigger: by.trigger,
     actor: by.actor,

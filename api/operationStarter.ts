@@ -5,7 +5,7 @@ import { newOperationRow, type OperationRowInput } from '../db/operationRow';
 import { deleteOperation, findOperation, finishOperation, insertOperation, listOperations } from '../db/queries/operations';
 import type { Deployment, Operation } from '../db/schema';
 import { deploymentWorkflowId, isTerminalOperationStatus, type OperationKind } from '../domain/operations';
-import { faultPoint, FAULT_POINTS } from '../ports/faultPoints';
+import { FAULT_POINTS, type FaultPoints } from '../ports/faultPoints';
 import type { Logger } from '../ports/logger';
 import {
   deployWorkflow,
@@ -41,6 +41,13 @@ export interface TemporalTarget {
   taskQueue: string;
 }
 
+export interface StarterDeps {
+  db: Db;
+  temporal: TemporalTarget;
+  logger: Logger;
+  faults: FaultPoints;
+}
+
 export type OperationRequest = Omit<OperationRowInput, 'id' | 'deployment'> & {
   deployment: Deployment;
   /**
@@ -57,7 +64,8 @@ export type OperationRequest = Omit<OperationRowInput, 'id' | 'deployment'> & {
  * second operation or a second workflow run: it returns the one that exists, starting its
  * workflow only if the first call died before it could.
  */
-export async function startOperation(db: Db, temporal: TemporalTarget, logger: Logger, req: OperationRequest): Promise<Operation> {
+export async function startOperation(deps: StarterDeps, req: OperationRequest): Promise<Operation> {
+  const { db, temporal, logger } = deps;
   const workflowId = deploymentWorkflowId(req.deployment.id);
   const existing = req.operationId ? await findOperation(db, req.operationId) : null;
   if (existing && (existing.status !== 'pending' || (await workflowRunsOperation(temporal.client, workflowId, existing.id))))
@@ -75,7 +83,7 @@ export async function startOperation(db: Db, temporal: TemporalTarget, logger: L
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         memo: { operationId: op.id },
       });
-      faultPoint(FAULT_POINTS.afterWorkflowStart);
+      deps.faults.reached(FAULT_POINTS.afterWorkflowStart);
       return { ...op, run_id: handle.firstExecutionRunId };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {

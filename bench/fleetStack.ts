@@ -24,6 +24,7 @@ import { startBuiltinRouter, type BuiltinRouter } from '../traffic/builtin/built
 import { createHttpRouterClient } from '../traffic/builtin/httpRouterClient';
 import { installTemporalLogging } from '../src/temporalLogger';
 import { waitForHttp } from '../src/waitForHttp';
+import { noFaults } from '../ports/faultPoints';
 
 /**
  * The real engine for the fleet benchmark: embedded Postgres, the Temporal dev server, the
@@ -139,6 +140,7 @@ export async function startBenchStack(): Promise<BenchStack> {
         artifacts,
         clock: systemClock,
         logger,
+        faults: noFaults,
         settings: {
           readinessIntervalMs: 250,
           readinessTimeoutSeconds: 60,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { FAULT_POINT_NAMES, type FaultPointName } from '../ports/faultPoints';
 
 /** Defaults are named so the CLI, the README and the code say the same thing. */
 export const DEFAULTS = {
@@ -44,6 +45,8 @@ const ConfigSchema = z.object({
     .default(DEFAULTS.rollbackWindowSeconds),
   SLIPWAY_STOP_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(DEFAULTS.stopGraceSeconds),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** Crash tests only: the process SIGKILLs itself at this point (ports/faultPoints.ts). */
+  SLIPWAY_FAULT_KILL_AT: z.enum(FAULT_POINT_NAMES).optional(),
 });
 
 export interface Config {
@@ -66,6 +69,7 @@ export interface Config {
   drainTimeoutSeconds: number;
   rollbackWindowSeconds: number;
   stopGraceSeconds: number;
+  faultKillAt?: FaultPointName;
 }
 
 export class ConfigError extends Error {}
@@ -97,5 +101,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     drainTimeoutSeconds: e.SLIPWAY_DRAIN_TIMEOUT_SECONDS,
     rollbackWindowSeconds: e.SLIPWAY_ROLLBACK_WINDOW_SECONDS,
     stopGraceSeconds: e.SLIPWAY_STOP_GRACE_SECONDS,
+    faultKillAt: e.SLIPWAY_FAULT_KILL_AT,
   };
 }

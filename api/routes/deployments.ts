@@ -98,7 +98,7 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
         await upsertTenantEnvVars(trx, id, body.env, secretKeys);
         return d;
       }));
-    const op = await startOperation(ctx.db, ctx.temporal, ctx.logger, {
+    const op = await startOperation(ctx, {
       deployment,
       kind: 'deploy',
       trigger,

@@ -20,6 +20,7 @@ import { installTemporalLogging } from '../../src/temporalLogger';
 import { createSlipwayWorker } from '../../src/worker';
 import { connectTestClient, workflowBundle, type TestTemporal } from './temporalEnv';
 import { createTestDatabase, type TestDatabase } from './testDatabase';
+import { noFaults } from '../../ports/faultPoints';
 
 /**
  * A whole Slipway in this test process, built from the real parts: a fresh database on
@@ -89,6 +90,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
       artifacts,
       clock: systemClock,
       logger,
+      faults: noFaults,
       settings: {
         readinessIntervalMs: 250,
         readinessTimeoutSeconds: opts.readinessTimeoutSeconds ?? 30,
@@ -105,6 +107,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     temporal: { client: temporal.client, taskQueue },
     artifacts,
     logger,
+    faults: noFaults,
     routerPublicPort: proxyPort,
     routeDomain: 'localhost',
   });
