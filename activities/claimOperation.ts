@@ -1,9 +1,10 @@
 import type { ClaimOperationInput } from '../contract/operation';
-import { findDeployment, updateDeployment } from '../db/queries/deployments';
-import { findOperation, markOperationRunning } from '../db/queries/operations';
+import { updateDeployment } from '../db/queries/deployments';
+import { markOperationRunning } from '../db/queries/operations';
 import { transitionOf } from '../domain/deploymentStatus';
 import { FailureType } from '../domain/failures';
 import type { ActivityDeps } from './deps';
+import { operationAndDeployment } from './operationRows';
 import { nonRetryable } from './failure';
 
 /**
@@ -13,10 +14,7 @@ import { nonRetryable } from './failure';
  */
 export function createClaimOperation(deps: ActivityDeps) {
   return async function claimOperation(input: ClaimOperationInput): Promise<void> {
-    const op = await findOperation(deps.db, input.operationId);
-    if (!op) throw nonRetryable(FailureType.DeploymentNotFound, `operation ${input.operationId} does not exist`);
-    const d = await findDeployment(deps.db, input.deploymentId);
-    if (!d) throw nonRetryable(FailureType.DeploymentNotFound, `deployment ${input.deploymentId} does not exist`);
+    const { op, d } = await operationAndDeployment(deps, input);
     // A retried attempt finds its own operation already running: the status check was
     // done by the first attempt and must not refuse the operation's own status now.
     if (op.status !== 'pending') return;

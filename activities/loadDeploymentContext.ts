@@ -2,13 +2,13 @@ import type { DeploymentContext } from '../contract/deploymentContext';
 import type { OperationInput } from '../contract/operation';
 import type { DbOrTrx } from '../db/database';
 import { findRelease } from '../db/queries/apps';
-import { findDeployment } from '../db/queries/deployments';
 import { findOperation } from '../db/queries/operations';
 import { FailureType } from '../domain/failures';
 import { ManifestSchema, webService } from '../domain/manifest';
 import type { OperationKind } from '../domain/operations';
 import { canaryOptions } from '../domain/strategy';
 import type { ActivityDeps } from './deps';
+import { operationAndDeployment } from './operationRows';
 import { nonRetryable } from './failure';
 import { completePhase, phaseLog } from './operationLog';
 
@@ -31,10 +31,7 @@ async function retryRoot(db: DbOrTrx, opId: string): Promise<{ id: string; kind:
  */
 export function createLoadDeploymentContext(deps: ActivityDeps) {
   return async function loadDeploymentContext(input: OperationInput): Promise<DeploymentContext> {
-    const op = await findOperation(deps.db, input.operationId);
-    if (!op) throw nonRetryable(FailureType.DeploymentNotFound, `operation ${input.operationId} does not exist`);
-    const d = await findDeployment(deps.db, input.deploymentId);
-    if (!d) throw nonRetryable(FailureType.DeploymentNotFound, `deployment ${input.deploymentId} does not exist`);
+    const { op, d } = await operationAndDeployment(deps, input);
     const root = op.retry_of ? await retryRoot(deps.db, op.retry_of) : { id: op.id, kind: input.kind };
     const targetVersion = op.to_version ?? d.serving_version ?? d.release_version;
     const release = await findRelease(deps.db, d.app_id, targetVersion);

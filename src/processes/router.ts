@@ -1,8 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig, type Config } from '../config';
-import { createLogger, type Logger } from '../logger';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
 import { startBuiltinRouter, type BuiltinRouter } from '../../traffic/builtin/builtinRouter';
+import { runProcess } from './runProcess';
 
 /** The proxy serves the world; the admin API has no auth, so it stays on loopback. */
 export const ROUTER_PUBLIC_HOST = '0.0.0.0';
@@ -32,37 +33,13 @@ export async function runRouter(config: Config, logger: Logger): Promise<Builtin
   return router;
 }
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger('router', config.logLevel);
-
-  // A bug in one request's handling must not take every deployment's traffic down
-  // with it: log loudly and keep serving.
-  process.on('uncaughtException', (err) => logger.fatal({ err }, 'uncaught exception in router'));
-  process.on('unhandledRejection', (err) => logger.fatal({ err }, 'unhandled rejection in router'));
-
-  const router = await runRouter(config, logger);
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'router stopping');
-    router.close().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error({ err }, 'router close failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-}
-
 if (require.main === module) {
-  main().catch((err) => {
-    // eslint-disable-next-line no-console
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
+  runProcess('router', async (config, logger) => {
+    // A bug in one request's handling must not take every deployment's traffic down
+    // with it: log loudly and keep serving.
+    process.on('uncaughtException', (err) => logger.fatal({ err }, 'uncaught exception in router'));
+    process.on('unhandledRejection', (err) => logger.fatal({ err }, 'unhandled rejection in router'));
+    const router = await runRouter(config, logger);
+    return () => router.close();
   });
 }

@@ -17,7 +17,8 @@ import type { OperationKind } from '../../domain/operations';
 import { systemClock } from '../../ports/clock';
 import { noFaults } from '../../ports/faultPoints';
 import { createLogger } from '../../src/logger';
-import { startBuiltinRouter, type BuiltinRouter } from '../../traffic/builtin/builtinRouter';
+import type { BuiltinRouter } from '../../traffic/builtin/builtinRouter';
+import { startLoopbackRouter } from './loopbackRouter';
 import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
 import { createTestDatabase, type TestDatabase } from './testDatabase';
 
@@ -50,14 +51,7 @@ export async function startActivityHarness(): Promise<ActivityHarness> {
   const database: TestDatabase = await createTestDatabase();
   const db = createDb(database.url);
   await migrateToLatest(db);
-  const router = await startBuiltinRouter({
-    host: '127.0.0.1',
-    port: 0,
-    adminHost: '127.0.0.1',
-    adminPort: 0,
-    stateFile: path.join(tmp, 'routes.json'),
-    logger,
-  });
+  const router = await startLoopbackRouter(tmp, logger);
   const deps: ActivityDeps = {
     db,
     compute: createLocalComputeProvider({ stateDir: path.join(tmp, 'compute'), logger }),

@@ -13,7 +13,8 @@ import { createArtifactStore } from '../../compute/local/artifactStore';
 import { createLocalComputeProvider } from '../../compute/local/localProvider';
 import type { ComputeProvider } from '../../ports/compute';
 import { createLogger } from '../../src/logger';
-import { startBuiltinRouter, type BuiltinRouter } from '../../traffic/builtin/builtinRouter';
+import type { BuiltinRouter } from '../../traffic/builtin/builtinRouter';
+import { startLoopbackRouter } from './loopbackRouter';
 import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
 import type { TrafficRouter } from '../../ports/traffic';
 import { installTemporalLogging } from '../../src/temporalLogger';
@@ -65,14 +66,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
   const database: TestDatabase = await createTestDatabase();
   const db = createDb(database.url);
   await migrateToLatest(db);
-  const routerProc: BuiltinRouter = await startBuiltinRouter({
-    host: '127.0.0.1',
-    port: 0,
-    adminHost: '127.0.0.1',
-    adminPort: 0,
-    stateFile: path.join(tmp, 'routes.json'),
-    logger,
-  });
+  const routerProc: BuiltinRouter = await startLoopbackRouter(tmp, logger);
   const router = createHttpRouterClient({ adminUrl: routerProc.adminUrl });
   const compute = createLocalComputeProvider({ stateDir: path.join(tmp, 'compute'), logger });
   const artifacts = createArtifactStore(path.join(tmp, 'artifacts'));
