@@ -4,7 +4,7 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type Activities, type ActivityDeps } from '../../activities';
-import { createArtifactStore } from '../../compute/local/artifactStore';
+import { createArtifactStore, type ArtifactStore } from '../../compute/local/artifactStore';
 import { createLocalComputeProvider } from '../../compute/local/localProvider';
 import { createDb, type Db } from '../../db/database';
 import { migrateToLatest } from '../../db/migrate';
@@ -32,6 +32,7 @@ export interface ActivityHarness {
   deps: ActivityDeps;
   acts: Activities;
   router: BuiltinRouter;
+  artifacts: ArtifactStore;
   /** Runs one activity in a fresh mock activity context. */
   run<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R>;
   /** An app with release 1.0.0 of hello-app's manifest and a pending deployment of it. */
@@ -52,11 +53,12 @@ export async function startActivityHarness(): Promise<ActivityHarness> {
   const db = createDb(database.url);
   await migrateToLatest(db);
   const router = await startLoopbackRouter(tmp, logger);
+  const artifacts = createArtifactStore(path.join(tmp, 'artifacts'));
   const deps: ActivityDeps = {
     db,
     compute: createLocalComputeProvider({ stateDir: path.join(tmp, 'compute'), logger }),
     router: createHttpRouterClient({ adminUrl: router.adminUrl }),
-    artifacts: createArtifactStore(path.join(tmp, 'artifacts')),
+    artifacts,
     clock: systemClock,
     logger,
     faults: noFaults,
@@ -79,6 +81,7 @@ export async function startActivityHarness(): Promise<ActivityHarness> {
     deps,
     acts: createActivities(deps),
     router,
+    artifacts,
     // The SDK logs every expected failure at WARN; the assertions say what matters.
     run: (fn, ...args) => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(fn, ...args),
     seedDeployment: (patch = {}) => {
