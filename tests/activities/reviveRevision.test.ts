@@ -46,7 +46,7 @@ describe('reviveRevision', () => {
     started.push(key);
 
     const answer = (await (await fetch(url)).json()) as { version: string; greeting: string };
-    expect(answer).toMatchObject({ version: '1.0.0', greeting: 'back again' });
+    expect(answer).toMatchObject({ version: '3.0.0', greeting: 'back again' });
     expect(await findRevision(h.db, key)).toMatchObject({ status: 'serving', url, stopped_at: null });
     expect(await h.deps.router.getRoute(d.id)).toMatchObject({ hostname: d.hostname, upstreams: [{ key, url, weight: 100 }] });
   });
