@@ -1,11 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { setRevisionStatus } from '../db/queries/revisions';
-import { faultPoint, FAULT_POINTS } from '../ports/faultPoints';
+import { FAULT_POINTS } from '../ports/faultPoints';
 import { FailureType } from '../domain/failures';
 import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
 import { completePhase, enterPhase, phaseLog } from './operationLog';
-import { isReadyAnswer, nextProbeDelay, probeReadiness, ProbeTargetError, readinessUrl } from './readinessProbe';
+import { ProbeTargetError, readinessUrl } from './readinessProbe';
+import { waitUntilReady } from './readinessWait';
 
 const LOG_TAIL_LINES = 20;
 
@@ -29,40 +30,39 @@ export function createAwaitReady(deps: ActivityDeps) {
     await enterPhase(deps, input.operationId, 'awaitReady');
     const log = phaseLog(deps, input.operationId, 'awaitReady');
     const startedAt = (ctx.info.heartbeatDetails as { startedAt?: number } | undefined)?.startedAt ?? deps.clock.now();
-    const deadline = startedAt + input.timeoutSeconds * 1000;
-    const target = probeTarget(input);
-    let delay = 0;
-    let probes = 0;
-    let last: number | string = 'no probe yet';
-
-    for (;;) {
-      probes += 1;
-      last = await probeReadiness(target, ctx.cancellationSignal, deps.probeFetch);
-      if (isReadyAnswer(last)) break;
-      if (!(await deps.compute.status(input.key))) {
-        const tail = await deps.compute.tailLogs(input.key, LOG_TAIL_LINES);
-        await log(`crashed-${input.key}`, `revision ${input.key} exited before it became ready; last output:\n${tail.join('\n')}`, 'error');
-        throw nonRetryable(
-          FailureType.RevisionCrashed,
-          `revision ${input.key} exited before it became ready (see the operation log for its output)`,
-        );
-      }
-      if (deps.clock.now() >= deadline) {
-        await log(
-          `timeout-${input.key}`,
-          `not ready after ${input.timeoutSeconds}s; last answer from ${input.readinessPath}: ${last}`,
-          'error',
-        );
-        throw nonRetryable(
-          FailureType.ReadinessTimeout,
-          `revision ${input.key} was not ready within ${input.timeoutSeconds}s (last answer: ${last})`,
-        );
-      }
-      ctx.heartbeat({ startedAt, probes, last });
-      faultPoint(FAULT_POINTS.duringAwaitReady);
-      delay = nextProbeDelay(delay, deps.settings.readinessIntervalMs);
-      await Promise.race([deps.clock.sleep(delay), ctx.cancelled]);
+    probeTarget(input);
+    const outcome = await waitUntilReady(deps, {
+      key: input.key,
+      url: input.url,
+      readinessPath: input.readinessPath,
+      deadline: startedAt + input.timeoutSeconds * 1000,
+      signal: ctx.cancellationSignal,
+      cancelled: ctx.cancelled,
+      onWait: ({ probes, last }) => {
+        ctx.heartbeat({ startedAt, probes, last });
+        deps.faults.reached(FAULT_POINTS.duringAwaitReady);
+      },
+    });
+    if (!outcome.ready && outcome.reason === 'crashed') {
+      const tail = await deps.compute.tailLogs(input.key, LOG_TAIL_LINES);
+      await log(`crashed-${input.key}`, `revision ${input.key} exited before it became ready; last output:\n${tail.join('\n')}`, 'error');
+      throw nonRetryable(
+        FailureType.RevisionCrashed,
+        `revision ${input.key} exited before it became ready (see the operation log for its output)`,
+      );
     }
+    if (!outcome.ready) {
+      await log(
+        `timeout-${input.key}`,
+        `not ready after ${input.timeoutSeconds}s; last answer from ${input.readinessPath}: ${outcome.last}`,
+        'error',
+      );
+      throw nonRetryable(
+        FailureType.ReadinessTimeout,
+        `revision ${input.key} was not ready within ${input.timeoutSeconds}s (last answer: ${outcome.last})`,
+      );
+    }
+    const { probes } = outcome;
     const elapsedMs = deps.clock.now() - startedAt;
     await setRevisionStatus(deps.db, input.key, 'ready');
     await log(`ready-${input.key}`, `${input.key} ready after ${probes} probe(s), ${elapsedMs} ms`);

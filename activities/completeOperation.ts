@@ -1,18 +1,9 @@
 import { findDeployment, updateDeployment } from '../db/queries/deployments';
 import { findOperation, finishOperation } from '../db/queries/operations';
-import { transition } from '../domain/deploymentStatus';
-import type { OperationKind, Slot } from '../domain/operations';
+import { transitionOf } from '../domain/deploymentStatus';
 import type { ActivityDeps } from './deps';
 import { phaseLog } from './operationLog';
-
-export interface CompleteOperationInput {
-  operationId: string;
-  deploymentId: string;
-  /** The kind whose outcome this is (for a retry: the kind it retried). */
-  kind: OperationKind;
-  /** What serves now; null when nothing does (suspended, destroyed). */
-  serving: { version: string; slot: Slot; configRevision: number } | null;
-}
+import type { CompleteOperationInput } from '../contract/operationOutcome';
 
 /**
  * The "finalize" phase: records the outcome in one transaction; a retry after the commit
@@ -26,10 +17,7 @@ export function createCompleteOperation(deps: ActivityDeps) {
       const op = await findOperation(trx, input.operationId);
       const d = await findDeployment(trx, input.deploymentId);
       if (!op || !d || op.status !== 'running') return;
-      const t = transition(
-        { status: d.status, servingVersion: d.serving_version, previousVersion: d.previous_version },
-        { type: 'succeed', kind: input.kind },
-      );
+      const t = transitionOf(d, { type: 'succeed', kind: input.kind });
       const status = t.ok ? t.status : d.status;
       if (input.serving) {
         const moved = d.serving_version !== null && d.serving_version !== input.serving.version;

@@ -6,6 +6,7 @@ import type { ArtifactLocator } from '../ports/artifacts';
 import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../db/secretCipher';
 import type { ProbeFetch } from './readinessProbe';
+import type { FaultPoints } from '../ports/faultPoints';
 
 export type { ArtifactLocator, Clock };
 
@@ -20,6 +21,8 @@ export interface ActivityDeps {
   secrets: SecretCipher;
   /** The readiness probe's HTTP call; the global fetch when absent. */
   probeFetch?: ProbeFetch;
+  /** Where crash tests kill the worker; `noFaults` everywhere else. */
+  faults: FaultPoints;
   settings: {
     /** Readiness probes start fast and back off to this interval. */
     readinessIntervalMs: number;

@@ -1,13 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import { enterPhase, phaseLog } from './operationLog';
-
-export interface DrainInput {
-  operationId: string;
-  deploymentId: string;
-  keys: string[];
-  timeoutSeconds: number;
-}
+import type { DrainInput, DrainResult } from '../contract/deployPhases';
 
 const POLL_MS = 100;
 
@@ -17,7 +11,7 @@ const POLL_MS = 100;
  * worker's drain resumes elsewhere.
  */
 export function createDrainPrevious(deps: ActivityDeps) {
-  return async function drainPrevious(input: DrainInput): Promise<{ drained: boolean; inFlight: number; waitedMs: number }> {
+  return async function drainPrevious(input: DrainInput): Promise<DrainResult> {
     if (input.keys.length === 0) return { drained: true, inFlight: 0, waitedMs: 0 };
     await enterPhase(deps, input.operationId, 'drainPrevious');
     const log = phaseLog(deps, input.operationId, 'drainPrevious');

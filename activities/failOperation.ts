@@ -1,20 +1,11 @@
 import { findDeployment, updateDeployment } from '../db/queries/deployments';
 import { findOperation, finishOperation } from '../db/queries/operations';
 import { casRevisionStatus, liveRevisions } from '../db/queries/revisions';
-import { transition } from '../domain/deploymentStatus';
-import type { OperationKind } from '../domain/operations';
+import { transitionOf } from '../domain/deploymentStatus';
 import type { ActivityDeps } from './deps';
 import { phaseLog } from './operationLog';
 import { stopRevisionProcess } from './stopRevision';
-
-export interface FailOperationInput {
-  operationId: string;
-  deploymentId: string;
-  kind: OperationKind;
-  errorType: string;
-  errorMessage: string;
-  cancelled?: boolean;
-}
+import type { FailOperationInput, FailOperationResult } from '../contract/operationOutcome';
 
 /**
  * Redeploy is never destructive: revisions this operation started that never passed
@@ -23,7 +14,7 @@ export interface FailOperationInput {
  * keeps serving, and serving_version stays what the router really sends traffic to.
  */
 export function createFailOperation(deps: ActivityDeps) {
-  return async function failOperation(input: FailOperationInput): Promise<{ warmKeys: string[] }> {
+  return async function failOperation(input: FailOperationInput): Promise<FailOperationResult> {
     const log = phaseLog(deps, input.operationId, 'finalize');
     const warmKeys: string[] = [];
     for (const rev of await liveRevisions(deps.db, input.deploymentId)) {
@@ -41,10 +32,7 @@ export function createFailOperation(deps: ActivityDeps) {
       const d = await findDeployment(trx, input.deploymentId);
       if (!op || !d) return;
       if (op.status === 'running') {
-        const t = transition(
-          { status: d.status, servingVersion: d.serving_version, previousVersion: d.previous_version },
-          { type: 'fail', kind: input.kind },
-        );
+        const t = transitionOf(d, { type: 'fail', kind: input.kind });
         await updateDeployment(trx, d.id, { status: t.ok ? t.status : d.status, last_error: `${input.errorType}: ${input.errorMessage}` });
       }
       await finishOperation(trx, op.id, {

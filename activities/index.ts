@@ -1,10 +1,11 @@
 import type { ActivityDeps } from './deps';
 import { createAwaitReady } from './awaitReady';
 import { createFailOperation } from './failOperation';
-import { createFetchDeployment } from './fetchDeployment';
+import { createClaimOperation } from './claimOperation';
 import { createCompleteOperation } from './completeOperation';
 import { createDrainPrevious } from './drainPrevious';
 import { createLifecycleActivities } from './lifecycle';
+import { createLoadDeploymentContext } from './loadDeploymentContext';
 import { createMassUpgradeActivities } from './massUpgrade';
 import { createRemoveRoute, createSuspendRoute } from './routeControl';
 import { createRouteSetActivities } from './routeSet';
@@ -17,7 +18,8 @@ export type { ActivityDeps } from './deps';
 /** The only way activities get their database, compute provider, router and clock. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    fetchDeployment: createFetchDeployment(deps),
+    claimOperation: createClaimOperation(deps),
+    loadDeploymentContext: createLoadDeploymentContext(deps),
     resolveEnv: createResolveEnv(deps),
     startRevision: createStartRevision(deps),
     awaitReady: createAwaitReady(deps),

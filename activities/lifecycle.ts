@@ -1,4 +1,5 @@
 import { findDeployment } from '../db/queries/deployments';
+import { recordOperationFromVersion } from '../db/queries/operations';
 import { deleteEnvVars } from '../db/queries/envVars';
 import { casRevisionStatus, liveRevisions } from '../db/queries/revisions';
 import type { Slot } from '../domain/operations';
@@ -16,12 +17,7 @@ export function createLifecycleActivities(deps: ActivityDeps) {
       await enterPhase(deps, input.operationId, 'snapshotCurrent');
       const d = await findDeployment(deps.db, input.deploymentId);
       if (!d) return;
-      await deps.db
-        .updateTable('operations')
-        .set({ from_version: d.serving_version })
-        .where('id', '=', input.operationId)
-        .where('status', '=', 'running')
-        .execute();
+      await recordOperationFromVersion(deps.db, input.operationId, d.serving_version);
       await phaseLog(
         deps,
         input.operationId,

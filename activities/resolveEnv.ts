@@ -1,18 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { completePhase, enterPhase, phaseLog } from './operationLog';
 import { missingEnvFailure, resolveRevisionEnv } from './revisionEnv';
-
-export interface ResolveEnvInput {
-  operationId: string;
-  deploymentId: string;
-  version: string;
-}
-
-/** Names only: the workflow learns which variables exist, never their values. */
-export interface ResolvedEnvSummary {
-  keys: string[];
-  secretKeys: string[];
-}
+import type { ResolvedEnvSummary, ResolveEnvInput } from '../contract/deployPhases';
 
 export function createResolveEnv(deps: ActivityDeps) {
   return async function resolveEnv(input: ResolveEnvInput): Promise<ResolvedEnvSummary> {

@@ -1,13 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { phaseLog } from './operationLog';
-
-export interface SuspendRouteInput {
-  operationId: string;
-  deploymentId: string;
-  hostname: string;
-  reason: string;
-  retryAfterSeconds: number;
-}
+import type { SuspendRouteInput } from '../contract/deployPhases';
 
 /**
  * The router answers 503 with the reason and Retry-After instead of proxying: clearer for

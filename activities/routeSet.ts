@@ -2,11 +2,7 @@ import { casRevisionStatus, liveRevisions } from '../db/queries/revisions';
 import type { Counters } from '../domain/strategy';
 import type { ActivityDeps } from './deps';
 import { phaseLog } from './operationLog';
-
-export interface RevisionRef {
-  key: string;
-  url: string;
-}
+import type { RevisionRef } from '../contract/deployPhases';
 
 /**
  * Route edits for strategies that move traffic gradually (rolling, canary). Only one

@@ -1,32 +1,10 @@
 import { upsertRevision } from '../db/queries/revisions';
-import { RevisionStartError, type RevisionSpec, type RunningRevision } from '../ports/compute';
-import { faultPoint, FAULT_POINTS } from '../ports/faultPoints';
-import { FailureType } from '../domain/failures';
-import { webService } from '../domain/manifest';
-import type { Slot } from '../domain/operations';
+import { FAULT_POINTS } from '../ports/faultPoints';
 import type { ActivityDeps } from './deps';
-import { nonRetryable } from './failure';
-import { completePhase, enterPhase, phaseLog, type PhaseLogger } from './operationLog';
+import { completePhase, enterPhase, phaseLog } from './operationLog';
 import { revisionKey } from './revisionKey';
-import { missingEnvFailure, resolveRevisionEnv } from './revisionEnv';
-
-export interface StartRevisionInput {
-  operationId: string;
-  deploymentId: string;
-  version: string;
-  configRevision: number;
-  slot: Slot;
-  /** The operation whose revision this is (a retry passes the operation it retries). */
-  owner: string;
-  /** Replica index, for deployments that run several processes behind one route. */
-  replica?: number;
-}
-
-export interface StartedRevision {
-  key: string;
-  url: string;
-  slot: Slot;
-}
+import { launchRevision, prepareRevisionLaunch } from './revisionLaunch';
+import type { StartedRevision, StartRevisionInput } from '../contract/deployPhases';
 
 /** The "image swap": start the target revision beside whatever serves now. */
 export function createStartRevision(deps: ActivityDeps) {
@@ -35,16 +13,7 @@ export function createStartRevision(deps: ActivityDeps) {
     const log = phaseLog(deps, input.operationId, 'startRevision');
     const key = revisionKey(input.deploymentId, input.slot, input.version, input.configRevision, input.owner, input.replica ?? 0);
 
-    const { release, manifest, plan } = await resolveRevisionEnv(deps.db, deps.secrets, input.deploymentId, input.version);
-    if (plan.missing.length > 0) throw missingEnvFailure(input.version, plan.missing);
-    const artifactDir = await deps.artifacts.get(release.artifact_digest);
-    if (!artifactDir) {
-      throw nonRetryable(
-        FailureType.ArtifactMissing,
-        `artifact ${release.artifact_digest} of release ${input.version} is missing from the artifact store; recreate the release`,
-      );
-    }
-    const service = webService(manifest);
+    const launch = await prepareRevisionLaunch(deps, { key, deploymentId: input.deploymentId, version: input.version });
     // Record intent first, so a crash between start and the next write still leaves a
     // row that names the process for cleanup.
     await upsertRevision(deps.db, {
@@ -57,15 +26,7 @@ export function createStartRevision(deps: ActivityDeps) {
       url: null,
       status: 'starting',
     });
-    const running = await startOrFail(deps, log, {
-      key,
-      deploymentId: input.deploymentId,
-      artifactDir,
-      command: service.command,
-      env: plan.values,
-      portEnv: service.portEnv,
-    });
-    const url = `http://${running.endpoint.host}:${running.endpoint.port}`;
+    const { url, pid } = await launchRevision(deps, launch, (message) => log(`not-runnable-${key}`, message, 'error'));
     await upsertRevision(deps.db, {
       key,
       deployment_id: input.deploymentId,
@@ -76,20 +37,9 @@ export function createStartRevision(deps: ActivityDeps) {
       url,
       status: 'starting',
     });
-    faultPoint(FAULT_POINTS.afterStartRevision);
-    await log(`started-${key}`, `started ${key} (pid ${running.pid}) on ${url}`);
+    deps.faults.reached(FAULT_POINTS.afterStartRevision);
+    await log(`started-${key}`, `started ${key} (pid ${pid}) on ${url}`);
     await completePhase(deps, input.deploymentId, 'startRevision');
     return { key, url, slot: input.slot };
   };
-}
-
-/** A command that cannot start fails the operation now, with the reason in its log, instead of 20 retries. */
-async function startOrFail(deps: ActivityDeps, log: PhaseLogger, spec: RevisionSpec): Promise<RunningRevision> {
-  try {
-    return await deps.compute.start(spec);
-  } catch (err) {
-    if (!(err instanceof RevisionStartError)) throw err;
-    await log(`not-runnable-${spec.key}`, `${spec.command.join(' ')}: ${err.message}`, 'error');
-    throw nonRetryable(FailureType.CommandNotRunnable, err.message);
-  }
 }

@@ -1,14 +1,7 @@
 import { casRevisionStatus, liveRevisions } from '../db/queries/revisions';
 import type { ActivityDeps } from './deps';
 import { completePhase, enterPhase, phaseLog } from './operationLog';
-
-export interface SwitchTrafficInput {
-  operationId: string;
-  deploymentId: string;
-  hostname: string;
-  /** Every replica of the new revision; they take traffic together. */
-  revisions: { key: string; url: string }[];
-}
+import type { SwitchTrafficInput, SwitchTrafficResult } from '../contract/deployPhases';
 
 /**
  * Blue-green: the whole route moves to the new revision in one atomic swap (which also
@@ -19,7 +12,7 @@ export interface SwitchTrafficInput {
  * same lists on a retried attempt).
  */
 export function createSwitchTraffic(deps: ActivityDeps) {
-  return async function switchTraffic(input: SwitchTrafficInput): Promise<{ previousKeys: string[]; supersededKeys: string[] }> {
+  return async function switchTraffic(input: SwitchTrafficInput): Promise<SwitchTrafficResult> {
     await enterPhase(deps, input.operationId, 'switchTraffic');
     const keys = input.revisions.map((r) => r.key);
     const log = phaseLog(deps, input.operationId, 'switchTraffic');

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database';
+import type { FaultPoints } from '../ports/faultPoints';
 import type { Logger } from '../ports/logger';
 import type { SecretCipher } from '../db/secretCipher';
 import type { AuthFailureLimits } from './authFailureLimiter';
@@ -15,6 +16,8 @@ export interface ApiContext {
   temporal: TemporalTarget;
   artifacts: ArtifactPublisher;
   logger: Logger;
+  /** Where crash tests kill the API; `noFaults` everywhere else. */
+  faults: FaultPoints;
   /** Public base of the router, e.g. http://localhost:8080, for each deployment's URL. */
   routerPublicPort: number;
   routeDomain: string;

@@ -1,4 +1,4 @@
-import { latestActiveRelease } from '../db/queries/apps';
+import { findAppSlug, latestActiveRelease } from '../db/queries/apps';
 import { findDeploymentForTenant } from '../db/queries/deployments';
 import type { Deployment } from '../db/schema';
 import type { Principal } from './auth';
@@ -18,7 +18,7 @@ export async function loadDeployment(ctx: ApiContext, p: Principal, params: unkn
 
 /** A deployment as the API shows it, with its URL and whether a newer release exists. */
 export async function showDeployment(ctx: ApiContext, d: Deployment, appSlug?: string, latestVersion?: string | null) {
-  const slug = appSlug ?? (await ctx.db.selectFrom('apps').select('slug').where('id', '=', d.app_id).executeTakeFirstOrThrow()).slug;
+  const slug = appSlug ?? (await findAppSlug(ctx.db, d.app_id));
   const latest = latestVersion !== undefined ? latestVersion : ((await latestActiveRelease(ctx.db, d.app_id))?.version ?? null);
   return presentDeployment(d, {
     app: slug,

@@ -1,14 +1,12 @@
-import type { FastifyRequest } from 'fastify';
 import { findDeployment } from '../db/queries/deployments';
 import { findOperation } from '../db/queries/operations';
 import type { Deployment, Operation } from '../db/schema';
-import { transition } from '../domain/deploymentStatus';
-import { deploymentWorkflowId, type OperationKind, type OperationTrigger } from '../domain/operations';
-import type { Principal } from './auth';
+import { isInProgressStatus, transitionOf } from '../domain/deploymentStatus';
+import { deploymentWorkflowId, type OperationKind } from '../domain/operations';
 import type { ApiContext } from './context';
 import { conflict } from './errors';
-import { idempotentIds } from './idempotency';
 import { inFlightConflict, operationInFlight, startOperation, type OperationRequest } from './operationStarter';
+import type { StartedBy } from './startedBy';
 
 /** What a lifecycle route decided to start. */
 export type LifecyclePlan = Pick<OperationRequest, 'kind' | 'toVersion' | 'strategy' | 'configRevision' | 'retryOf' | 'strategyOptions'>;
@@ -18,10 +16,9 @@ export type LifecyclePlan = Pick<OperationRequest, 'kind' | 'toVersion' | 'strat
  * any. A repeat after a crash must answer with it even though the deployment has moved on
  * (its status is now "upgrading", so the checks below would refuse).
  */
-export async function earlierAttempt(ctx: ApiContext, req: FastifyRequest, d: Deployment): Promise<Operation | null> {
-  const ids = idempotentIds(req);
-  if (!ids) return null;
-  const op = await findOperation(ctx.db, ids.operationId);
+export async function earlierAttempt(ctx: ApiContext, by: StartedBy, d: Deployment): Promise<Operation | null> {
+  if (!by.ids) return null;
+  const op = await findOperation(ctx.db, by.ids.operationId);
   return op && op.deployment_id === d.id ? op : null;
 }
 
@@ -33,55 +30,42 @@ export async function refuseIfInFlight(ctx: ApiContext, d: Deployment): Promise<
 
 /** 409 illegal_transition with the reason from the one function that decides statuses. */
 export function refuseIfIllegal(d: Deployment, kind: OperationKind): void {
-  const t = transition(
-    { status: d.status, servingVersion: d.serving_version, previousVersion: d.previous_version },
-    { type: 'start', kind },
-  );
+  const t = transitionOf(d, { type: 'start', kind });
   if (!t.ok) throw conflict('illegal_transition', t.reason);
 }
 
 export function canStart(d: Deployment, kind: OperationKind): boolean {
-  return transition({ status: d.status, servingVersion: d.serving_version, previousVersion: d.previous_version }, { type: 'start', kind })
-    .ok;
+  return transitionOf(d, { type: 'start', kind }).ok;
 }
 
 /** Starts the planned operation; with an Idempotency-Key its id comes from the key. */
-export function startPlanned(
-  ctx: ApiContext,
-  req: FastifyRequest,
-  p: Principal,
-  d: Deployment,
-  trigger: OperationTrigger,
-  plan: LifecyclePlan,
-): Promise<Operation> {
-  const ids = idempotentIds(req);
-  return startOperation(ctx.db, ctx.temporal, ctx.logger, {
+export function startPlanned(ctx: ApiContext, by: StartedBy, d: Deployment, plan: LifecyclePlan): Promise<Operation> {
+  return startOperation(ctx, {
     deployment: d,
-    trigger,
-    actor: p.actor,
+    trigger: by.trigger,
+    actor: by.actor,
     ...plan,
-    operationId: ids?.operationId,
-    idempotencyKey: ids?.key ?? null,
+    operationId: by.ids?.operationId,
+    idempotencyKey: by.ids?.key ?? null,
   });
 }
 
 /**
  * The common path of every lifecycle route: a repeat of an earlier attempt gets that
  * operation; otherwise no operation may be in flight, the transition must be legal, and the
- * route's own checks (`plan`) decide what to start.
+ * route's own checks (`plan`) decide what to start. Answers with the deployment row the
+ * checks used, so the route need not read it again.
  */
 export async function startLifecycle(
   ctx: ApiContext,
-  req: FastifyRequest,
-  p: Principal,
+  by: StartedBy,
   d: Deployment,
-  trigger: OperationTrigger,
   kind: OperationKind,
   plan: () => Promise<LifecyclePlan>,
-): Promise<Operation> {
-  const earlier = await earlierAttempt(ctx, req, d);
+): Promise<{ operation: Operation; deployment: Deployment }> {
+  const earlier = await earlierAttempt(ctx, by, d);
   if (earlier) {
-    return startPlanned(ctx, req, p, d, trigger, {
+    const operation = await startPlanned(ctx, by, d, {
       kind: earlier.kind,
       toVersion: earlier.to_version,
       strategy: earlier.strategy,
@@ -89,10 +73,12 @@ export async function startLifecycle(
       retryOf: earlier.retry_of,
       strategyOptions: earlier.strategy_options,
     });
+    return { operation, deployment: d };
   }
   await refuseIfInFlight(ctx, d);
-  // The row may have changed while an operation that just finished closed its workflow.
-  const fresh = (await findDeployment(ctx.db, d.id)) ?? d;
-  refuseIfIllegal(fresh, kind);
-  return startPlanned(ctx, req, p, fresh, trigger, await plan());
+  // Read mid-operation, the row is stale once that operation's workflow has closed (the
+  // in-flight check waits for that); any other row is what the checks need.
+  const current = isInProgressStatus(d.status) ? ((await findDeployment(ctx.db, d.id)) ?? d) : d;
+  refuseIfIllegal(current, kind);
+  return { operation: await startPlanned(ctx, by, current, await plan()), deployment: current };
 }

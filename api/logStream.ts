@@ -5,11 +5,12 @@ import { isTokenActive } from '../db/queries/tokens';
 import { principalOf } from './auth';
 import { tooManyRequests } from './errors';
 import { TOKEN_RECHECK_MS, type EndStream, type LogStreams } from './logStreams';
+import { TERMINAL_OPERATION_STATUSES } from '../domain/operations';
 import { presentLog } from './presenters';
 
 export const LOG_POLL_MS = 250;
 const KEEPALIVE_MS = 15_000;
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const TERMINAL = new Set<string>(TERMINAL_OPERATION_STATUSES);
 
 /**
  * Server-sent events for one operation's log: `event: log` per line (id = the log row id, so

@@ -1,13 +1,12 @@
-import { sql } from 'kysely';
 import type { Db } from '../db/database';
+import { countDeploymentsByStatus, countOperationsByKindAndStatus, finishedOperationDurations } from '../db/queries/engineCounts';
 import { DEPLOYMENT_STATUSES } from '../domain/deploymentStatus';
-import { OPERATION_KINDS } from '../domain/operations';
+import { OPERATION_KINDS, TERMINAL_OPERATION_STATUSES } from '../domain/operations';
 import { histogramSamples, renderPrometheus, type MetricFamily, type Sample } from '../metrics/prometheus';
 
 /** Deploys take seconds to tens of minutes; these bounds split that range. */
 export const OPERATION_DURATION_BUCKETS_SECONDS: readonly number[] = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
-const FINISHED = ['succeeded', 'failed', 'cancelled'] as const;
 const IN_FLIGHT = ['pending', 'running'] as const;
 
 /**
@@ -22,42 +21,17 @@ export interface EngineSnapshot {
 }
 
 export async function readEngineSnapshot(db: Db): Promise<EngineSnapshot> {
-  const operations = await db
-    .selectFrom('operations')
-    .select(['kind', 'status', sql<string>`count(*)`.as('n')])
-    .groupBy(['kind', 'status'])
-    .execute();
-
-  const seconds = sql<number>`extract(epoch from (finished_at - coalesce(started_at, created_at)))`;
-  const bucketColumns = OPERATION_DURATION_BUCKETS_SECONDS.map((le, i) =>
-    sql<string>`count(*) filter (where ${seconds} <= ${le})`.as(`le${i}`),
-  );
-  const durations = await db
-    .selectFrom('operations')
-    .select(['kind', sql<string>`count(*)`.as('n'), sql<string>`coalesce(sum(greatest(${seconds}, 0)), 0)`.as('total'), ...bucketColumns])
-    .where('status', 'in', [...FINISHED])
-    .where('finished_at', 'is not', null)
-    .groupBy('kind')
-    .execute();
-
-  const deployments = await db
-    .selectFrom('deployments')
-    .select(['status', sql<string>`count(*)`.as('n')])
-    .groupBy('status')
-    .execute();
-
-  return {
-    operations: operations.map((r) => ({ kind: r.kind, status: r.status, count: Number(r.n) })),
-    durations: durations.map((r) => {
-      const row = r as unknown as Record<string, string>;
-      const cumulative = OPERATION_DURATION_BUCKETS_SECONDS.map((_, i) => Number(row[`le${i}`]));
-      const count = Number(r.n);
-      // SQL gives "at most le" (cumulative); the renderer wants per-bucket counts.
-      const counts = [...cumulative, count].map((c, i, all) => c - (i === 0 ? 0 : all[i - 1]));
-      return { kind: r.kind, counts, sumSeconds: Number(r.total), count };
-    }),
-    deployments: deployments.map((r) => ({ status: r.status, count: Number(r.n) })),
-  };
+  const [operations, finished, deployments] = await Promise.all([
+    countOperationsByKindAndStatus(db),
+    finishedOperationDurations(db, OPERATION_DURATION_BUCKETS_SECONDS),
+    countDeploymentsByStatus(db),
+  ]);
+  const durations = finished.map((r) => {
+    // SQL gives "at most le" (cumulative); the renderer wants per-bucket counts.
+    const counts = [...r.atMost, r.count].map((c, i, all) => c - (i === 0 ? 0 : all[i - 1]));
+    return { kind: r.kind, counts, sumSeconds: r.sumSeconds, count: r.count };
+  });
+  return { operations, durations, deployments };
 }
 
 /** Pure: every known kind and status appears (at 0 if need be) so series exist before their first event. */
@@ -72,7 +46,7 @@ export function renderEngineMetrics(s: EngineSnapshot): string {
   const inFlight: Sample[] = [];
   for (const kind of kinds) {
     for (const status of union(
-      FINISHED,
+      TERMINAL_OPERATION_STATUSES,
       s.operations.filter((o) => o.kind === kind).map((o) => o.status),
     )) {
       if ((IN_FLIGHT as readonly string[]).includes(status)) continue;

@@ -1,24 +1,40 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { OperationInput } from '../contract/operation';
 import type { Db } from '../db/database';
-import { findOperation, finishOperation, insertOperation } from '../db/queries/operations';
+import { newOperationRow, type OperationRowInput } from '../db/operationRow';
+import { deleteOperation, findOperation, finishOperation, insertOperation } from '../db/queries/operations';
 import { latestOperation } from '../db/queries/operationList';
 import type { Deployment, Operation } from '../db/schema';
-import { deploymentWorkflowId, type OperationInput, type OperationKind, type OperationTrigger, type Strategy } from '../domain/operations';
-import { faultPoint, FAULT_POINTS } from '../ports/faultPoints';
+import { deploymentWorkflowId, isTerminalOperationStatus, type OperationKind } from '../domain/operations';
+import { FAULT_POINTS, type FaultPoints } from '../ports/faultPoints';
 import type { Logger } from '../ports/logger';
+import {
+  deployWorkflow,
+  restartWorkflow,
+  resumeWorkflow,
+  retryWorkflow,
+  rollbackWorkflow,
+  suspendWorkflow,
+  teardownWorkflow,
+  upgradeWorkflow,
+} from '../workflows/operations';
 import { conflict, unavailable } from './errors';
 import { newId } from './ids';
 
-/** Workflow type per operation kind (the exported function names in workflows/). */
-export const WORKFLOW_TYPES: Record<OperationKind, string> = {
-  deploy: 'deployWorkflow',
-  upgrade: 'upgradeWorkflow',
-  retry: 'retryWorkflow',
-  rollback: 'rollbackWorkflow',
-  restart: 'restartWorkflow',
-  suspend: 'suspendWorkflow',
-  resume: 'resumeWorkflow',
-  teardown: 'teardownWorkflow',
+/**
+ * The workflow per operation kind, by reference: Temporal takes the workflow type from the
+ * function's name, so renaming a workflow breaks this import at compile time instead of
+ * starting an unknown workflow type in production.
+ */
+export const OPERATION_WORKFLOWS: Record<OperationKind, (input: OperationInput) => Promise<void>> = {
+  deploy: deployWorkflow,
+  upgrade: upgradeWorkflow,
+  retry: retryWorkflow,
+  rollback: rollbackWorkflow,
+  restart: restartWorkflow,
+  suspend: suspendWorkflow,
+  resume: resumeWorkflow,
+  teardown: teardownWorkflow,
 };
 
 export interface TemporalTarget {
@@ -26,25 +42,21 @@ export interface TemporalTarget {
   taskQueue: string;
 }
 
-export interface OperationRequest {
+export interface StarterDeps {
+  db: Db;
+  temporal: TemporalTarget;
+  logger: Logger;
+  faults: FaultPoints;
+}
+
+export type OperationRequest = Omit<OperationRowInput, 'id' | 'deployment'> & {
   deployment: Deployment;
-  kind: OperationKind;
-  trigger: OperationTrigger;
-  actor: string;
-  toVersion: string | null;
-  strategy: Strategy | null;
-  /** Config revision the operation runs with; defaults to the deployment's current one. */
-  configRevision?: number;
-  retryOf?: string | null;
-  /** Strategy parameters (canary steps…), already validated. */
-  strategyOptions?: unknown;
   /**
    * Given when the request carried an Idempotency-Key: the id is derived from the key, so a
    * request repeated after a crash of the API finds the operation the first one created.
    */
   operationId?: string;
-  idempotencyKey?: string | null;
-}
+};
 
 /**
  * Records the operation, then starts its workflow under the deployment's own workflow id
@@ -53,40 +65,18 @@ export interface OperationRequest {
  * second operation or a second workflow run: it returns the one that exists, starting its
  * workflow only if the first call died before it could.
  */
-export async function startOperation(db: Db, temporal: TemporalTarget, logger: Logger, req: OperationRequest): Promise<Operation> {
+export async function startOperation(deps: StarterDeps, req: OperationRequest): Promise<Operation> {
+  const { db, temporal, logger } = deps;
   const workflowId = deploymentWorkflowId(req.deployment.id);
   const existing = req.operationId ? await findOperation(db, req.operationId) : null;
   if (existing && (existing.status !== 'pending' || (await workflowRunsOperation(temporal.client, workflowId, existing.id))))
     return existing;
 
-  const op =
-    existing ??
-    (await insertOperation(db, {
-      id: req.operationId ?? newId('op', 12),
-      deployment_id: req.deployment.id,
-      kind: req.kind,
-      trigger: req.trigger,
-      actor: req.actor,
-      from_version: req.deployment.serving_version,
-      to_version: req.toVersion,
-      config_revision: req.configRevision ?? req.deployment.config_revision,
-      strategy: req.strategy,
-      workflow_id: workflowId,
-      run_id: null,
-      status: 'pending',
-      phase: null,
-      error_type: null,
-      error_message: null,
-      started_at: null,
-      finished_at: null,
-      retry_of: req.retryOf ?? null,
-      strategy_options: req.strategyOptions ? JSON.stringify(req.strategyOptions) : null,
-      idempotency_key: req.idempotencyKey ?? null,
-    }));
+  const op = existing ?? (await insertOperation(db, newOperationRow({ ...req, id: req.operationId ?? newId('op', 12) })));
   const input: OperationInput = { operationId: op.id, deploymentId: req.deployment.id, kind: op.kind };
   for (let attempt = 1; ; attempt++) {
     try {
-      const handle = await temporal.client.workflow.start(WORKFLOW_TYPES[op.kind], {
+      const handle = await temporal.client.workflow.start(OPERATION_WORKFLOWS[op.kind], {
         taskQueue: temporal.taskQueue,
         workflowId,
         args: [input],
@@ -94,7 +84,7 @@ export async function startOperation(db: Db, temporal: TemporalTarget, logger: L
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         memo: { operationId: op.id },
       });
-      faultPoint(FAULT_POINTS.afterWorkflowStart);
+      deps.faults.reached(FAULT_POINTS.afterWorkflowStart);
       return { ...op, run_id: handle.firstExecutionRunId };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
@@ -111,7 +101,7 @@ export async function startOperation(db: Db, temporal: TemporalTarget, logger: L
       const inFlight =
         attempt === 1 ? await operationInFlight(db, temporal.client, workflowId) : await findRunning(db, req.deployment.id, current);
       if (!inFlight && attempt === 1) continue;
-      await db.deleteFrom('operations').where('id', '=', op.id).execute();
+      await deleteOperation(db, op.id);
       throw inFlightConflict(req.deployment.id, inFlight);
     }
   }
@@ -144,7 +134,7 @@ export async function operationInFlight(db: Db, client: Client, workflowId: stri
   if (desc.status.name !== 'RUNNING') return null;
   const opId = typeof desc.memo?.operationId === 'string' ? desc.memo.operationId : null;
   const op = opId ? await findOperation(db, opId) : null;
-  if (op && TERMINAL.has(op.status) && (await waitForClose(client, workflowId))) return null;
+  if (op && isTerminalOperationStatus(op.status) && (await waitForClose(client, workflowId))) return null;
   return op ?? (await findRunning(db, workflowId.replace(/^deployment-/, ''), null));
 }
 
@@ -155,8 +145,6 @@ async function findRunning(db: Db, deploymentId: string, preferred: string | nul
   }
   return latestOperation(db, deploymentId, { statuses: ['pending', 'running'] });
 }
-
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
 async function waitForClose(client: Client, workflowId: string, timeoutMs = 10_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

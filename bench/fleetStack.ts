@@ -13,7 +13,7 @@ import type { Db } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
 import type { Database } from '../db/schema';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/bootstrap/embeddedPostgres';
-import { freeTcpPort } from '../src/bootstrap/freeTcpPort';
+import { getFreePort } from '../compute/local/freePort';
 import { ensureTemporalCli } from '../src/bootstrap/temporalCli';
 import { startTemporalDevServer, type TemporalDevServer } from '../src/bootstrap/temporalDevServer';
 import { createArtifactStore } from '../compute/local/artifactStore';
@@ -26,6 +26,7 @@ import { ensureSecretFile } from '../src/secretFile';
 import { loadSecretCipher } from '../src/secretKey';
 import { installTemporalLogging } from '../src/temporalLogger';
 import { waitForHttp } from '../src/waitForHttp';
+import { noFaults } from '../ports/faultPoints';
 
 /**
  * The real engine for the fleet benchmark: embedded Postgres, the Temporal dev server, the
@@ -111,7 +112,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     const proxyPort = Number(new URL(router.proxyUrl).port);
     const taskQueue = 'slipway-bench';
 
-    const apiPort = await freeTcpPort();
+    const apiPort = await getFreePort();
     const api: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../src/processes/api.ts')], {
       cwd: path.join(__dirname, '..'),
       env: {
@@ -146,6 +147,7 @@ export async function startBenchStack(): Promise<BenchStack> {
         clock: systemClock,
         logger,
         secrets,
+        faults: noFaults,
         settings: {
           readinessIntervalMs: 250,
           readinessTimeoutSeconds: 60,

@@ -56,5 +56,3 @@ export interface Started {
   deployment: DeploymentView;
   message?: string;
 }
-
-export const TERMINAL_OPERATION_STATUSES = new Set(['succeeded', 'failed', 'cancelled']);

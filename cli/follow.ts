@@ -1,5 +1,6 @@
 import { PHASE_PROGRESS } from '../domain/operations';
-import { TERMINAL_OPERATION_STATUSES, type LogLine, type OperationView } from './apiTypes';
+import { isTerminalOperationStatus } from '../domain/operations';
+import type { LogLine, OperationView } from './apiTypes';
 import type { SlipwayClient } from './client';
 import { CliError, UnreachableError } from './errors';
 import { duration } from './format';
@@ -69,7 +70,7 @@ async function pollUntilDone(
       logs.forEach(emit);
       if (failingSince !== null) hooks.onNotice('back in contact with Slipway');
       failingSince = null;
-      if (TERMINAL_OPERATION_STATUSES.has(op.status)) return op;
+      if (isTerminalOperationStatus(op.status)) return op;
     } catch (err) {
       const transient = err instanceof UnreachableError || (err instanceof CliError && (err.status ?? 0) >= 500);
       if (!transient) throw err;

@@ -5,9 +5,15 @@ import type { MassUpgradeOptions } from '../domain/massUpgrade/options';
 import type { MassUpgradeProgress, MassUpgradeStatus } from '../domain/massUpgrade/progress';
 import type { MassUpgradePlan } from '../domain/massUpgrade/waves';
 import type { OperationKind, OperationStatus, OperationTrigger, Slot, Strategy } from '../domain/operations';
+import type { StrategyOptions } from '../domain/strategy';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
+/** A JSON column that may be absent: written as text, read back parsed by pg. */
+type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
+
+/** Anything JSON.parse can return; what a stored HTTP answer is. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export interface AppsTable {
   id: Generated<string>;
@@ -79,7 +85,7 @@ export interface OperationsTable {
   finished_at: Date | null;
   retry_of: ColumnType<string | null, string | null | undefined, string | null>;
   idempotency_key: ColumnType<string | null, string | null | undefined, string | null>;
-  strategy_options: ColumnType<unknown, string | null | undefined, string | null>;
+  strategy_options: NullableJson<StrategyOptions>;
   mass_upgrade_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
@@ -130,7 +136,7 @@ export interface IdempotencyKeysTable {
   path: string;
   request_hash: string;
   status_code: number | null;
-  response: ColumnType<unknown, string | null, string | null>;
+  response: NullableJson<JsonValue>;
   created_at: Timestamp;
 }
 

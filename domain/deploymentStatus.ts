@@ -31,6 +31,11 @@ const IN_PROGRESS: Record<OperationKind, DeploymentStatus> = {
 
 const IN_PROGRESS_STATUSES = new Set<DeploymentStatus>(Object.values(IN_PROGRESS));
 
+/** Whether an operation was running when the deployment was in this status. */
+export function isInProgressStatus(status: DeploymentStatus): boolean {
+  return IN_PROGRESS_STATUSES.has(status);
+}
+
 /** What it shows when the operation succeeds. */
 const ON_SUCCESS: Record<OperationKind, DeploymentStatus> = {
   deploy: 'running',
@@ -90,4 +95,16 @@ export function transition(d: DeploymentFacts, event: TransitionEvent): Transiti
     return { ok: false, reason: `cannot ${kind}: nothing is serving yet; retry the failed deploy instead` };
   }
   return { ok: true, status: IN_PROGRESS[kind] };
+}
+
+/** The columns of a stored deployment that decide its transitions. */
+export interface DeploymentRowFacts {
+  status: DeploymentStatus;
+  serving_version: string | null;
+  previous_version: string | null;
+}
+
+/** transition() for a deployment as stored: the one adapter from column names to facts. */
+export function transitionOf(row: DeploymentRowFacts, event: TransitionEvent): TransitionResult {
+  return transition({ status: row.status, servingVersion: row.serving_version, previousVersion: row.previous_version }, event);
 }

@@ -31,13 +31,6 @@ export function deploymentWorkflowId(deploymentId: string): string {
   return `deployment-${deploymentId}`;
 }
 
-/** What a lifecycle workflow receives. No env values: workflow histories must never hold secrets. */
-export interface OperationInput {
-  operationId: string;
-  deploymentId: string;
-  kind: OperationKind;
-}
-
 /** Progress (percent) reached when each phase finishes; shown on the deployment row. */
 export const PHASE_PROGRESS = {
   fetchDeployment: 5,

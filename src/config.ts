@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_AUTH_FAILURE_LIMIT } from '../api/authFailureLimiter';
 import { DEFAULT_ARTIFACT_SOURCE_ROOTS } from '../compute/local/artifactStore';
+import { FAULT_POINT_NAMES, type FaultPointName } from '../ports/faultPoints';
 
 /** Defaults are named so the CLI, the README and the code say the same thing. */
 export const DEFAULTS = {
@@ -66,6 +67,8 @@ const ConfigSchema = z.object({
   SLIPWAY_SECRET_KEY: secretKey.optional(),
   SLIPWAY_SECRET_KEY_PREVIOUS: secretKey.optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** Crash tests only: the process SIGKILLs itself at this point (ports/faultPoints.ts). */
+  SLIPWAY_FAULT_KILL_AT: z.enum(FAULT_POINT_NAMES).optional(),
 });
 
 export interface Config {
@@ -98,6 +101,7 @@ export interface Config {
   secretKey?: Buffer;
   /** Still accepted for decryption while values are re-encrypted under `secretKey`. */
   secretKeyPrevious?: Buffer;
+  faultKillAt?: FaultPointName;
 }
 
 export class ConfigError extends Error {}
@@ -139,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailureLimits: { maxFailures: e.SLIPWAY_AUTH_FAILURE_LIMIT, windowSeconds: e.SLIPWAY_AUTH_FAILURE_WINDOW_SECONDS },
     secretKey: e.SLIPWAY_SECRET_KEY,
     secretKeyPrevious: e.SLIPWAY_SECRET_KEY_PREVIOUS,
+    faultKillAt: e.SLIPWAY_FAULT_KILL_AT,
   };
 }
 

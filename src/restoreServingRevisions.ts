@@ -1,5 +1,6 @@
 import type { ActivityDeps } from '../activities/deps';
 import { reviveRevision } from '../activities/reviveRevision';
+import { servingRevisionKeys } from '../db/queries/revisions';
 
 /**
  * After a whole-machine restart (or `npm start` after Ctrl-C, which stops app processes),
@@ -9,15 +10,8 @@ import { reviveRevision } from '../activities/reviveRevision';
  * is a repair, not an operation.
  */
 export async function restoreServingRevisions(deps: ActivityDeps): Promise<string[]> {
-  const rows = await deps.db
-    .selectFrom('revisions')
-    .innerJoin('deployments', 'deployments.id', 'revisions.deployment_id')
-    .select(['revisions.key'])
-    .where('revisions.status', '=', 'serving')
-    .where('deployments.status', 'not in', ['destroyed', 'destroying', 'suspended'])
-    .execute();
   const restored: string[] = [];
-  for (const { key } of rows) {
+  for (const key of await servingRevisionKeys(deps.db)) {
     if (await deps.compute.status(key)) continue;
     try {
       const url = await reviveRevision(deps, key);

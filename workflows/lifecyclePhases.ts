@@ -1,5 +1,5 @@
-import type { DeploymentContext } from '../activities/fetchDeployment';
-import type { OperationInput } from '../domain/operations';
+import type { DeploymentContext } from '../contract/deploymentContext';
+import type { OperationInput } from '../contract/operation';
 import { acts, fast, stops, waits } from './activities';
 import { blueGreen } from './strategies/blueGreen';
 import { rollout } from './strategies/rollout';

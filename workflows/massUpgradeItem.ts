@@ -1,5 +1,5 @@
 import { getExternalWorkflowHandle } from '@temporalio/workflow';
-import type { OperationInput } from '../domain/operations';
+import type { OperationInput } from '../contract/operation';
 import { failureDetails } from './failureDetails';
 import { phasesFor } from './lifecyclePhases';
 import { itemDoneSignal, type ItemOutcome } from './massUpgradeSignals';

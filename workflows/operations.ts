@@ -1,24 +1,42 @@
-import type { OperationInput } from '../domain/operations';
+import type { OperationInput } from '../contract/operation';
 import { phasesFor } from './lifecyclePhases';
 import { runOperation } from './runOperation';
 
 /**
  * One exported workflow per operation kind, so Temporal's UI and `temporal workflow list`
- * name what runs. All run under the deployment's workflow id (one at a time).
+ * name what runs. All run under the deployment's workflow id (one at a time). Each is its
+ * own named function: the API starts them by reference, and Temporal takes the workflow
+ * type from the function's name.
  */
 const operation = (input: OperationInput) => runOperation(input, (ctx) => phasesFor(ctx, input));
 
 /** First deploy of a new deployment. */
-export const deployWorkflow = operation;
+export function deployWorkflow(input: OperationInput): Promise<void> {
+  return operation(input);
+}
 /** To a target release with the deployment's (or the operation's) strategy; lifts a suspension. */
-export const upgradeWorkflow = operation;
+export function upgradeWorkflow(input: OperationInput): Promise<void> {
+  return operation(input);
+}
 /** Same release, new config revision (env change) or a plain restart, with zero downtime. */
-export const restartWorkflow = operation;
+export function restartWorkflow(input: OperationInput): Promise<void> {
+  return operation(input);
+}
 /** Start compute again with the same release and env. */
-export const resumeWorkflow = operation;
+export function resumeWorkflow(input: OperationInput): Promise<void> {
+  return operation(input);
+}
 /** Back to previous_version. */
-export const rollbackWorkflow = operation;
-export const suspendWorkflow = operation;
-export const teardownWorkflow = operation;
+export function rollbackWorkflow(input: OperationInput): Promise<void> {
+  return operation(input);
+}
+export function suspendWorkflow(input: OperationInput): Promise<void> {
+  return operation(input);
+}
+export function teardownWorkflow(input: OperationInput): Promise<void> {
+  return operation(input);
+}
 /** Re-runs the failed operation's phases with its inputs, revision keys and generated secrets. */
-export const retryWorkflow = operation;
+export function retryWorkflow(input: OperationInput): Promise<void> {
+  return operation(input);
+}

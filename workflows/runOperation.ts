@@ -1,19 +1,20 @@
 import { ApplicationFailure, CancellationScope, workflowInfo } from '@temporalio/workflow';
-import type { DeploymentContext } from '../activities/fetchDeployment';
-import type { OperationInput } from '../domain/operations';
+import type { DeploymentContext } from '../contract/deploymentContext';
+import type { OperationInput } from '../contract/operation';
 import { acts, fast } from './activities';
 import { failureDetails } from './failureDetails';
 import { scheduleRetirement } from './retire';
 
 /**
- * The frame every lifecycle workflow shares: claim the operation and check the
- * transition, run the phases, and on any failure record it (stopping what never took
+ * The frame every lifecycle workflow shares: claim the operation (checking the
+ * transition again), load what it works on, run the phases, and on any failure record it (stopping what never took
  * traffic) in a scope that a cancellation cannot interrupt.
  */
 export async function runOperation(input: OperationInput, phases: (ctx: DeploymentContext) => Promise<void>): Promise<void> {
   let ctx: DeploymentContext | undefined;
   try {
-    ctx = await fast.fetchDeployment({ ...input, runId: workflowInfo().runId });
+    await fast.claimOperation({ ...input, runId: workflowInfo().runId });
+    ctx = await fast.loadDeploymentContext(input);
     await phases(ctx);
   } catch (err) {
     const details = failureDetails(err);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { deploymentWorkflowId } from '../../domain/operations';
+import { abortCanarySignal, promoteCanarySignal } from '../../workflows/canarySignals';
 import { principalOf } from '../auth';
 import type { ApiContext } from '../context';
 import { loadDeployment } from '../deploymentAccess';
@@ -9,7 +10,7 @@ import { presentOperation } from '../presenters';
 import { EmptyBody } from '../schemas';
 import { parseInput } from '../validation';
 
-const SIGNALS = { promote: 'promoteCanary', abort: 'abortCanary' } as const;
+const SIGNALS = { promote: promoteCanarySignal, abort: abortCanarySignal } as const;
 
 /**
  * Manual control of a running canary: delivered as a signal to the deployment's own
@@ -26,7 +27,7 @@ export function canaryRoutes(app: FastifyInstance, ctx: ApiContext): void {
         throw conflict('no_canary_in_flight', `deployment ${d.id} has no canary in progress to ${action}`);
       }
       await ctx.temporal.client.workflow.getHandle(deploymentWorkflowId(d.id)).signal(SIGNALS[action], { actor: p.actor });
-      return reply.status(202).send({ operation: presentOperation(op), signal: SIGNALS[action] });
+      return reply.status(202).send({ operation: presentOperation(op), signal: SIGNALS[action].name });
     });
   }
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { findAppBySlug, findRelease, latestActiveRelease } from '../../db/queries/apps';
 import { appSlugs } from '../../db/queries/catalogList';
 import { DEPLOYMENT_ORDER, listDeploymentsPage } from '../../db/queries/deploymentList';
-import { findDeployment, insertDeployment } from '../../db/queries/deployments';
+import { deploymentNameTaken, findDeployment, insertDeployment } from '../../db/queries/deployments';
 import { upsertTenantEnvVars } from '../../db/queries/envVars';
 import { listOperationsPage, OPERATION_ORDER } from '../../db/queries/operationList';
 import { invalidTenantEnvNames } from '../../domain/envResolution';
@@ -74,18 +74,10 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const earlier = ids ? await findDeployment(ctx.db, id) : null;
     if (earlier && earlier.tenant_id !== tenantId)
       throw conflict('idempotency_key_reused', 'this Idempotency-Key already created a deployment for another tenant; use a new key');
-    if (!earlier) {
-      const exists = await ctx.db
-        .selectFrom('deployments')
-        .select('id')
-        .where('tenant_id', '=', tenantId)
-        .where('name', '=', name)
-        .executeTakeFirst();
-      if (exists)
-        throw badRequest(`tenant ${tenantId} already has a deployment named ${name}`, [
-          { field: 'body.name', message: 'already used by this tenant' },
-        ]);
-    }
+    if (!earlier && (await deploymentNameTaken(ctx.db, tenantId, name)))
+      throw badRequest(`tenant ${tenantId} already has a deployment named ${name}`, [
+        { field: 'body.name', message: 'already used by this tenant' },
+      ]);
 
     const deployment =
       earlier ??
@@ -109,7 +101,7 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
         await upsertTenantEnvVars(trx, ctx.secrets, id, body.env, secretKeys);
         return d;
       }));
-    const op = await startOperation(ctx.db, ctx.temporal, ctx.logger, {
+    const op = await startOperation(ctx, {
       deployment,
       kind: 'deploy',
       trigger,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { findRelease } from '../../db/queries/apps';
-import { findDeployment } from '../../db/queries/deployments';
+import { bumpConfigRevision, findDeployment } from '../../db/queries/deployments';
+import { deleteTenantEnvKeys, listSecretEnvKeys } from '../../db/queries/envKeys';
 import { upsertTenantEnvVars } from '../../db/queries/envVars';
 import type { Db } from '../../db/database';
 import type { Deployment } from '../../db/schema';
@@ -13,6 +13,7 @@ import { loadDeployment, showDeployment } from '../deploymentAccess';
 import { badRequest, conflict } from '../errors';
 import { canStart, earlierAttempt, refuseIfInFlight, startPlanned } from '../lifecycleStart';
 import { presentOperation } from '../presenters';
+import { startedBy } from '../startedBy';
 import { PutEnvBody } from '../schemas';
 import { triggerOf } from '../trigger';
 import { parseInput } from '../validation';
@@ -29,14 +30,15 @@ export function envRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const d = await loadDeployment(ctx, p, req.params);
     const body = parseInput(PutEnvBody, req.body, 'body');
     triggerOf(req, p); // validated like everywhere; the restart itself is an env_change
+    const by = startedBy(req, p, 'env_change');
     const env = body.env ?? {};
     const unset = body.unset ?? [];
     const secretEnv = body.secretEnv ?? [];
     checkNames(env, unset, secretEnv);
 
-    const earlier = await earlierAttempt(ctx, req, d);
+    const earlier = await earlierAttempt(ctx, by, d);
     if (earlier) {
-      const op = await startPlanned(ctx, req, p, d, 'env_change', {
+      const op = await startPlanned(ctx, by, d, {
         kind: 'restart',
         toVersion: earlier.to_version,
         strategy: earlier.strategy,
@@ -55,20 +57,8 @@ export function envRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const secretKeys = await secretKeysFor(ctx.db, d, secretEnv);
     const revision = await ctx.db.transaction().execute(async (trx) => {
       await upsertTenantEnvVars(trx, ctx.secrets, d.id, env, secretKeys);
-      if (unset.length > 0)
-        await trx
-          .deleteFrom('deployment_env_vars')
-          .where('deployment_id', '=', d.id)
-          .where('source', '=', 'tenant')
-          .where('key', 'in', unset)
-          .execute();
-      const row = await trx
-        .updateTable('deployments')
-        .set({ config_revision: sql<number>`config_revision + 1`, updated_at: sql<Date>`now()` as unknown as Date })
-        .where('id', '=', d.id)
-        .returning('config_revision')
-        .executeTakeFirstOrThrow();
-      return row.config_revision;
+      await deleteTenantEnvKeys(trx, d.id, unset);
+      return bumpConfigRevision(trx, d.id);
     });
     const saved = (await findDeployment(ctx.db, d.id)) ?? d;
 
@@ -80,7 +70,7 @@ export function envRoutes(app: FastifyInstance, ctx: ApiContext): void {
         message: 'saved; applies at the next deploy/resume/retry',
       });
     }
-    const op = await startPlanned(ctx, req, p, saved, 'env_change', {
+    const op = await startPlanned(ctx, by, saved, {
       kind: 'restart',
       toVersion: saved.serving_version,
       strategy: saved.strategy,
@@ -110,13 +100,7 @@ async function secretKeysFor(db: Db, d: Deployment, secretEnv: string[]): Promis
         .filter(([, s]) => s.secret)
         .map(([k]) => k)
     : [];
-  const already = await db
-    .selectFrom('deployment_env_vars')
-    .select('key')
-    .where('deployment_id', '=', d.id)
-    .where('secret', '=', true)
-    .execute();
-  return new Set([...secretEnv, ...manifestSecrets, ...already.map((r) => r.key)]);
+  return new Set([...secretEnv, ...manifestSecrets, ...(await listSecretEnvKeys(db, d.id))]);
 }
 
 function changed(env: Record<string, string>, unset: string[]) {

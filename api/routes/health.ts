@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
+import { pingDatabase } from '../../db/queries/ping';
 import type { ApiContext } from '../context';
 
 export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -9,7 +9,7 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/readyz', async (_req, reply) => {
     const checks: Record<string, string> = {};
     try {
-      await sql`select 1`.execute(ctx.db);
+      await pingDatabase(ctx.db);
       checks.database = 'ok';
     } catch {
       checks.database = 'unreachable';

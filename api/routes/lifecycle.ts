@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findRelease, latestActiveRelease } from '../../db/queries/apps';
-import { findDeployment } from '../../db/queries/deployments';
 import { latestOperation } from '../../db/queries/operationList';
 import type { Deployment, Operation } from '../../db/schema';
 import type { OperationKind } from '../../domain/operations';
@@ -10,6 +9,7 @@ import { loadDeployment, showDeployment } from '../deploymentAccess';
 import { badRequest, conflict } from '../errors';
 import { startLifecycle, type LifecyclePlan } from '../lifecycleStart';
 import { presentOperation } from '../presenters';
+import { startedBy } from '../startedBy';
 import { DestroyBody, EmptyBody, UpgradeBody } from '../schemas';
 import { triggerOf } from '../trigger';
 import { parseInput } from '../validation';
@@ -31,15 +31,13 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const d = await loadDeployment(ctx, p, req.params);
       const trigger = triggerOf(req, p);
       const plan = await prepare(req, d);
-      const op = await startLifecycle(ctx, req, p, d, trigger, kind, plan);
-      return answer(reply, 202, op, d);
+      const started = await startLifecycle(ctx, startedBy(req, p, trigger), d, kind, plan);
+      return answer(reply, 202, started.operation, started.deployment);
     });
   };
 
-  const answer = async (reply: FastifyReply, status: number, op: Operation | null, d: Deployment) => {
-    const fresh = (await findDeployment(ctx.db, d.id)) ?? d;
-    return reply.status(status).send({ operation: op ? presentOperation(op) : null, deployment: await showDeployment(ctx, fresh) });
-  };
+  const answer = async (reply: FastifyReply, status: number, op: Operation | null, d: Deployment) =>
+    reply.status(status).send({ operation: op ? presentOperation(op) : null, deployment: await showDeployment(ctx, d) });
 
   const noBody = (req: FastifyRequest) => parseInput(EmptyBody, req.body, 'body');
 
@@ -61,7 +59,7 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       return {
         kind: 'upgrade',
         toVersion: release.version,
-        strategy: body.strategy ?? d.strategy,
+        strategy: body.strategy,
         strategyOptions: body.canary ? { canary: body.canary } : null,
       };
     };
@@ -120,11 +118,10 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const teardown = await latestOperation(ctx.db, d.id, { kind: 'teardown', statuses: ['succeeded'] });
       return answer(reply, 200, teardown, d);
     }
-    const op = await startLifecycle(ctx, req, p, d, trigger, 'teardown', async () => ({
+    const started = await startLifecycle(ctx, startedBy(req, p, trigger), d, 'teardown', async () => ({
       kind: 'teardown',
       toVersion: null,
-      strategy: null,
     }));
-    return answer(reply, 202, op, d);
+    return answer(reply, 202, started.operation, started.deployment);
   });
 }

@@ -45,6 +45,11 @@ export async function isOurProcessAlive(pid: number, startTime: string | null): 
   const stat = await readProcStat(pid);
   if (stat) return stat.state !== 'Z' && stat.state !== 'X' && (startTime === null || stat.startTime === startTime);
   if (await hasProcFs()) return false;
+  return pidExists(pid);
+}
+
+/** Whether any process has this pid (signal 0 probes without signalling); EPERM means it exists, owned by someone else. */
+export function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

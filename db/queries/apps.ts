@@ -11,6 +11,14 @@ export async function insertApp(db: DbOrTrx, app: { slug: string; name: string }
   return row ?? null;
 }
 
+export function listApps(db: DbOrTrx): Promise<App[]> {
+  return db.selectFrom('apps').selectAll().orderBy('slug').execute();
+}
+
+export async function findAppSlug(db: DbOrTrx, appId: string): Promise<string> {
+  return (await db.selectFrom('apps').select('slug').where('id', '=', appId).executeTakeFirstOrThrow()).slug;
+}
+
 export async function findAppBySlug(db: DbOrTrx, slug: string): Promise<App | null> {
   return (await db.selectFrom('apps').selectAll().where('slug', '=', slug).executeTakeFirst()) ?? null;
 }

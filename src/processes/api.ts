@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { buildApp } from '../../api/app';
 import { createDb } from '../../db/database';
+import { killAt } from '../../ports/faultPoints';
 import { createArtifactStore } from '../../compute/local/artifactStore';
 import { dataPaths } from '../dataPaths';
 import { requireServices } from '../requireService';
@@ -16,6 +17,7 @@ runProcess('api', async (config, logger) => {
     temporal: { client: new Client({ connection, namespace: config.namespace }), taskQueue: config.taskQueue },
     artifacts: createArtifactStore(dataPaths(config.dataDir).artifacts, { sourceRoots: config.artifactRoots }),
     logger,
+    faults: killAt(config.faultKillAt),
     routerPublicPort: config.routerPort,
     routeDomain: config.routeDomain,
     authFailureLimits: config.authFailureLimits,

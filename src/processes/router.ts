@@ -1,10 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig, type Config } from '../config';
+import type { Config } from '../config';
 import { dataPaths } from '../dataPaths';
 import { ensureSecretFile } from '../secretFile';
-import { createLogger, type Logger } from '../logger';
+import type { Logger } from '../logger';
 import { startBuiltinRouter, type BuiltinRouter } from '../../traffic/builtin/builtinRouter';
+import { runProcess } from './runProcess';
 
 /** The admin API stays on loopback (and wants its secret); the proxy's address is config. */
 export const ROUTER_ADMIN_HOST = '127.0.0.1';
@@ -34,37 +35,13 @@ export async function runRouter(config: Config, logger: Logger): Promise<Builtin
   return router;
 }
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger('router', config.logLevel);
-
-  // A bug in one request's handling must not take every deployment's traffic down
-  // with it: log loudly and keep serving.
-  process.on('uncaughtException', (err) => logger.fatal({ err }, 'uncaught exception in router'));
-  process.on('unhandledRejection', (err) => logger.fatal({ err }, 'unhandled rejection in router'));
-
-  const router = await runRouter(config, logger);
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'router stopping');
-    router.close().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error({ err }, 'router close failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-}
-
 if (require.main === module) {
-  main().catch((err) => {
-    // eslint-disable-next-line no-console
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
+  runProcess('router', async (config, logger) => {
+    // A bug in one request's handling must not take every deployment's traffic down
+    // with it: log loudly and keep serving.
+    process.on('uncaughtException', (err) => logger.fatal({ err }, 'uncaught exception in router'));
+    process.on('unhandledRejection', (err) => logger.fatal({ err }, 'unhandled rejection in router'));
+    const router = await runRouter(config, logger);
+    return () => router.close();
   });
 }

@@ -1,6 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/deps';
 import { systemClock } from '../../ports/clock';
+import { killAt } from '../../ports/faultPoints';
 import { createDb } from '../../db/database';
 import { createArtifactStore } from '../../compute/local/artifactStore';
 import { createLocalComputeProvider } from '../../compute/local/localProvider';
@@ -35,6 +36,7 @@ runProcess('worker', async (config, logger) => {
     clock: systemClock,
     logger: logger.child({ component: 'activities' }),
     secrets: await loadSecretCipher(config),
+    faults: killAt(config.faultKillAt),
     settings: {
       readinessIntervalMs: 1000,
       readinessTimeoutSeconds: config.readinessTimeoutSeconds,

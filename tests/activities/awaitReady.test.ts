@@ -15,6 +15,7 @@ import { migrateToLatest } from '../../db/migrate';
 import { systemClock } from '../../ports/clock';
 import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase';
+import { noFaults } from '../../ports/faultPoints';
 
 /**
  * Issue 9.3 in-process: a readiness path stored before the manifest schema refused it
@@ -51,6 +52,7 @@ describe('awaitReady never probes outside the revision', () => {
       compute: createLocalComputeProvider({ stateDir: path.join(tmp, 'compute'), logger: pino({ level: 'silent' }) }),
       router: createHttpRouterClient({ adminUrl: 'http://127.0.0.1:9', adminSecret: 'unused' }),
       secrets: new SecretCipher(randomBytes(32)),
+      faults: noFaults,
       artifacts: createArtifactStore(path.join(tmp, 'artifacts')),
       clock: systemClock,
       logger: pino({ level: 'silent' }),

@@ -17,6 +17,7 @@ import { createLogger } from '../../src/logger';
 import { eventually } from '../helpers/apiClient';
 import { connectTestClient, type TestTemporal } from '../helpers/temporalEnv';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDatabase';
+import { noFaults } from '../../ports/faultPoints';
 
 /**
  * The real API over the real database, with the database client counting the queries that
@@ -61,6 +62,7 @@ async function startApi(authFailureLimits: AuthFailureLimits): Promise<string> {
     routeDomain: 'localhost',
     authFailureLimits,
     secrets: new SecretCipher(randomBytes(32)),
+    faults: noFaults,
   });
   apps.push(app);
   return app.listen({ host: '127.0.0.1', port: 0 });

@@ -10,6 +10,7 @@ import { apiClient, eventually } from '../helpers/apiClient';
 import { helloRelease, type Api } from '../helpers/hello';
 import type { SlipwayStack } from '../helpers/slipwayStack';
 import { withStack } from '../helpers/withStack';
+import { noFaults } from '../../ports/faultPoints';
 
 /** A following SSE client that keeps what it read and says when the server closed. */
 interface OpenStream {
@@ -88,6 +89,7 @@ describe('log streams and token revocation', () => {
         routerPublicPort: s.proxyPort,
         routeDomain: 'localhost',
         secrets: s.secrets,
+        faults: noFaults,
       });
       otherApiUrl = await otherApi.listen({ host: '127.0.0.1', port: 0 });
     },

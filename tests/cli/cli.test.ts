@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freeTcpPort } from '../../src/bootstrap/freeTcpPort';
+import { getFreePort } from '../../compute/local/freePort';
 import { apiClient } from '../helpers/apiClient';
 import { seedDeployments, seedOperations } from '../helpers/fleetSeed';
 import { answer, deployHello, helloRelease, waitForOperation, type Api } from '../helpers/hello';
@@ -150,7 +150,7 @@ describe('slipway CLI against a real Slipway', () => {
   });
 
   it('explains an unreachable Slipway, exit 1, no stack trace', async () => {
-    const url = `http://127.0.0.1:${await freeTcpPort()}`;
+    const url = `http://127.0.0.1:${await getFreePort()}`;
     const r = await cli(['deployments', 'list'], { SLIPWAY_URL: url });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`cannot reach Slipway at ${url}: is it running? Start it with \`npm start\` or set SLIPWAY_URL`);

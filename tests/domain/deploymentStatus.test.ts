@@ -1,4 +1,4 @@
-import { transition, type DeploymentFacts, type DeploymentStatus } from '../../domain/deploymentStatus';
+import { isInProgressStatus, transition, transitionOf, type DeploymentFacts, type DeploymentStatus } from '../../domain/deploymentStatus';
 import type { OperationKind } from '../../domain/operations';
 
 const facts = (
@@ -54,5 +54,35 @@ describe('transition: finishing an operation', () => {
   ];
   it.each(cases)('%s %s → %s', (kind, type, status) => {
     expect(transition(facts('running'), { type, kind })).toEqual({ ok: true, status });
+  });
+});
+
+describe('transitionOf: a stored row reads as the same facts', () => {
+  const cases: [DeploymentStatus, string | null, string | null, OperationKind][] = [
+    ['running', '1.0.0', null, 'rollback'],
+    ['running', '2.0.0', '1.0.0', 'rollback'],
+    ['failed', null, null, 'restart'],
+    ['suspended', null, null, 'resume'],
+    ['destroyed', null, null, 'teardown'],
+  ];
+  it.each(cases)('%s serving %s previous %s, %s', (status, serving, previous, kind) => {
+    const event = { type: 'start' as const, kind };
+    expect(transitionOf({ status, serving_version: serving, previous_version: previous }, event)).toEqual(
+      transition(facts(status, serving, previous), event),
+    );
+  });
+});
+
+describe('isInProgressStatus', () => {
+  it.each<[DeploymentStatus, boolean]>([
+    ['deploying', true],
+    ['upgrading', true],
+    ['destroying', true],
+    ['running', false],
+    ['failed', false],
+    ['suspended', false],
+    ['pending', false],
+  ])('%s → %s', (status, expected) => {
+    expect(isInProgressStatus(status)).toBe(expected);
   });
 });

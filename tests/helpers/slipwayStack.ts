@@ -14,13 +14,14 @@ import { createArtifactStore } from '../../compute/local/artifactStore';
 import { createLocalComputeProvider } from '../../compute/local/localProvider';
 import type { ComputeProvider } from '../../ports/compute';
 import { createLogger } from '../../src/logger';
-import { startBuiltinRouter, type BuiltinRouter } from '../../traffic/builtin/builtinRouter';
+import { startLoopbackRouter } from './loopbackRouter';
 import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
 import type { TrafficRouter } from '../../ports/traffic';
 import { installTemporalLogging } from '../../src/temporalLogger';
 import { createSlipwayWorker } from '../../src/worker';
 import { connectTestClient, workflowBundle, type TestTemporal } from './temporalEnv';
 import { createTestDatabase, type TestDatabase } from './testDatabase';
+import { noFaults } from '../../ports/faultPoints';
 
 /**
  * A whole Slipway in this test process, built from the real parts: a fresh database on
@@ -71,18 +72,9 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
   const database: TestDatabase = await createTestDatabase();
   const db = createDb(database.url);
   await migrateToLatest(db);
-  const routerAdminSecret = randomBytes(24).toString('base64url');
   const secrets = new SecretCipher(randomBytes(32));
-  const routerProc: BuiltinRouter = await startBuiltinRouter({
-    host: '127.0.0.1',
-    port: 0,
-    adminHost: '127.0.0.1',
-    adminPort: 0,
-    adminSecret: routerAdminSecret,
-    stateFile: path.join(tmp, 'routes.json'),
-    logger,
-  });
-  const router = createHttpRouterClient({ adminUrl: routerProc.adminUrl, adminSecret: routerAdminSecret });
+  const routerProc = await startLoopbackRouter(tmp, logger);
+  const router = createHttpRouterClient({ adminUrl: routerProc.adminUrl, adminSecret: routerProc.adminSecret });
   const compute = createLocalComputeProvider({ stateDir: path.join(tmp, 'compute'), logger });
   const artifacts = createArtifactStore(path.join(tmp, 'artifacts'), opts.artifactRoots ? { sourceRoots: opts.artifactRoots } : {});
   const temporal = await connectTestClient();
@@ -100,6 +92,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
       clock: systemClock,
       logger,
       secrets,
+      faults: noFaults,
       settings: {
         readinessIntervalMs: 250,
         readinessTimeoutSeconds: opts.readinessTimeoutSeconds ?? 30,
@@ -116,6 +109,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     temporal: { client: temporal.client, taskQueue },
     artifacts,
     logger,
+    faults: noFaults,
     routerPublicPort: proxyPort,
     routeDomain: 'localhost',
     secrets,

@@ -3,6 +3,8 @@ import { startOperation } from '../../api/operationStarter';
 import { findDeployment } from '../../db/queries/deployments';
 import { liveRevisions } from '../../db/queries/revisions';
 import type { Strategy } from '../../domain/operations';
+import type { StrategyOptions } from '../../domain/strategy';
+import { noFaults } from '../../ports/faultPoints';
 import { createLogger } from '../../src/logger';
 import { apiClient, eventually } from '../helpers/apiClient';
 import { answer, deployHello, helloRelease, runOperation, waitForOperation, type Api } from '../helpers/hello';
@@ -160,9 +162,12 @@ describe('strategies', () => {
     const upgradeWith = async (deploymentId: string, strategy: string, strategyOptions: unknown) => {
       const deployment = (await findDeployment(s.db, deploymentId))!;
       const op = await startOperation(
-        s.db,
-        { client: s.temporal.client, taskQueue: s.worker.options.taskQueue },
-        createLogger('test', 'warn'),
+        {
+          db: s.db,
+          temporal: { client: s.temporal.client, taskQueue: s.worker.options.taskQueue },
+          logger: createLogger('test', 'warn'),
+          faults: noFaults,
+        },
         {
           deployment,
           kind: 'upgrade',
@@ -170,7 +175,7 @@ describe('strategies', () => {
           actor: 'test',
           toVersion: '2.0.0',
           strategy: strategy as Strategy,
-          strategyOptions,
+          strategyOptions: strategyOptions as StrategyOptions,
         },
       );
       return waitForOperation(api, op.id);

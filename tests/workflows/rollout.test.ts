@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { DeploymentContext } from '../../activities/fetchDeployment';
+import type { DeploymentContext } from '../../contract/deploymentContext';
 import { rollout } from '../../workflows/strategies/rollout';
 
 /**

@@ -1,5 +1,6 @@
-import type { DeploymentContext } from '../../activities/fetchDeployment';
-import { otherSlot, type OperationInput } from '../../domain/operations';
+import type { DeploymentContext } from '../../contract/deploymentContext';
+import type { OperationInput } from '../../contract/operation';
+import { otherSlot } from '../../domain/operations';
 import { cutOver, prepare, servingAfter, startAll } from './steps';
 
 /** Zero downtime: the new revision runs beside the old one until it is ready. */

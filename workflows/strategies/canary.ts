@@ -1,6 +1,7 @@
 import { ApplicationFailure, CancellationScope, condition, setHandler } from '@temporalio/workflow';
-import type { DeploymentContext } from '../../activities/fetchDeployment';
-import { otherSlot, type OperationInput } from '../../domain/operations';
+import type { DeploymentContext } from '../../contract/deploymentContext';
+import type { OperationInput } from '../../contract/operation';
+import { otherSlot } from '../../domain/operations';
 import { canaryVerdict, canaryWeights, counterDelta } from '../../domain/strategy';
 import { acts, stops } from '../activities';
 import { abortCanarySignal, canaryStateQuery, promoteCanarySignal, type CanaryState } from '../canarySignals';

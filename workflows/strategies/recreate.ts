@@ -1,6 +1,7 @@
 import { CancellationScope } from '@temporalio/workflow';
-import type { DeploymentContext } from '../../activities/fetchDeployment';
-import { otherSlot, type OperationInput } from '../../domain/operations';
+import type { DeploymentContext } from '../../contract/deploymentContext';
+import type { OperationInput } from '../../contract/operation';
+import { otherSlot } from '../../domain/operations';
 import { acts, stops, waits } from '../activities';
 import { base, cutOver, prepare, revive, servingAfter, startAll, type ReadyRevision } from './steps';
 

@@ -1,6 +1,7 @@
 import { CancellationScope } from '@temporalio/workflow';
-import type { DeploymentContext } from '../../activities/fetchDeployment';
-import { otherSlot, type OperationInput } from '../../domain/operations';
+import type { DeploymentContext } from '../../contract/deploymentContext';
+import type { OperationInput } from '../../contract/operation';
+import { otherSlot } from '../../domain/operations';
 import { rollingRoute } from '../../domain/strategy';
 import { acts, stops } from '../activities';
 import { base, prepare, retire, revive, servingAfter, startReplica, type ReadyRevision } from './steps';

@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { DeploymentContext } from '../../activities/fetchDeployment';
+import type { DeploymentContext } from '../../contract/deploymentContext';
 import { FailureType } from '../../domain/failures';
-import { STRATEGIES, type OperationInput } from '../../domain/operations';
+import type { OperationInput } from '../../contract/operation';
+import { STRATEGIES } from '../../domain/operations';
 import { blueGreen } from './blueGreen';
 import { canary } from './canary';
 import { recreate } from './recreate';

@@ -1,5 +1,6 @@
-import type { DeploymentContext } from '../../activities/fetchDeployment';
-import type { OperationInput, Slot } from '../../domain/operations';
+import type { DeploymentContext } from '../../contract/deploymentContext';
+import type { OperationInput } from '../../contract/operation';
+import type { Slot } from '../../domain/operations';
 import { acts, fast, stops, waits } from '../activities';
 import { scheduleRetirement } from '../retire';
 

@@ -1,0 +1,73 @@
+import type { DeploymentContext } from '../contract/deploymentContext';
+import type { OperationInput } from '../contract/operation';
+import type { DbOrTrx } from '../db/database';
+import { findRelease } from '../db/queries/apps';
+import { findOperation } from '../db/queries/operations';
+import { FailureType } from '../domain/failures';
+import { ManifestSchema, webService } from '../domain/manifest';
+import type { OperationKind } from '../domain/operations';
+import { canaryOptions } from '../domain/strategy';
+import type { ActivityDeps } from './deps';
+import { operationAndDeployment } from './operationRows';
+import { nonRetryable } from './failure';
+import { completePhase, phaseLog } from './operationLog';
+
+/** Follows retry_of links back to the operation that first tried. */
+async function retryRoot(db: DbOrTrx, opId: string): Promise<{ id: string; kind: OperationKind }> {
+  let current = await findOperation(db, opId);
+  for (let hops = 0; current?.retry_of && hops < 100; hops++) {
+    const parent = await findOperation(db, current.retry_of);
+    if (!parent) break;
+    current = parent;
+  }
+  if (!current) throw nonRetryable(FailureType.DeploymentNotFound, `operation ${opId} does not exist`);
+  return { id: current.id, kind: current.kind };
+}
+
+/**
+ * Reads what the claimed operation works on (target release, its readiness settings, the
+ * retry chain, strategy options) into the small context the workflow carries. Reads only;
+ * the "fetchDeployment" phase label stays what operators and their scripts know.
+ */
+export function createLoadDeploymentContext(deps: ActivityDeps) {
+  return async function loadDeploymentContext(input: OperationInput): Promise<DeploymentContext> {
+    const { op, d } = await operationAndDeployment(deps, input);
+    const root = op.retry_of ? await retryRoot(deps.db, op.retry_of) : { id: op.id, kind: input.kind };
+    const targetVersion = op.to_version ?? d.serving_version ?? d.release_version;
+    const release = await findRelease(deps.db, d.app_id, targetVersion);
+    if (!release) throw nonRetryable(FailureType.ReleaseNotFound, `release ${targetVersion} does not exist for this app`);
+    const manifest = ManifestSchema.safeParse(release.manifest);
+    if (!manifest.success)
+      throw nonRetryable(FailureType.InvalidManifest, `release ${targetVersion} has an invalid manifest: ${manifest.error.message}`);
+    const web = webService(manifest.data);
+    // Rows written before every operation recorded its strategy (teardowns) read the deployment's.
+    const strategy = op.strategy ?? d.strategy;
+
+    const what = `${input.kind}${op.retry_of ? ` of ${op.retry_of} (${root.kind})` : ''} of ${d.id}`;
+    const versions = d.serving_version === targetVersion ? `on ${targetVersion}` : `${d.serving_version ?? 'nothing'} → ${targetVersion}`;
+    await phaseLog(
+      deps,
+      op.id,
+      'fetchDeployment',
+    )('loaded', `${what}: ${versions} (strategy ${strategy}, config revision ${op.config_revision})`);
+    await completePhase(deps, d.id, 'fetchDeployment');
+    return {
+      deploymentId: d.id,
+      hostname: d.hostname,
+      targetVersion,
+      servingVersion: d.serving_version,
+      previousVersion: d.previous_version,
+      activeSlot: d.active_slot,
+      configRevision: op.config_revision,
+      strategy,
+      readinessPath: web.readiness.path,
+      readinessTimeoutSeconds: web.readiness.timeoutSeconds ?? deps.settings.readinessTimeoutSeconds,
+      effectiveKind: root.kind,
+      revisionOwner: root.id,
+      rollbackWindowSeconds: deps.settings.rollbackWindowSeconds,
+      drainTimeoutSeconds: deps.settings.drainTimeoutSeconds,
+      replicas: d.replicas,
+      canary: canaryOptions(op.strategy_options),
+    };
+  };
+}
