@@ -16,7 +16,12 @@ export const DEFAULTS = {
   rollbackWindowSeconds: 600,
   stopGraceSeconds: 10,
   routerMaxBodyBytes: 10 * 1024 * 1024,
+  router: 'builtin',
 } as const;
+
+/** `builtin`: the embedded Node proxy; `haproxy`: HAProxy on PATH, driven through its runtime API (README "The router"). */
+export const ROUTER_KINDS = ['builtin', 'haproxy'] as const;
+export type RouterKind = (typeof ROUTER_KINDS)[number];
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -27,6 +32,7 @@ const ConfigSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default(DEFAULTS.namespace),
   SLIPWAY_TASK_QUEUE: z.string().min(1).default(DEFAULTS.taskQueue),
   SLIPWAY_API_PORT: port.default(DEFAULTS.apiPort),
+  SLIPWAY_ROUTER: z.enum(ROUTER_KINDS).default(DEFAULTS.router),
   SLIPWAY_ROUTER_PORT: port.default(DEFAULTS.routerPort),
   SLIPWAY_ROUTER_ADMIN_URL: z.string().url().optional(),
   SLIPWAY_ROUTER_ADMIN_PORT: port.default(DEFAULTS.routerAdminPort),
@@ -53,6 +59,7 @@ export interface Config {
   namespace: string;
   taskQueue: string;
   apiPort: number;
+  router: RouterKind;
   routerPort: number;
   routerAdminPort: number;
   routerAdminUrl: string;
@@ -85,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     namespace: e.TEMPORAL_NAMESPACE,
     taskQueue: e.SLIPWAY_TASK_QUEUE,
     apiPort: e.SLIPWAY_API_PORT,
+    router: e.SLIPWAY_ROUTER,
     routerPort: e.SLIPWAY_ROUTER_PORT,
     routerAdminPort: e.SLIPWAY_ROUTER_ADMIN_PORT,
     routerAdminUrl: e.SLIPWAY_ROUTER_ADMIN_URL ?? `http://127.0.0.1:${e.SLIPWAY_ROUTER_ADMIN_PORT}`,

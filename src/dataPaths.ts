@@ -8,6 +8,7 @@ export function dataPaths(dataDir: string) {
     postgres: path.join(dataDir, 'postgres'),
     temporalDb: path.join(dataDir, 'temporal', 'dev.sqlite'),
     routerState: path.join(dataDir, 'router', 'routes.json'),
+    haproxy: path.join(dataDir, 'haproxy'),
     adminToken: path.join(dataDir, 'admin-token'),
   };
 }

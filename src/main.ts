@@ -5,12 +5,16 @@ import { superviseChild, type SupervisedChild } from './bootstrap/superviseChild
 import { ensureTemporalCli } from './bootstrap/temporalCli';
 import { startTemporalDevServer, type TemporalDevServer } from './bootstrap/temporalDevServer';
 import { createLocalComputeProvider } from '../compute/local/localProvider';
-import { loadConfig } from './config';
+import { loadConfig, type Config } from './config';
+import { haproxySettings } from './trafficRouter';
+import { findHaproxy, haproxyArgs } from '../traffic/haproxy/haproxyBinary';
+import { haproxyPaths } from '../traffic/haproxy/haproxyConfig';
+import { prepareHaproxyFiles } from '../traffic/haproxy/haproxyFiles';
 import { dataPaths } from './dataPaths';
 import { createDb } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
 import { ensureAdminToken } from './adminToken';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { stopAllApps } from './stopAllApps';
 import { waitForHttp } from './waitForHttp';
 
@@ -100,7 +104,8 @@ async function main(): Promise<void> {
   };
 
   step('starting router, worker and API');
-  spawnChild('router');
+  if (config.router === 'haproxy') await superviseHaproxy(config, logger);
+  else spawnChild('router');
   await waitForHttp(`${config.routerAdminUrl}/healthz`, 30_000);
   // App processes outlive a worker crash on purpose; a deliberate stop of the whole
   // platform stops them too (the worker starts them again on the next `npm start`).
@@ -131,6 +136,15 @@ async function main(): Promise<void> {
   function step(what: string) {
     process.stdout.write(`slipway: ${what}...\n`);
   }
+}
+
+/** HAProxy from PATH, on files rendered from the routes the worker saved; a restart reads them again. */
+async function superviseHaproxy(config: Config, logger: Logger): Promise<void> {
+  const settings = haproxySettings(config);
+  const binary = findHaproxy();
+  await prepareHaproxyFiles(settings);
+  const child = superviseChild({ name: 'haproxy', command: binary, args: haproxyArgs(haproxyPaths(settings.dir)), logger, restart: true });
+  cleanups.push({ what: 'haproxy', run: () => child.stop('SIGTERM', 20_000) });
 }
 
 function redactUrl(url: string): string {

@@ -4,9 +4,7 @@ import { loadConfig, type Config } from '../config';
 import { createLogger, type Logger } from '../logger';
 import { startBuiltinRouter, type BuiltinRouter } from '../../traffic/builtin/builtinRouter';
 
-/** The proxy serves the world; the admin API has no auth, so it stays on loopback. */
-export const ROUTER_PUBLIC_HOST = '0.0.0.0';
-export const ROUTER_ADMIN_HOST = '127.0.0.1';
+import { ROUTER_ADMIN_HOST, ROUTER_PUBLIC_HOST } from '../routerHosts';
 
 export function routerStateFile(config: Pick<Config, 'dataDir'>): string {
   return path.join(config.dataDir, 'router', 'routes.json');

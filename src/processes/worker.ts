@@ -6,7 +6,7 @@ import { createArtifactStore } from '../../compute/local/artifactStore';
 import { createLocalComputeProvider } from '../../compute/local/localProvider';
 import { dataPaths } from '../dataPaths';
 import { requireServices } from '../requireService';
-import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
+import { createTrafficRouter } from '../trafficRouter';
 import { createSlipwayWorker } from '../worker';
 import { restoreServingRevisions } from '../restoreServingRevisions';
 import { installTemporalLogging } from '../temporalLogger';
@@ -21,7 +21,7 @@ runProcess('worker', async (config, logger) => {
   const deps: ActivityDeps = {
     db,
     compute: createLocalComputeProvider({ stateDir: paths.compute, logger: logger.child({ component: 'compute' }) }),
-    router: createHttpRouterClient({ adminUrl: config.routerAdminUrl }),
+    router: await createTrafficRouter(config),
     artifacts: createArtifactStore(paths.artifacts),
     clock: systemClock,
     logger: logger.child({ component: 'activities' }),

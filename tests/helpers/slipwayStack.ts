@@ -13,9 +13,9 @@ import { createArtifactStore } from '../../compute/local/artifactStore';
 import { createLocalComputeProvider } from '../../compute/local/localProvider';
 import type { ComputeProvider } from '../../ports/compute';
 import { createLogger } from '../../src/logger';
-import { startBuiltinRouter, type BuiltinRouter } from '../../traffic/builtin/builtinRouter';
-import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
 import type { TrafficRouter } from '../../ports/traffic';
+import type { RouterKind } from '../../src/config';
+import { startTestTrafficRouter } from './trafficRouters';
 import { installTemporalLogging } from '../../src/temporalLogger';
 import { createSlipwayWorker } from '../../src/worker';
 import { connectTestClient, workflowBundle, type TestTemporal } from './temporalEnv';
@@ -44,6 +44,8 @@ export interface SlipwayStack {
 let sdkLoggingInstalled = false;
 
 export interface StackOptions {
+  /** Which TrafficRouter the stack runs behind (default the built-in one). */
+  router?: RouterKind;
   readinessTimeoutSeconds?: number;
   rollbackWindowSeconds?: number;
   drainTimeoutSeconds?: number;
@@ -64,15 +66,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
   const database: TestDatabase = await createTestDatabase();
   const db = createDb(database.url);
   await migrateToLatest(db);
-  const routerProc: BuiltinRouter = await startBuiltinRouter({
-    host: '127.0.0.1',
-    port: 0,
-    adminHost: '127.0.0.1',
-    adminPort: 0,
-    stateFile: path.join(tmp, 'routes.json'),
-    logger,
-  });
-  const router = createHttpRouterClient({ adminUrl: routerProc.adminUrl });
+  const { router, proxyUrl, close: closeRouter } = await startTestTrafficRouter(opts.router ?? 'builtin', tmp, logger);
   const compute = createLocalComputeProvider({ stateDir: path.join(tmp, 'compute'), logger });
   const artifacts = createArtifactStore(path.join(tmp, 'artifacts'));
   const temporal = await connectTestClient();
@@ -99,7 +93,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     },
   });
   const workerRun = worker.run();
-  const proxyPort = Number(new URL(routerProc.proxyUrl).port);
+  const proxyPort = Number(new URL(proxyUrl).port);
   const api = buildApp({
     db,
     temporal: { client: temporal.client, taskQueue },
@@ -115,7 +109,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     db,
     api,
     apiUrl,
-    proxyUrl: routerProc.proxyUrl,
+    proxyUrl,
     proxyPort,
     router,
     compute,
@@ -130,7 +124,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
       // Stop every app process this stack started, whatever state the test left it in.
       const files = await fs.readdir(path.join(tmp, 'compute')).catch(() => [] as string[]);
       for (const f of files.filter((n) => n.endsWith('.json'))) await compute.stop(f.slice(0, -5), { graceMs: 1000 });
-      await routerProc.close();
+      await closeRouter();
       await temporal.close();
       await db.destroy();
       await database.drop();
