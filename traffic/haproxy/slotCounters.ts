@@ -1,5 +1,5 @@
 import type { UpstreamStats } from '../../ports/traffic';
-import type { BackendState, HaproxyState } from './haproxyState';
+import { findRoute, type BackendState, type HaproxyState } from './haproxyState';
 import type { ServerStat } from './runtimeApi';
 
 interface Count {
@@ -81,7 +81,14 @@ export class SlotCounters {
       }
       return u;
     };
-    for (const [key, c] of this.retired.get(deploymentId) ?? []) {
+    const order = findRoute(state, deploymentId)?.upstreams.map((u) => u.key) ?? [];
+    const retired = this.retired.get(deploymentId) ?? new Map<string, Count>();
+    for (const [key, c] of retired) {
+      // Like the built-in router, an upstream that left the route and has nothing in flight is forgotten.
+      if (!order.includes(key)) {
+        retired.delete(key);
+        continue;
+      }
       const u = entry(key);
       u.requests += c.requests;
       u.finished! += c.requests;
@@ -102,7 +109,9 @@ export class SlotCounters {
       const backend = state.backends[id.split('/')[0]];
       if (backend?.role === 'active' && row && /DOWN/.test(row.status)) u.healthy = false;
     }
-    return [...out.values()];
+    // Like the built-in router: the route's upstreams in route order, then the ones still draining.
+    const rank = (key: string) => (order.includes(key) ? order.indexOf(key) : order.length);
+    return [...out.values()].sort((a, b) => rank(a.key) - rank(b.key));
   }
 
   private release(id: string): void {
