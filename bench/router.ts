@@ -105,10 +105,14 @@ async function main(): Promise<void> {
     const nginxP99 = median('nginx', (r) => r.p99Ms);
     process.stdout.write(
       `\n${table(
-        ['target', 'req/s (median)', 'vs nginx', 'p50', 'p99 (median)', 'p99 vs nginx', 'socket errors', 'non-2xx'],
+        ['target', 'req/s (median)', 'req/s per round', 'vs nginx', 'p50', 'p99 (median)', 'p99 vs nginx', 'socket errors', 'non-2xx'],
         targets.map((t) => [
           t.name,
           num(median(t.name, (r) => r.rps)),
+          closed
+            .get(t.name)!
+            .map((r) => num(r.rps))
+            .join(' / '),
           `${num(median(t.name, (r) => r.rps) / nginxRps, 2)}×`,
           ms(median(t.name, (r) => r.p50Ms)),
           ms(median(t.name, (r) => r.p99Ms)),
