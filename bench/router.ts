@@ -7,7 +7,9 @@ import { getFreePort } from '../compute/local/freePort';
 import { createLogger } from '../src/logger';
 import { startBuiltinRouter } from '../traffic/builtin/builtinRouter';
 import { createHttpRouterClient } from '../traffic/builtin/httpRouterClient';
+import { saveHaproxyState } from '../traffic/haproxy/haproxyFiles';
 import { startHaproxy } from '../traffic/haproxy/haproxyProcess';
+import { emptyState } from '../traffic/haproxy/haproxyState';
 import { createHaproxyRouter } from '../traffic/haproxy/haproxyRouter';
 import { ensureAptTool, ensureVegeta, vegeta, wrk, type ClosedLoopResult } from './loadTools';
 import { findNginx, startNginx } from './nginx';
@@ -51,6 +53,43 @@ async function startHello(): Promise<{ port: number; stop(): void }> {
     await sleep(50);
   }
   throw new Error('hello-app did not get ready');
+}
+
+/**
+ * Growing HAProxy's pool is the one change that reloads it. Five slot growths (2, 3, 5, 9
+ * and 17 upstreams on another deployment) while vegeta sends 1,000 req/s to a route that
+ * never changes; the answer counts what that traffic lost.
+ */
+async function reloadsUnderLoad(vegetaBin: string, dir: string, upstream: { key: string; url: string; weight: number }[]): Promise<string> {
+  const settings = {
+    dir: path.join(dir, 'haproxy-reload'),
+    bindHost: '127.0.0.1',
+    port: await getFreePort(),
+    adminHost: '127.0.0.1',
+    adminPort: await getFreePort(),
+    maxBodyBytes: 1024,
+  };
+  await saveHaproxyState(emptyState({ poolSize: 2, slotsPerBackend: 1 }), settings);
+  const haproxy = await startHaproxy(settings);
+  try {
+    const router = await createHaproxyRouter(settings);
+    await router.setRoute({ deploymentId: 'd-bench', hostname: HOST, upstreams: upstream });
+    const load = vegeta(vegetaBin, `http://127.0.0.1:${settings.port}/`, HOST, { rate: 1000, seconds: 8, timeoutSeconds: 5 });
+    await sleep(1000);
+    const sizes = [2, 3, 5, 9, 17];
+    for (const n of sizes) {
+      const ups = Array.from({ length: n }, (_, i) => ({ key: `g${i}`, url: upstream[0].url, weight: 1 }));
+      await router.setRoute({ deploymentId: 'd-grow', hostname: 'd-grow.localhost', upstreams: ups });
+      await sleep(1000);
+    }
+    const r = await load;
+    return table(
+      ['HAProxy, 1000 req/s for 8 s', 'reloads', 'requests', 'success', 'p99', 'status codes (0 = no answer)'],
+      [['while the pool grows', sizes.length, r.requests, `${num(r.success * 100, 2)} %`, ms(r.p99Ms), JSON.stringify(r.status)]],
+    );
+  } finally {
+    await haproxy.stop();
+  }
 }
 
 async function main(): Promise<void> {
@@ -157,6 +196,7 @@ async function main(): Promise<void> {
         ],
       )}\n`,
     );
+    process.stdout.write(`\n${await reloadsUnderLoad(vegetaBin, dir, upstream)}\n`);
   } finally {
     await builtin.close();
     await haproxy.stop();
