@@ -14,7 +14,7 @@ beforeEach(async () => {
     if (req.url === '/hold') held.push(res);
     else res.end('fast');
   });
-  harness = await startTestRouter({ shedding: { maxInFlightPerRoute: 3, maxEventLoopLagMs: 100 } });
+  harness = await startTestRouter({ shedding: { maxInFlightPerRoute: 3, maxEventLoopLagMs: 100, minInFlightForLagShedding: 0 } });
   const client = createHttpRouterClient({ adminUrl: harness.router.adminUrl });
   await client.setRoute({ deploymentId: 'd-shed', hostname: HOST, upstreams: [{ key: 'slow', url: slow.url, weight: 100 }] });
 });
@@ -59,18 +59,31 @@ test('a refused request with a body closes its connection, so the unread body is
   await Promise.all(pending);
 });
 
-test('a stalled event loop sheds new requests as router_overloaded, and the router recovers once it runs freely', async () => {
-  // Block this process (the router runs in it) well past the lag limit, then ask at once.
+test('a stall with few requests in flight is not overload: nothing is shed below the busy threshold', async () => {
+  await harness.close();
+  harness = await startTestRouter({ shedding: { maxEventLoopLagMs: 100, minInFlightForLagShedding: 64 } });
+  const client = createHttpRouterClient({ adminUrl: harness.router.adminUrl });
+  await client.setRoute({ deploymentId: 'd-shed', hostname: HOST, upstreams: [{ key: 'slow', url: slow.url, weight: 100 }] });
+  await stallEventLoop(400);
+  expect((await send(harness.router.proxyUrl, { host: HOST })).status).toBe(200);
+});
+
+/** Blocks this process (the router runs in it) well past the lag limit: what a saturated CPU looks like to the event loop. */
+async function stallEventLoop(forMs: number): Promise<void> {
   await new Promise<void>((resolve) =>
     setTimeout(() => {
-      const until = Date.now() + 400;
+      const until = Date.now() + forMs;
       while (Date.now() < until) {
-        /* busy: what a saturated CPU looks like to the event loop */
+        /* busy */
       }
       resolve();
     }, 30),
   );
   await new Promise((r) => setTimeout(r, 30)); // let the lag sampler run once
+}
+
+test('a stalled event loop sheds new requests as router_overloaded, and the router recovers once it runs freely', async () => {
+  await stallEventLoop(400);
   const refused = await send(harness.router.proxyUrl, { host: HOST });
   expect(refused.status).toBe(503);
   expect(JSON.parse(refused.body)).toMatchObject({ code: 'router_overloaded' });

@@ -81,6 +81,7 @@ export function createProxyHandler(ctx: ProxyContext): (req: IncomingMessage, re
         refuseOverload(ctx, req, res, target.route, shed);
         return;
       }
+      ctx.shedder.admitted(res);
       forward(ctx, req, res, target.route, target.upstream);
     } catch (err) {
       ctx.logger.error({ err, url: req.url }, 'proxy handler failed');
