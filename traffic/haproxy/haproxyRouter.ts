@@ -6,6 +6,25 @@ import { emptyState, findRoute, type BackendState, type HaproxyState } from './h
 import { grown, planRemoval, planRoute, releaseDrained } from './routePlan';
 import { deleteMapEntry, putMapEntry, runtimeChange, serverStats, type ServerStat } from './runtimeApi';
 import { SlotCounters } from './slotCounters';
+import { fieldErrors, RouteSpecSchema } from '../builtin/routeSpecSchema';
+
+/** A route the built-in router's admin API would refuse with 400 (`status` mirrors RouterRequestError's); never sent to the socket. */
+export class InvalidRouteError extends Error {
+  readonly status = 400;
+}
+
+/**
+ * The same validator as the built-in router's. Hostnames go into runtime API commands,
+ * where a space or `;` would start another command, so nothing unchecked gets there.
+ */
+function validRoute(route: RouteSpec): RouteSpec {
+  const parsed = RouteSpecSchema.safeParse(route);
+  if (parsed.success) return parsed.data;
+  const detail = fieldErrors(parsed.error)
+    .map((e) => `${e.field}: ${e.message}`)
+    .join('; ');
+  throw new InvalidRouteError(`invalid route for ${String(route.deploymentId)}: ${detail}`);
+}
 
 /**
  * TrafficRouter over HAProxy's runtime API, for activities in the worker. Every change is
@@ -73,8 +92,9 @@ export async function createHaproxyRouter(settings: HaproxySettings): Promise<Tr
   }
 
   return {
-    setRoute: (route) =>
+    setRoute: (input) =>
       serial(async () => {
+        const route = validRoute(input);
         await sync(await serverStats(paths.adminSocket));
         const previous = findRoute(state, route.deploymentId);
         let next = planRoute(state, route);

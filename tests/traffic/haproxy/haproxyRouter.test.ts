@@ -74,6 +74,18 @@ test("refusals carry the built-in router's codes: 404 unknown host, 503 suspende
   expect(JSON.parse(big.body)).toMatchObject({ code: 'payload_too_large' });
 });
 
+test('a route the built-in router would refuse is refused before anything reaches the runtime API', async () => {
+  await start();
+  await expect(
+    router.setRoute({
+      deploymentId: 'd1',
+      hostname: 'x.localhost; del map hosts.map y',
+      upstreams: [{ key: 'a', url: a.url, weight: 100 }],
+    }),
+  ).rejects.toThrow(/invalid route for d1: hostname/);
+  expect(await router.getRoute('d1')).toBeNull();
+});
+
 test('a hostname change re-points the new name and forgets the old one; removal answers 404', async () => {
   await start();
   await router.setRoute({ deploymentId: 'd1', hostname: 'old.localhost', upstreams: [{ key: 'a', url: a.url, weight: 100 }] });
