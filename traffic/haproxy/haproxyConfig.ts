@@ -96,7 +96,12 @@ export function renderHaproxyFiles(state: HaproxyState, s: HaproxySettings): Ren
     `  http-error status 504 content-type "application/json; charset=utf-8" string '{"code":"gateway_timeout","message":"the upstream did not answer in time"}'`,
     'frontend web',
     `  bind ${s.bindHost}:${s.port}`,
+    // The headers the built-in router sends upstream (forwardHeaders.ts); forwardfor appends to a chain.
     '  option forwardfor',
+    '  http-request set-header X-Forwarded-Proto http',
+    '  http-request set-header X-Forwarded-Host %[req.hdr(host)] if { req.hdr(host) -m found }',
+    // Two Host headers make "which deployment" ambiguous; refuse rather than pick one.
+    `  http-request deny deny_status 400 content-type "application/json; charset=utf-8" string '{"code":"bad_request","message":"more than one Host header"}' if { req.hdr_cnt(host) gt 1 }`,
     '  http-request set-var(txn.host) req.hdr(host),host_only,lower',
     `  http-request deny deny_status 413 content-type "application/json; charset=utf-8" string '{"code":"payload_too_large","message":"request body exceeds ${s.maxBodyBytes} bytes"}' if { req.hdr_val(content-length) gt ${s.maxBodyBytes} }`,
     `  use_backend %[${host},map(${p.hostsMap},${NOT_FOUND_BACKEND})]`,

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TrafficRouter } from '../../../ports/traffic';
@@ -72,6 +73,33 @@ test("refusals carry the built-in router's codes: 404 unknown host, 503 suspende
   const big = await get('d1.localhost', { method: 'POST', body: 'x'.repeat(2000), headers: { 'content-type': 'text/plain' } });
   expect(big.status).toBe(413);
   expect(JSON.parse(big.body)).toMatchObject({ code: 'payload_too_large' });
+});
+
+test('upstreams get the forwarding headers the built-in router sends', async () => {
+  await start();
+  await router.setRoute({ deploymentId: 'd1', hostname: 'd1.localhost', upstreams: [{ key: 'a', url: a.url, weight: 100 }] });
+  const seen = JSON.parse((await get('d1.localhost:8080', { headers: { 'x-forwarded-for': '203.0.113.9' } })).body).headers;
+  expect(seen).toMatchObject({
+    'x-forwarded-for': '203.0.113.9, 127.0.0.1',
+    'x-forwarded-host': 'd1.localhost:8080',
+    'x-forwarded-proto': 'http',
+  });
+});
+
+test('a request with two Host headers is refused with 400, never routed by either', async () => {
+  await start();
+  await router.setRoute({ deploymentId: 'd1', hostname: 'd1.localhost', upstreams: [{ key: 'a', url: a.url, weight: 100 }] });
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = net.connect(haproxy.settings.port, '127.0.0.1', () =>
+      socket.end('GET / HTTP/1.1\r\nHost: d1.localhost\r\nHost: other.localhost\r\nConnection: close\r\n\r\n'),
+    );
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString()));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+  expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+  expect(answer).not.toMatch(/x-upstream/i);
 });
 
 test('a route the built-in router would refuse is refused before anything reaches the runtime API', async () => {
