@@ -47,7 +47,7 @@ export async function createHaproxyRouter(settings: HaproxySettings): Promise<Tr
   async function sync(stats: ServerStat[]): Promise<void> {
     const inFlight = new Map<string, number>();
     for (const s of stats) inFlight.set(s.backend, (inFlight.get(s.backend) ?? 0) + s.scur);
-    counters.observe(stats);
+    counters.observe(state, stats);
     const released = releaseDrained(state, inFlight);
     if (released === state) return;
     for (const [name, b] of Object.entries(state.backends)) if (!released.backends[name]) counters.retire(name, b);

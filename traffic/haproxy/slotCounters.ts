@@ -51,8 +51,20 @@ export class SlotCounters {
     }
   }
 
-  observe(stats: ServerStat[]): void {
+  /**
+   * Follows every slot of `state`. A slot nobody baselined (the worker restarted on a saved
+   * state) is adopted at its current count: counting goes on from zero, in-flight is exact.
+   */
+  observe(state: HaproxyState, stats: ServerStat[]): void {
     const byId = index(stats);
+    for (const [name, b] of Object.entries(state.backends)) {
+      b.slots.forEach((slot, i) => {
+        const id = `${name}/s${i + 1}`;
+        if (!slot || this.slots.has(id)) return;
+        const now = countOf(byId.get(id));
+        this.slots.set(id, { deploymentId: b.deploymentId, key: slot.key, base: now, last: now });
+      });
+    }
     for (const [id, held] of this.slots) {
       const row = byId.get(id);
       if (!row) continue;

@@ -152,6 +152,36 @@ test('after an HAProxy restart it serves the routes Slipway set, from the saved 
   expect(stats!.upstreams[0].requests).toBeGreaterThanOrEqual(1);
 });
 
+test('a restarted worker (a new HaproxyRouter on the saved state) still sees what is in flight, so a drain waits for it', async () => {
+  const held: import('node:http').ServerResponse[] = [];
+  const holding = await startUpstream('H', (_req, res) => held.push(res));
+  try {
+    await start();
+    await router.setRoute({ deploymentId: 'd1', hostname: 'd1.localhost', upstreams: [{ key: 'h', url: holding.url, weight: 100 }] });
+    const pending = get('d1.localhost');
+    await eventually(
+      async () => held.length,
+      (n) => n === 1,
+    );
+    // The old worker swapped the route, then died; the new one only polls, as drainPrevious does.
+    await router.setRoute({ deploymentId: 'd1', hostname: 'd1.localhost', upstreams: [{ key: 'a', url: a.url, weight: 100 }] });
+    const restarted = await createHaproxyRouter(haproxy.settings);
+    expect((await restarted.stats('d1'))!.upstreams.map((u) => [u.key, u.inFlight])).toEqual([
+      ['a', 0],
+      ['h', 1],
+    ]);
+    held[0].end('done');
+    expect((await pending).status).toBe(200);
+    await eventually(
+      () => restarted.stats('d1'),
+      (st) => st!.upstreams.length === 1 && st!.upstreams[0].key === 'a',
+    );
+  } finally {
+    for (const res of held) res.end();
+    await holding.close();
+  }
+});
+
 test('a full pool grows by a hitless reload: same master process, every route still served', async () => {
   await start({ poolSize: 1, slotsPerBackend: 1 });
   const masterPid = haproxy.process().pid;
