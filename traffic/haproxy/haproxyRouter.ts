@@ -108,7 +108,8 @@ export async function createHaproxyRouter(settings: HaproxySettings): Promise<Tr
         await saveHaproxyState(state, settings);
         await apply(route, previous);
       }),
-    getRoute: async (deploymentId) => findRoute(state, deploymentId) ?? null,
+    // Behind any change in progress, like the built-in router's GET after its PUT: a route is seen once it is applied.
+    getRoute: (deploymentId) => serial(async () => findRoute(state, deploymentId) ?? null),
     removeRoute: (deploymentId) =>
       serial(async () => {
         const previous = findRoute(state, deploymentId);
