@@ -11,6 +11,9 @@ import { createLocalComputeProvider } from '../compute/local/localProvider';
 import { getFreePort } from '../compute/local/freePort';
 import { dataPaths } from '../src/dataPaths';
 import { ensureSecretFile } from '../src/secretFile';
+import { loadConfig, type RouterKind } from '../src/config';
+import { haproxySettings } from '../src/trafficRouter';
+import { startHaproxy } from '../traffic/haproxy/haproxyProcess';
 import { createLogger } from '../src/logger';
 import { stopAllApps } from '../src/stopAllApps';
 import { killAppProcessesUnder } from '../tests/helpers/appProcesses';
@@ -40,6 +43,8 @@ export interface BenchStackOptions {
   rollbackWindowSeconds?: number;
   drainTimeoutSeconds?: number;
   logLevel?: string;
+  /** Router in front of the apps: the built-in one (default) or HAProxy (BENCH_ROUTER=haproxy). */
+  router?: RouterKind;
   /** Receives close() before anything starts, so a deadline during start-up still cleans up. */
   onCloseAvailable?: (close: () => Promise<void>) => void;
 }
@@ -120,6 +125,7 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
       SLIPWAY_ROLLBACK_WINDOW_SECONDS: String(opts.rollbackWindowSeconds ?? 600),
       SLIPWAY_DRAIN_TIMEOUT_SECONDS: String(opts.drainTimeoutSeconds ?? 30),
       SLIPWAY_STOP_GRACE_SECONDS: '5',
+      SLIPWAY_ROUTER: opts.router ?? 'builtin',
     });
     const spawn = async (name: string, logLevel: string) => {
       const child = await spawnTsProcess(name, `src/processes/${name}.ts`, { ...env, LOG_LEVEL: logLevel }, path.join(dir, `${name}.log`));
@@ -129,8 +135,15 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
     };
 
     step('starting router, worker and API (child processes)');
-    const router = await spawn('router', opts.logLevel ?? 'warn');
-    await waitForHttp(`${routerAdminUrl}/healthz`, 60_000, router);
+    if (opts.router === 'haproxy') {
+      // The same files the worker renders: settings come from the same configuration.
+      const haproxy = await startHaproxy(haproxySettings(loadConfig(env)));
+      cleanups.push({ what: 'haproxy', run: () => haproxy.stop() });
+      await waitForHttp(`${routerAdminUrl}/healthz`, 60_000);
+    } else {
+      const router = await spawn('router', opts.logLevel ?? 'warn');
+      await waitForHttp(`${routerAdminUrl}/healthz`, 60_000, router);
+    }
     // Registered after the router so it runs before the router stops: apps go first.
     cleanups.push({
       what: 'app processes',

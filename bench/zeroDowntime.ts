@@ -12,10 +12,12 @@ import { ms, num, secs, table } from './table';
  * the API call to the moment the operation was seen finished. Exit 1 when a scenario that
  * promises zero downtime had a failed request (the table is printed either way).
  *
- * Knobs: BENCH_RATE (req/s, default 600), BENCH_CONNECTIONS (default 16).
+ * Knobs: BENCH_RATE (req/s, default 600), BENCH_CONNECTIONS (default 16), BENCH_ROUTER
+ * (builtin | haproxy, default builtin).
  */
 const RATE = Number(process.env.BENCH_RATE ?? 600);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const ROUTER = process.env.BENCH_ROUTER === 'haproxy' ? 'haproxy' : 'builtin';
 /** Quiet time under load before each operation, so windows do not overlap. */
 const SETTLE_MS = 1500;
 /** Load before the first operation; its second half is the baseline row. */
@@ -226,4 +228,4 @@ function sleep(msToWait: number): Promise<void> {
   return new Promise((r) => setTimeout(r, msToWait));
 }
 
-runBench('zero-downtime', 20 * 60_000, { rollbackWindowSeconds: 600, drainTimeoutSeconds: 30 }, bench);
+runBench('zero-downtime', 20 * 60_000, { rollbackWindowSeconds: 600, drainTimeoutSeconds: 30, router: ROUTER }, bench);

@@ -25,7 +25,12 @@ export const DEFAULTS = {
   routerHost: '0.0.0.0',
   authFailureLimit: DEFAULT_AUTH_FAILURE_LIMIT.maxFailures,
   authFailureWindowSeconds: DEFAULT_AUTH_FAILURE_LIMIT.windowSeconds,
+  router: 'builtin',
 } as const;
+
+/** `builtin`: the embedded Node proxy; `haproxy`: HAProxy on PATH, driven through its runtime API (README "The router"). */
+export const ROUTER_KINDS = ['builtin', 'haproxy'] as const;
+export type RouterKind = (typeof ROUTER_KINDS)[number];
 
 const port = z.coerce.number().int().min(0).max(65535);
 const listenHost = z.union([z.ipv4(), z.ipv6(), z.hostname()], { error: 'must be an IP address or a host name' });
@@ -46,6 +51,7 @@ const ConfigSchema = z.object({
   SLIPWAY_API_HOST: listenHost.default(DEFAULTS.apiHost),
   SLIPWAY_API_PORT: port.default(DEFAULTS.apiPort),
   SLIPWAY_ROUTER_HOST: listenHost.default(DEFAULTS.routerHost),
+  SLIPWAY_ROUTER: z.enum(ROUTER_KINDS).default(DEFAULTS.router),
   SLIPWAY_ROUTER_PORT: port.default(DEFAULTS.routerPort),
   SLIPWAY_ROUTER_ADMIN_URL: z.string().url().optional(),
   SLIPWAY_ROUTER_ADMIN_PORT: port.default(DEFAULTS.routerAdminPort),
@@ -82,6 +88,7 @@ export interface Config {
   apiHost: string;
   apiPort: number;
   routerHost: string;
+  router: RouterKind;
   routerPort: number;
   routerAdminPort: number;
   routerAdminUrl: string;
@@ -128,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiHost: e.SLIPWAY_API_HOST,
     apiPort: e.SLIPWAY_API_PORT,
     routerHost: e.SLIPWAY_ROUTER_HOST,
+    router: e.SLIPWAY_ROUTER,
     routerPort: e.SLIPWAY_ROUTER_PORT,
     routerAdminPort: e.SLIPWAY_ROUTER_ADMIN_PORT,
     routerAdminUrl: e.SLIPWAY_ROUTER_ADMIN_URL ?? `http://127.0.0.1:${e.SLIPWAY_ROUTER_ADMIN_PORT}`,

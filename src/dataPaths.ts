@@ -30,6 +30,7 @@ export function dataPaths(dataDir: string) {
     postgres: path.join(outward, 'postgres'),
     temporalDb: path.join(dataDir, 'temporal', 'dev.sqlite'),
     routerState: path.join(dataDir, 'router', 'routes.json'),
+    haproxy: path.join(dataDir, 'haproxy'),
     adminToken: path.join(dataDir, 'admin-token'),
     routerAdminSecret: path.join(dataDir, 'router', 'admin-secret'),
     secretKey: path.join(dataDir, 'secret-key'),

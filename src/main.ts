@@ -5,12 +5,16 @@ import { superviseChild, type SupervisedChild } from './bootstrap/superviseChild
 import { ensureTemporalCli } from './bootstrap/temporalCli';
 import { startTemporalDevServer, type TemporalDevServer } from './bootstrap/temporalDevServer';
 import { createLocalComputeProvider } from '../compute/local/localProvider';
-import { loadConfig, localUrlHost } from './config';
+import { loadConfig, localUrlHost, type Config } from './config';
+import { haproxySettings } from './trafficRouter';
+import { findHaproxy, haproxyArgs } from '../traffic/haproxy/haproxyBinary';
+import { haproxyPaths } from '../traffic/haproxy/haproxyConfig';
+import { prepareHaproxyFiles } from '../traffic/haproxy/haproxyFiles';
 import { dataPaths } from './dataPaths';
 import { createDb } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
 import { ensureAdminToken } from './adminToken';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { stopAllApps } from './stopAllApps';
 import { waitForHttp } from './waitForHttp';
 import { awaitWorkerPolling } from './startup/awaitWorkerPolling';
@@ -115,7 +119,8 @@ async function main(): Promise<void> {
   };
 
   step('starting router, worker and API');
-  spawnChild('router');
+  if (config.router === 'haproxy') await superviseHaproxy(config, logger);
+  else spawnChild('router');
   await waitForHttp(`${config.routerAdminUrl}/healthz`, 30_000);
   // App processes outlive a worker crash on purpose; a deliberate stop of the whole
   // platform stops them too (the worker starts them again on the next `npm start`).
@@ -167,10 +172,19 @@ async function prepareDataDir(dataDir: string, paths: ReturnType<typeof dataPath
     await fs.mkdir(dir, { recursive: true, mode: 0o711 });
     if (dir !== path.dirname(dataDir)) await fs.chmod(dir, 0o711);
   }
-  for (const own of [paths.compute, path.dirname(paths.routerState), path.dirname(paths.temporalDb)]) {
+  for (const own of [paths.compute, path.dirname(paths.routerState), path.dirname(paths.temporalDb), paths.haproxy]) {
     await fs.mkdir(own, { recursive: true, mode: 0o700 });
     await fs.chmod(own, 0o700);
   }
+}
+
+/** HAProxy from PATH, on files rendered from the routes the worker saved; a restart reads them again. */
+async function superviseHaproxy(config: Config, logger: Logger): Promise<void> {
+  const settings = haproxySettings(config);
+  const binary = findHaproxy();
+  await prepareHaproxyFiles(settings);
+  const child = superviseChild({ name: 'haproxy', command: binary, args: haproxyArgs(haproxyPaths(settings.dir)), logger, restart: true });
+  cleanups.push({ what: 'haproxy', run: () => child.stop('SIGTERM', 20_000) });
 }
 
 main().catch((err: unknown) => {

@@ -7,8 +7,7 @@ import type { Logger } from '../logger';
 import { startBuiltinRouter, type BuiltinRouter } from '../../traffic/builtin/builtinRouter';
 import { runProcess } from './runProcess';
 
-/** The admin API stays on loopback (and wants its secret); the proxy's address is config. */
-export const ROUTER_ADMIN_HOST = '127.0.0.1';
+import { ROUTER_ADMIN_HOST } from '../routerHosts';
 
 export function routerStateFile(config: Pick<Config, 'dataDir'>): string {
   return path.join(config.dataDir, 'router', 'routes.json');

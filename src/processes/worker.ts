@@ -6,9 +6,8 @@ import { createDb } from '../../db/database';
 import { createArtifactStore } from '../../compute/local/artifactStore';
 import { createLocalComputeProvider } from '../../compute/local/localProvider';
 import { dataPaths } from '../dataPaths';
-import { ensureSecretFile } from '../secretFile';
 import { requireServices } from '../requireService';
-import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
+import { createTrafficRouter } from '../trafficRouter';
 import { createSlipwayWorker } from '../worker';
 import { restoreServingRevisions } from '../restoreServingRevisions';
 import { installTemporalLogging } from '../temporalLogger';
@@ -30,8 +29,7 @@ runProcess('worker', async (config, logger) => {
       artifactsDir: paths.artifacts,
       logger: logger.child({ component: 'compute' }),
     }),
-    // The router made the secret at its first start (or this does, if it runs first).
-    router: createHttpRouterClient({ adminUrl: config.routerAdminUrl, adminSecret: await ensureSecretFile(paths.routerAdminSecret) }),
+    router: await createTrafficRouter(config),
     artifacts: createArtifactStore(paths.artifacts),
     clock: systemClock,
     logger: logger.child({ component: 'activities' }),

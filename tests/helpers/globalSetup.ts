@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../../src/logger';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/bootstrap/embeddedPostgres';
 import { ensureTemporalCli } from '../../src/bootstrap/temporalCli';
 import { startTemporalDevServer, type TemporalDevServer } from '../../src/bootstrap/temporalDevServer';
+import { ensureHaproxy } from './ensureHaproxy';
 
 /**
  * One Postgres, one Temporal dev server and one workflow bundle for the whole jest run
@@ -31,6 +32,7 @@ export default async function globalSetup(): Promise<void> {
   const stack: TestStack = { tmpDir };
   (globalThis as Record<string, unknown>)[STACK_KEY] = stack;
 
+  ensureHaproxy();
   const database = startDatabase(stack, logger);
   const temporal = startTemporal(stack, logger);
   const bundle = bundleWorkflows(tmpDir, logger);

@@ -14,9 +14,9 @@ import { createArtifactStore } from '../../compute/local/artifactStore';
 import { createLocalComputeProvider } from '../../compute/local/localProvider';
 import type { ComputeProvider } from '../../ports/compute';
 import { createLogger } from '../../src/logger';
-import { startLoopbackRouter } from './loopbackRouter';
-import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
 import type { TrafficRouter } from '../../ports/traffic';
+import type { RouterKind } from '../../src/config';
+import { startTestTrafficRouter } from './trafficRouters';
 import { installTemporalLogging } from '../../src/temporalLogger';
 import { createSlipwayWorker } from '../../src/worker';
 import { connectTestClient, workflowBundle, type TestTemporal } from './temporalEnv';
@@ -48,6 +48,8 @@ export interface SlipwayStack {
 let sdkLoggingInstalled = false;
 
 export interface StackOptions {
+  /** Which TrafficRouter the stack runs behind (default the built-in one). */
+  router?: RouterKind;
   readinessTimeoutSeconds?: number;
   rollbackWindowSeconds?: number;
   drainTimeoutSeconds?: number;
@@ -73,8 +75,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
   const db = createDb(database.url);
   await migrateToLatest(db);
   const secrets = new SecretCipher(randomBytes(32));
-  const routerProc = await startLoopbackRouter(tmp, logger);
-  const router = createHttpRouterClient({ adminUrl: routerProc.adminUrl, adminSecret: routerProc.adminSecret });
+  const { router, proxyUrl, close: closeRouter } = await startTestTrafficRouter(opts.router ?? 'builtin', tmp, logger);
   const compute = createLocalComputeProvider({ stateDir: path.join(tmp, 'compute'), logger });
   const artifacts = createArtifactStore(path.join(tmp, 'artifacts'), opts.artifactRoots ? { sourceRoots: opts.artifactRoots } : {});
   const temporal = await connectTestClient();
@@ -103,7 +104,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     },
   });
   const workerRun = worker.run();
-  const proxyPort = Number(new URL(routerProc.proxyUrl).port);
+  const proxyPort = Number(new URL(proxyUrl).port);
   const api = buildApp({
     db,
     temporal: { client: temporal.client, taskQueue },
@@ -121,7 +122,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     db,
     api,
     apiUrl,
-    proxyUrl: routerProc.proxyUrl,
+    proxyUrl,
     proxyPort,
     router,
     compute,
@@ -137,7 +138,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
       // Stop every app process this stack started, whatever state the test left it in.
       const files = await fs.readdir(path.join(tmp, 'compute')).catch(() => [] as string[]);
       for (const f of files.filter((n) => n.endsWith('.json'))) await compute.stop(f.slice(0, -5), { graceMs: 1000 });
-      await routerProc.close();
+      await closeRouter();
       await temporal.close();
       await db.destroy();
       await database.drop();

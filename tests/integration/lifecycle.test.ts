@@ -3,15 +3,16 @@ import { apiClient, eventually } from '../helpers/apiClient';
 import { answer, deployHello, helloRelease, runOperation, waitForOperation, type Api } from '../helpers/hello';
 import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
 import { keepRequesting } from '../helpers/trafficLoop';
+import { ROUTERS } from '../helpers/trafficRouters';
 
-/** Every lifecycle operation against the real stack, with traffic flowing where it must not break. */
-describe('lifecycle operations', () => {
+/** Every lifecycle operation against the real stack, with traffic flowing where it must not break, on each router. */
+describe.each(ROUTERS)('lifecycle operations (%s router)', (router) => {
   let s: SlipwayStack;
   let admin: Api;
   let tenant: Api;
 
   beforeAll(async () => {
-    s = await startSlipwayStack({ rollbackWindowSeconds: 600 });
+    s = await startSlipwayStack({ router, rollbackWindowSeconds: 600 });
     admin = apiClient(s.apiUrl, s.adminToken);
     tenant = apiClient(s.apiUrl, await s.tenantToken('acme'));
     expect((await admin('POST', '/api/apps', { slug: 'hello' })).status).toBe(201);

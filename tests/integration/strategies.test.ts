@@ -10,14 +10,15 @@ import { apiClient, eventually } from '../helpers/apiClient';
 import { answer, deployHello, helloRelease, runOperation, waitForOperation, type Api } from '../helpers/hello';
 import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
 import { keepRequesting } from '../helpers/trafficLoop';
+import { ROUTERS } from '../helpers/trafficRouters';
 
-/** Rolling and canary strategies, and drains, against the real stack with traffic flowing. */
-describe('strategies', () => {
+/** Rolling and canary strategies, and drains, against the real stack with traffic flowing, on each router. */
+describe.each(ROUTERS)('strategies (%s router)', (router) => {
   let s: SlipwayStack;
   let api: Api;
 
   beforeAll(async () => {
-    s = await startSlipwayStack({ drainTimeoutSeconds: 30 });
+    s = await startSlipwayStack({ router, drainTimeoutSeconds: 30 });
     api = apiClient(s.apiUrl, await s.tenantToken('acme'));
     const admin = apiClient(s.apiUrl, s.adminToken);
     await admin('POST', '/api/apps', { slug: 'hello' });

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       routerPort: 8080,
       routerAdminPort: 8081,
       routerAdminUrl: 'http://127.0.0.1:8081',
+      router: 'builtin',
       namespace: 'default',
       taskQueue: 'slipway',
       logLevel: 'info',
@@ -32,8 +33,10 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgres://u:p@db:5432/s',
       TEMPORAL_ADDRESS: 'temporal:7233',
       SLIPWAY_ROUTER_ADMIN_PORT: '9000',
+      SLIPWAY_ROUTER: 'haproxy',
     });
     expect(c).toMatchObject({
+      router: 'haproxy',
       apiPort: 4000,
       databaseUrl: 'postgres://u:p@db:5432/s',
       temporalAddress: 'temporal:7233',
@@ -46,6 +49,7 @@ describe('loadConfig', () => {
     ['SLIPWAY_API_PORT', '70000'],
     ['DATABASE_URL', 'not a url'],
     ['LOG_LEVEL', 'loud'],
+    ['SLIPWAY_ROUTER', 'nginx'],
   ])('rejects %s=%s naming the variable and the fix', (key, value) => {
     expect(() => loadConfig({ [key]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [key]: value })).toThrow(new RegExp(`${key}[\\s\\S]*Fix the variables`));

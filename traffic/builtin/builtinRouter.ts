@@ -5,6 +5,7 @@ import type { Logger } from '../../ports/logger';
 import { createAdminServer } from './adminApi';
 import { defaultLimits, type ProxyContext } from './proxyContext';
 import { createProxyServer } from './proxyServer';
+import { LoadShedder, type LoadShedderOptions } from './loadShedder';
 import { createRouteStore } from './routeStore';
 import { RouteTable } from './routeTable';
 import { UpstreamAgents } from './upstreamAgents';
@@ -35,6 +36,8 @@ export interface BuiltinRouterOptions {
   upstreamIdleTimeoutMs?: number;
   /** How long an upstream that refused a connection is skipped (default 2 s). */
   unhealthyCooldownMs?: number;
+  /** Admission control: requests in flight per route and event-loop lag before a fast 503. */
+  shedding?: LoadShedderOptions;
 }
 
 export interface BuiltinRouter {
@@ -58,7 +61,9 @@ export async function startBuiltinRouter(opts: BuiltinRouterOptions): Promise<Bu
   const agents = new UpstreamAgents();
   const health = new PassiveHealth(opts.unhealthyCooldownMs ?? DEFAULT_UNHEALTHY_COOLDOWN_MS);
   const tunnels = new Set<Duplex>();
+  const shedder = new LoadShedder(opts.shedding);
   const ctx: ProxyContext = {
+    shedder,
     table,
     agents,
     health,
@@ -84,6 +89,7 @@ export async function startBuiltinRouter(opts: BuiltinRouterOptions): Promise<Bu
     await listen(admin, opts.adminHost, opts.adminPort);
   } catch (err) {
     clearInterval(sweep);
+    shedder.stop();
     await Promise.all([stop(proxy, 0), stop(admin, 0)]);
     agents.destroyAll();
     throw err;
@@ -97,6 +103,7 @@ export async function startBuiltinRouter(opts: BuiltinRouterOptions): Promise<Bu
     close() {
       closing ??= (async () => {
         clearInterval(sweep);
+        shedder.stop();
         await Promise.all([stop(proxy, grace, destroyTunnels), stop(admin, grace)]);
         agents.destroyAll();
       })();

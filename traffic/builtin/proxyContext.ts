@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../ports/logger';
+import type { LoadShedder } from './loadShedder';
 import type { RouteTable } from './routeTable';
 import type { UpstreamAgents } from './upstreamAgents';
 import type { PassiveHealth } from './upstreamHealth';
@@ -27,6 +28,7 @@ export interface ProxyContext {
   health: PassiveHealth;
   logger: Logger;
   limits: ProxyLimits;
+  shedder: LoadShedder;
   /** Client sockets of open WebSocket (Upgrade) tunnels, so close() can end them. */
   tunnels: Set<Duplex>;
 }

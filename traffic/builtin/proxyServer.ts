@@ -1,8 +1,9 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { forward } from './forwardRequest';
+import { forward, hasBody } from './forwardRequest';
 import { hostHeaderCount, normalizeHost } from './hostname';
 import { sendError } from './jsonReply';
+import { SHED_RETRY_AFTER_SECONDS, type ShedReason } from './loadShedder';
 import { NO_UPSTREAM_RETRY_AFTER_SECONDS, type ProxyContext } from './proxyContext';
 import type { LiveRoute, LiveUpstream } from './routeTable';
 import { proxyUpgrade, rejectUpgrade } from './upgradeProxy';
@@ -34,6 +35,13 @@ export function createProxyServer(ctx: ProxyContext): http.Server {
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
+      return;
+    }
+    // A timeout fires on connections with no request pending too (idle keep-alive, or a
+    // lagging event loop); a 400 there reads as the answer to the client's next request.
+    // Close cleanly instead, as nginx does on its header timeout.
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      socket.end();
       return;
     }
     socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
@@ -68,12 +76,37 @@ export function createProxyHandler(ctx: ProxyContext): (req: IncomingMessage, re
         sendError(res, target.status, target.code, target.message, target.headers);
         return;
       }
+      const shed = ctx.shedder.check(routeInFlight(target.route));
+      if (shed) {
+        refuseOverload(ctx, req, res, target.route, shed);
+        return;
+      }
+      ctx.shedder.admitted(res);
       forward(ctx, req, res, target.route, target.upstream);
     } catch (err) {
       ctx.logger.error({ err, url: req.url }, 'proxy handler failed');
       sendError(res, 500, 'internal', 'the router failed to handle this request');
     }
   };
+}
+
+function routeInFlight(route: LiveRoute): number {
+  let n = 0;
+  for (const c of route.counters.values()) n += c.inFlight;
+  return n;
+}
+
+/** The fast refusal of an overloaded route or router: no upstream is contacted, the client retries after a second. */
+function refuseOverload(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, route: LiveRoute, reason: ShedReason): void {
+  const headers: Record<string, string> = { 'retry-after': String(SHED_RETRY_AFTER_SECONDS) };
+  // An unread body would be taken for the next request; without one the connection stays usable.
+  if (hasBody(req)) headers.connection = 'close';
+  else req.resume();
+  const message =
+    reason === 'route_saturated'
+      ? `deployment ${route.spec.deploymentId} has ${ctx.shedder.maxInFlightPerRoute} requests in flight; retry shortly`
+      : 'the router is overloaded; retry shortly';
+  sendError(res, 503, reason, message, headers);
 }
 
 /** Host → route → a healthy upstream by weight, or the refusal the client should get. */

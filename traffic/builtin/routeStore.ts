@@ -1,5 +1,5 @@
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../atomicFile';
 import { RouteFileSchema, fieldErrors } from './routeSpecSchema';
 import type { RouteSpec } from '../../ports/traffic';
 
@@ -29,28 +29,10 @@ interface Batch {
 }
 
 export function createRouteStore(file: string): RouteStore {
-  let seq = 0;
   let writing = false;
   let waiting: { batch: Batch; snapshot: () => RouteSpec[] } | null = null;
 
-  async function write(routes: RouteSpec[]): Promise<void> {
-    await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.${++seq}.tmp`;
-    try {
-      const handle = await open(tmp, 'w', 0o600);
-      try {
-        await handle.writeFile(serialize(routes));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, file);
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      throw err;
-    }
-    await syncDir(path.dirname(file));
-  }
+  const write = (routes: RouteSpec[]) => writeFileAtomic(file, serialize(routes));
 
   function startNext(): void {
     if (writing || !waiting) return;
@@ -114,19 +96,6 @@ export function createRouteStore(file: string): RouteStore {
 function serialize(routes: RouteSpec[]): string {
   if (routes.length === 0) return '{"version":1,"routes":[]}\n';
   return `{"version":1,"routes":[\n${routes.map((r) => JSON.stringify(r)).join(',\n')}\n]}\n`;
-}
-
-/** Makes the rename itself durable; some platforms cannot open a directory, which is fine to skip. */
-async function syncDir(dir: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    /* best effort */
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
 }
 
 function newBatch(): Batch {

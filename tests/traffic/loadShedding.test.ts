@@ -1,0 +1,95 @@
+import type { ServerResponse } from 'node:http';
+import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
+import { eventually, send, startTestRouter, startUpstream, type RouterHarness, type TestUpstream } from './httpFixtures';
+
+/** The built-in router refuses fast instead of queueing without bound, and takes traffic again once the pressure is gone. */
+const HOST = 'd-shed.localhost';
+let harness: RouterHarness;
+let slow: TestUpstream;
+let held: ServerResponse[];
+
+beforeEach(async () => {
+  held = [];
+  slow = await startUpstream('slow', (req, res) => {
+    if (req.url === '/hold') held.push(res);
+    else res.end('fast');
+  });
+  harness = await startTestRouter({ shedding: { maxInFlightPerRoute: 3, maxEventLoopLagMs: 100, minInFlightForLagShedding: 0 } });
+  const client = createHttpRouterClient({ adminUrl: harness.router.adminUrl, adminSecret: harness.adminSecret });
+  await client.setRoute({ deploymentId: 'd-shed', hostname: HOST, upstreams: [{ key: 'slow', url: slow.url, weight: 100 }] });
+});
+
+afterEach(async () => {
+  for (const res of held) res.end();
+  await harness.close();
+  await slow.close();
+});
+
+test('a route with its queue full answers 503 route_saturated with Retry-After at once, and serves again when requests finish', async () => {
+  const pending = [1, 2, 3].map(() => send(harness.router.proxyUrl, { host: HOST, path: '/hold' }));
+  await eventually(
+    async () => held.length,
+    (n) => n === 3,
+  );
+  const refused = await send(harness.router.proxyUrl, { host: HOST, headers: { connection: 'keep-alive' } });
+  expect(refused.status).toBe(503);
+  expect(refused.headers['retry-after']).toBe('1');
+  expect(JSON.parse(refused.body)).toMatchObject({ code: 'route_saturated' });
+  expect(refused.headers.connection).not.toBe('close'); // no body: the connection stays usable
+
+  for (const res of held.splice(0)) res.end('done');
+  expect((await Promise.all(pending)).map((r) => r.status)).toEqual([200, 200, 200]);
+  expect((await send(harness.router.proxyUrl, { host: HOST })).status).toBe(200);
+});
+
+test('a refused request with a body closes its connection, so the unread body is never taken for a request', async () => {
+  const pending = [1, 2, 3].map(() => send(harness.router.proxyUrl, { host: HOST, path: '/hold' }));
+  await eventually(
+    async () => held.length,
+    (n) => n === 3,
+  );
+  const refused = await send(harness.router.proxyUrl, {
+    host: HOST,
+    method: 'POST',
+    body: 'payload',
+    headers: { 'content-type': 'text/plain' },
+  });
+  expect([refused.status, refused.headers.connection]).toEqual([503, 'close']);
+  for (const res of held.splice(0)) res.end('done');
+  await Promise.all(pending);
+});
+
+test('a stall with few requests in flight is not overload: nothing is shed below the busy threshold', async () => {
+  await harness.close();
+  harness = await startTestRouter({ shedding: { maxEventLoopLagMs: 100, minInFlightForLagShedding: 64 } });
+  const client = createHttpRouterClient({ adminUrl: harness.router.adminUrl, adminSecret: harness.adminSecret });
+  await client.setRoute({ deploymentId: 'd-shed', hostname: HOST, upstreams: [{ key: 'slow', url: slow.url, weight: 100 }] });
+  await stallEventLoop(400);
+  expect((await send(harness.router.proxyUrl, { host: HOST })).status).toBe(200);
+});
+
+/** Blocks this process (the router runs in it) well past the lag limit: what a saturated CPU looks like to the event loop. */
+async function stallEventLoop(forMs: number): Promise<void> {
+  await new Promise<void>((resolve) =>
+    setTimeout(() => {
+      const until = Date.now() + forMs;
+      while (Date.now() < until) {
+        /* busy */
+      }
+      resolve();
+    }, 30),
+  );
+  await new Promise((r) => setTimeout(r, 30)); // let the lag sampler run once
+}
+
+test('a stalled event loop sheds new requests as router_overloaded, and the router recovers once it runs freely', async () => {
+  await stallEventLoop(400);
+  const refused = await send(harness.router.proxyUrl, { host: HOST });
+  expect(refused.status).toBe(503);
+  expect(JSON.parse(refused.body)).toMatchObject({ code: 'router_overloaded' });
+  expect(refused.headers['retry-after']).toBe('1');
+  await eventually(
+    async () => (await send(harness.router.proxyUrl, { host: HOST })).status,
+    (status) => status === 200,
+  );
+});

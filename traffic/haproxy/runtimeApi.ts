@@ -1,0 +1,95 @@
+import net from 'node:net';
+
+/** HAProxy answers on its own socket in microseconds; a stuck one must not hang an activity. */
+export const RUNTIME_API_TIMEOUT_MS = 5_000;
+
+export class HaproxyCommandError extends Error {
+  constructor(
+    message: string,
+    readonly command: string,
+  ) {
+    super(message);
+    this.name = 'HaproxyCommandError';
+  }
+}
+
+/** Answers that mean the command did nothing; HAProxy 2.6 has no status code on the socket. */
+const FAILURE = /^(no such|unknown|require|invalid|missing|unexpected|permission denied|can't|cannot|'set server'|.*\bnot found\b)/im;
+
+/** One command per connection (HAProxy's non-interactive mode): write it, read the answer until EOF. */
+export function runtimeCommand(socketPath: string, command: string, timeoutMs = RUNTIME_API_TIMEOUT_MS): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath);
+    const chunks: Buffer[] = [];
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`HAProxy runtime API at ${socketPath} did not answer in ${timeoutMs} ms`)));
+    socket.on('connect', () => socket.end(`${command}\n`));
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', (err) => reject(new HaproxyCommandError(`HAProxy runtime API at ${socketPath}: ${err.message}`, command)));
+    socket.on('close', (hadError) => {
+      if (!hadError) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
+}
+
+/** Like runtimeCommand, but an answer that says the command failed is an error. */
+export async function runtimeChange(socketPath: string, command: string): Promise<string> {
+  const answer = await runtimeCommand(socketPath, command);
+  if (FAILURE.test(answer.trim())) throw new HaproxyCommandError(`HAProxy refused "${command}": ${answer.trim()}`, command);
+  return answer;
+}
+
+/** Puts a map entry in place whether or not it exists yet (`set map` only changes existing keys). */
+export async function putMapEntry(socketPath: string, mapFile: string, key: string, value: string): Promise<void> {
+  const answer = await runtimeCommand(socketPath, `set map ${mapFile} ${key} ${value}`);
+  if (!answer.trim()) return;
+  if (/not found/i.test(answer)) {
+    await runtimeChange(socketPath, `add map ${mapFile} ${key} ${value}`);
+    return;
+  }
+  throw new HaproxyCommandError(`HAProxy refused "set map ${mapFile} ${key}": ${answer.trim()}`, 'set map');
+}
+
+export async function deleteMapEntry(socketPath: string, mapFile: string, key: string): Promise<void> {
+  const answer = await runtimeCommand(socketPath, `del map ${mapFile} ${key}`);
+  if (answer.trim() && !/not found/i.test(answer))
+    throw new HaproxyCommandError(`HAProxy refused "del map ${mapFile} ${key}": ${answer.trim()}`, 'del map');
+}
+
+export interface ServerStat {
+  backend: string;
+  server: string;
+  /** Streams on the server now: in-flight requests. */
+  scur: number;
+  /** Streams (requests) sent to it since HAProxy started. */
+  stot: number;
+  hrsp5xx: number;
+  /** Connection errors and retries toward it. */
+  econ: number;
+  status: string;
+}
+
+/** `show stat -1 4 -1`: the servers of every backend, one CSV row each (header line starts with "# "). */
+export async function serverStats(socketPath: string): Promise<ServerStat[]> {
+  return parseServerStats(await runtimeCommand(socketPath, 'show stat -1 4 -1'));
+}
+
+export function parseServerStats(csv: string): ServerStat[] {
+  const lines = csv.split('\n').filter((l) => l.trim());
+  const header = lines.shift();
+  if (!header?.startsWith('# ')) throw new HaproxyCommandError(`unexpected "show stat" answer: ${csv.slice(0, 200)}`, 'show stat');
+  const cols = header.slice(2).split(',');
+  const at = (name: string) => cols.indexOf(name);
+  const num = (row: string[], name: string) => Number(row[at(name)] || 0);
+  return lines.map((line) => {
+    const row = line.split(',');
+    return {
+      backend: row[at('pxname')],
+      server: row[at('svname')],
+      scur: num(row, 'scur'),
+      stot: num(row, 'stot'),
+      hrsp5xx: num(row, 'hrsp_5xx'),
+      econ: num(row, 'econ'),
+      status: row[at('status')],
+    };
+  });
+}
