@@ -14,9 +14,10 @@ import type { NewOperation } from '../db/schema';
 import { FailureType } from '../domain/failures';
 import type { MassUpgradeProgress, MassUpgradeStatus } from '../domain/massUpgrade/progress';
 import { exclusionReason } from '../domain/massUpgrade/selection';
-import { deploymentWorkflowId, type OperationKind } from '../domain/operations';
+import type { OperationKind } from '../domain/operations';
 import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
+import { newOperationRow } from '../db/operationRow';
 
 export interface PreparedItem {
   deploymentId: string;
@@ -48,37 +49,6 @@ export function createMassUpgradeActivities(deps: ActivityDeps) {
     if (!row) throw nonRetryable(FailureType.DeploymentNotFound, `mass upgrade ${id} does not exist`);
     return row;
   };
-
-  const newOperation = (o: {
-    id: string;
-    deploymentId: string;
-    kind: OperationKind;
-    actor: string;
-    from: string | null;
-    to: string | null;
-    configRevision: number;
-    strategy: NewOperation['strategy'];
-    massUpgradeId: string;
-  }): NewOperation => ({
-    id: o.id,
-    deployment_id: o.deploymentId,
-    kind: o.kind,
-    trigger: 'mass_upgrade',
-    actor: o.actor,
-    from_version: o.from,
-    to_version: o.to,
-    config_revision: o.configRevision,
-    strategy: o.strategy,
-    workflow_id: deploymentWorkflowId(o.deploymentId),
-    run_id: null,
-    status: 'pending',
-    phase: null,
-    error_type: null,
-    error_message: null,
-    started_at: null,
-    finished_at: null,
-    mass_upgrade_id: o.massUpgradeId,
-  });
 
   return {
     /**
@@ -132,15 +102,14 @@ export function createMassUpgradeActivities(deps: ActivityDeps) {
         }
         const id = itemOperationId(row.id, d.id, item.attempt, 'upgrade');
         rows.push(
-          newOperation({
+          newOperationRow({
             id,
-            deploymentId: d.id,
+            deployment: d,
             kind: 'upgrade',
+            trigger: 'mass_upgrade',
             actor: row.actor,
-            from: d.serving_version,
-            to: row.target_version,
-            configRevision: d.config_revision,
-            strategy: options.strategy ?? d.strategy,
+            toVersion: row.target_version,
+            strategy: options.strategy,
             massUpgradeId: row.id,
           }),
         );
@@ -167,17 +136,7 @@ export function createMassUpgradeActivities(deps: ActivityDeps) {
       const id = itemOperationId(row.id, d.id, input.attempt, kind);
       const to = moved ? d.previous_version : d.serving_version;
       await insertItemOperations(deps.db, [
-        newOperation({
-          id,
-          deploymentId: d.id,
-          kind,
-          actor: row.actor,
-          from: d.serving_version,
-          to,
-          configRevision: d.config_revision,
-          strategy: d.strategy,
-          massUpgradeId: row.id,
-        }),
+        newOperationRow({ id, deployment: d, kind, trigger: 'mass_upgrade', actor: row.actor, toVersion: to, massUpgradeId: row.id }),
       ]);
       return { ...base, operationId: id, kind };
     },

@@ -20,6 +20,7 @@ import {
 } from '../workflows/operations';
 import { conflict, unavailable } from './errors';
 import { newId } from './ids';
+import { waitForWorkflowClose } from './workflowClose';
 
 /**
  * The workflow per operation kind, by reference: Temporal takes the workflow type from the
@@ -134,7 +135,7 @@ export async function operationInFlight(db: Db, client: Client, workflowId: stri
   if (desc.status.name !== 'RUNNING') return null;
   const opId = typeof desc.memo?.operationId === 'string' ? desc.memo.operationId : null;
   const op = opId ? await findOperation(db, opId) : null;
-  if (op && isTerminalOperationStatus(op.status) && (await waitForClose(client, workflowId))) return null;
+  if (op && isTerminalOperationStatus(op.status) && (await waitForWorkflowClose(client, workflowId))) return null;
   return op ?? (await findRunning(db, workflowId.replace(/^deployment-/, ''), null));
 }
 
@@ -144,16 +145,6 @@ async function findRunning(db: Db, deploymentId: string, preferred: string | nul
     if (op) return op;
   }
   return latestOperation(db, deploymentId, { statuses: ['pending', 'running'] });
-}
-
-async function waitForClose(client: Client, workflowId: string, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const desc = await client.workflow.getHandle(workflowId).describe();
-    if (desc.status.name !== 'RUNNING') return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
 }
 
 async function currentOperationId(client: Client, workflowId: string): Promise<string | null> {
