@@ -2,8 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './bootstrap/embeddedPostgres';
 import { superviseChild, type SupervisedChild } from './bootstrap/superviseChild';
-import { ensureTemporalCli } from './bootstrap/temporalCli';
-import { startTemporalDevServer, type TemporalDevServer } from './bootstrap/temporalDevServer';
+import { startLocalTemporal, type LocalTemporal } from './bootstrap/startTemporal';
+import { replicaPlan } from './bootstrap/replicaPlan';
 import { createLocalComputeProvider } from '../compute/local/localProvider';
 import { loadConfig } from './config';
 import { dataPaths } from './dataPaths';
@@ -62,19 +62,11 @@ async function main(): Promise<void> {
   }
   const databaseUrl = config.databaseUrl ?? pg!.url;
 
-  let temporal: TemporalDevServer | undefined;
+  let temporal: LocalTemporal | undefined;
   if (!config.temporalAddress) {
-    step('starting the Temporal dev server');
-    const cliPath = await ensureTemporalCli({ logger });
-    temporal = await startTemporalDevServer({
-      cliPath,
-      dbFile: paths.temporalDb,
-      port: config.temporalPort,
-      uiPort: config.temporalUiPort,
-      namespace: config.namespace,
-      logger,
-    });
-    cleanups.push({ what: 'the Temporal dev server', run: () => temporal!.stop() });
+    step(config.temporal === 'server' ? 'starting the Temporal server' : 'starting the Temporal dev server');
+    temporal = await startLocalTemporal({ config, postgresUrl: databaseUrl, logger });
+    cleanups.push({ what: temporal.what, run: () => temporal!.stop() });
   }
   const temporalAddress = config.temporalAddress ?? temporal!.address;
 
@@ -86,16 +78,16 @@ async function main(): Promise<void> {
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, SLIPWAY_DATA_DIR: config.dataDir };
-  const spawnChild = (name: string): SupervisedChild => {
+  const spawnChild = (name: string, label = name, extraEnv: NodeJS.ProcessEnv = {}): SupervisedChild => {
     const child = superviseChild({
-      name,
+      name: label,
       command: process.execPath,
       args: ['--import', 'tsx', path.join(__dirname, 'processes', `${name}.ts`)],
-      env,
+      env: { ...env, ...extraEnv },
       logger,
       restart: true,
     });
-    cleanups.push({ what: name, run: () => child.stop('SIGTERM', 20_000) });
+    cleanups.push({ what: label, run: () => child.stop('SIGTERM', 20_000) });
     return child;
   };
 
@@ -111,16 +103,16 @@ async function main(): Promise<void> {
       if (n > 0) logger.info({ apps: n }, 'stopped app processes');
     },
   });
-  spawnChild('worker');
-  spawnChild('api');
-  await waitForHttp(`http://127.0.0.1:${config.apiPort}/healthz`, 60_000);
+  const replicas = replicaPlan(config);
+  for (const r of [...replicas.workers, ...replicas.apis]) spawnChild(r.process, r.label, r.env);
+  await Promise.all(replicas.apiPorts.map((port) => waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000)));
 
   const lines = [
     '',
     'Slipway is up.',
-    `  API             http://localhost:${config.apiPort}   (admin token: ${token.file})`,
+    `  API             ${replicas.apiPorts.map((port) => `http://localhost:${port}`).join(' ')}   (admin token: ${token.file})`,
     `  Router          http://<deployment-id>.${config.routeDomain}:${config.routerPort}`,
-    `  Temporal        ${temporalAddress}${temporal?.uiUrl ? `   UI ${temporal.uiUrl}` : ''}`,
+    `  Temporal        ${temporalAddress}${temporal ? ` (${temporal.what.replace(/^the /, '')})` : ''}${temporal?.uiUrl ? `   UI ${temporal.uiUrl}` : ''}`,
     `  Postgres        ${redactUrl(databaseUrl)}`,
     `  Data directory  ${config.dataDir}`,
     'Press Ctrl-C to stop.',

@@ -33,7 +33,7 @@ runProcess('worker', async (config, logger) => {
       drainTimeoutSeconds: config.drainTimeoutSeconds,
     },
   };
-  const restored = await restoreServingRevisions(deps);
+  const restored = config.restoreOnBoot ? await restoreServingRevisions(deps) : [];
   if (restored.length > 0) logger.info({ restored: restored.length }, 'restarted serving revisions that were down');
   const worker = await createSlipwayWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps });
   const running = worker.run();
