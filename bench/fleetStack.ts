@@ -14,8 +14,6 @@ import { migrateToLatest } from '../db/migrate';
 import type { Database } from '../db/schema';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/bootstrap/embeddedPostgres';
 import { freeTcpPort } from '../src/bootstrap/freeTcpPort';
-import { ensureTemporalCli } from '../src/bootstrap/temporalCli';
-import { startTemporalDevServer, type TemporalDevServer } from '../src/bootstrap/temporalDevServer';
 import { createArtifactStore } from '../compute/local/artifactStore';
 import type { ComputeProvider } from '../ports/compute';
 import { dataPaths } from '../src/dataPaths';
@@ -24,6 +22,7 @@ import { startBuiltinRouter, type BuiltinRouter } from '../traffic/builtin/built
 import { createHttpRouterClient } from '../traffic/builtin/httpRouterClient';
 import { installTemporalLogging } from '../src/temporalLogger';
 import { waitForHttp } from '../src/waitForHttp';
+import { startBenchTemporal, type BenchTemporal } from './temporal';
 
 /**
  * The real engine for the fleet benchmark: embedded Postgres, the Temporal dev server, the
@@ -43,6 +42,8 @@ export interface BenchStack {
   apiUrl: string;
   apiPid: number;
   temporalPid: number | undefined;
+  /** Which Temporal ran (BENCH_TEMPORAL), for the tables. */
+  temporalLabel: string;
   db: Db;
   dbUrl: string;
   proxyPort: number;
@@ -72,14 +73,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       databaseName: 'slipway',
     });
     cleanups.push(() => postgres.stop());
-    const temporal: TemporalDevServer = await startTemporalDevServer({
-      cliPath: await ensureTemporalCli({ logger }),
-      dbFile: path.join(dataDir, 'temporal', 'dev.sqlite'),
-      port: 0,
-      headless: true,
-      namespace: 'default',
-      logger,
-    });
+    const temporal: BenchTemporal = await startBenchTemporal({ dir: dataDir, postgresUrl: async () => postgres.adminUrl, logger });
     cleanups.push(() => temporal.stop());
 
     const timings: Timings = { activityMs: 0, activityCalls: 0, dbMs: 0, dbQueries: 0 };
@@ -183,7 +177,8 @@ export async function startBenchStack(): Promise<BenchStack> {
       dataDir,
       apiUrl,
       apiPid: api.pid!,
-      temporalPid: temporal.pid,
+      temporalPid: temporal.pid(),
+      temporalLabel: temporal.label,
       db,
       dbUrl: postgres.url,
       proxyPort,
