@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { DEFAULTS } from '../config';
 import type { Logger } from '../logger';
-import { concretePort, freeTcpPort } from './freeTcpPort';
+import { concretePort, freeTcpPort, freeTcpPortIn } from './freeTcpPort';
 import { forEachLine, logServerLine } from './serverLog';
 import { setUpTemporalSchema } from './temporalSchema';
 import type { TemporalServerBinaries } from './temporalServerBinaries';
@@ -44,6 +44,8 @@ const STOP_GRACE_MS = 15_000;
 const RETENTION = '72h';
 const MAX_RESTART_BACKOFF_MS = 30_000;
 const GRPC_ALREADY_EXISTS = 6;
+/** cluster_membership.rpc_port is a smallint: above 32767 the server dies with "out of range for type smallint". */
+const MEMBERSHIP_PORTS = { min: 20_000, max: 32_767 };
 /** Logged as errors at every start and stop of a healthy server (TEMPORAL-SERVER.md §5). */
 const BENIGN = [/Queue reader unable to retrieve tasks/, /Not enough hosts/, /unable to retrieve tasks/];
 
@@ -54,7 +56,13 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   await setUpTemporalSchema(binaries.sqlTool, sql, logger);
 
   const frontend = await concretePort(options.port, ip);
-  const [frontendHttp, history, matching, worker, ...membership] = await Promise.all(Array.from({ length: 8 }, () => freeTcpPort(ip)));
+  const [frontendHttp, history, matching, worker] = await Promise.all(Array.from({ length: 4 }, () => freeTcpPort(ip)));
+  const membership: number[] = [];
+  // Sequential, so the four never pick the same port.
+  while (membership.length < 4) {
+    const port = await freeTcpPortIn(MEMBERSHIP_PORTS.min, MEMBERSHIP_PORTS.max, ip);
+    if (!membership.includes(port)) membership.push(port);
+  }
   await fs.mkdir(options.dir, { recursive: true });
   const dynamicConfigFile = path.join(options.dir, 'dynamicconfig.yaml');
   const configFile = path.join(options.dir, 'temporal.yaml');
@@ -76,6 +84,10 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   let failures = 0;
   let restartTimer: NodeJS.Timeout | undefined;
   let exited: Promise<void> = Promise.resolve();
+  let ready = false;
+  let failStart: (err: Error) => void = () => undefined;
+  const diedBeforeReady = new Promise<never>((_, reject) => (failStart = reject));
+  diedBeforeReady.catch(() => undefined);
   const tail: string[] = [];
 
   const launch = () => {
@@ -98,6 +110,12 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
         if (child === current) child = undefined;
         resolve();
         if (stopping) return;
+        if (!ready) {
+          failStart(
+            new Error(`Temporal server exited before it was ready (code ${code}, signal ${signal}). Last output:\n${tail.join('\n')}`),
+          );
+          return;
+        }
         failures = Date.now() - startedAt > 60_000 ? 1 : failures + 1;
         const delayMs = Math.min(MAX_RESTART_BACKOFF_MS, 500 * 2 ** (failures - 1));
         logger.warn({ code, signal, restartInMs: delayMs }, 'Temporal server exited unexpectedly; restarting');
@@ -123,8 +141,9 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
 
   launch();
   try {
-    await waitUntilServing(address, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, () => tail);
-    await ensureNamespace(address, namespace);
+    await Promise.race([waitUntilServing(address, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, () => tail), diedBeforeReady]);
+    await Promise.race([ensureNamespace(address, namespace), diedBeforeReady]);
+    ready = true;
   } catch (err) {
     await stop();
     throw err;
