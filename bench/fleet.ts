@@ -8,6 +8,7 @@ import { createLocalComputeProvider } from '../compute/local/localProvider';
 import { startComputeSimulator } from '../compute/simulated/simulatedProvider';
 import { dataPaths } from '../src/dataPaths';
 import { peakRssMiB, startBenchStack, type BenchStack } from './fleetStack';
+import { benchTemporalKind } from './temporal';
 
 /**
  * `npm run bench:fleet`: one mass upgrade of a real fleet of hello-app processes on the
@@ -208,6 +209,8 @@ async function simulatedFleet(s: BenchStack, token: string): Promise<Result> {
 }
 
 function report(
+  title: string,
+  temporalLabel: string,
   results: Result[],
   mem: { worker: number | null; api: number | null; temporal: number | null },
   totalSeconds: number,
@@ -219,17 +222,17 @@ function report(
       `| ${r.name} | ${r.fleet} | ${r.upgraded}${r.finished ? '' : ' (not all: time cap)'} | ${r.failed} | ${f(r.seconds)} | **${f(r.perMinute)}** | ${f(r.opMeanMs)} / ${f(r.opP95Ms)} | ${f(r.activityMsPerUpgrade)} | ${f(r.temporalMsPerUpgrade)} | ${f(r.dbMsPerUpgrade, 1)} (${f(r.dbQueriesPerUpgrade)} queries) |`,
   );
   return [
-    '## Fleet',
+    title,
     '',
     `Run: \`npm run bench:fleet\` on ${new Date().toISOString().slice(0, 10)} — ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}. Whole run: ${f(totalSeconds / 60, 1)} min.`,
     '',
-    `Waves ${WAVES.join(', ')}; failure budget 1 %; concurrency ${REAL_CONC} (real) and ${SIM_CONC} (simulator); no rate limit. Embedded Postgres, Temporal dev server (SQLite), built-in router, API as its own process, worker in the bench process.`,
+    `Waves ${WAVES.join(', ')}; failure budget 1 %; concurrency ${REAL_CONC} (real) and ${SIM_CONC} (simulator); no rate limit. Embedded Postgres, ${temporalLabel}, built-in router, API as its own process, worker in the bench process.`,
     '',
     '| fleet | size | upgraded | failed | wall s | upgrades/min | op ms mean / p95 | activity ms per upgrade | Temporal ms per upgrade | Postgres ms per upgrade |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    `Peak memory (VmHWM): worker process ${mem.worker ?? '?'} MiB (it also hosts the router, the simulator's HTTP server and the bench driver), API ${mem.api ?? '?'} MiB, Temporal dev server ${mem.temporal ?? '?'} MiB.`,
+    `Peak memory (VmHWM): worker process ${mem.worker ?? '?'} MiB (it also hosts the router, the simulator's HTTP server and the bench driver), API ${mem.api ?? '?'} MiB, Temporal ${mem.temporal ?? '?'} MiB.`,
     '',
     'What the numbers mean:',
     '',
@@ -245,10 +248,11 @@ function report(
   ].join('\n');
 }
 
-async function writeBenchmarks(section: string): Promise<void> {
+async function writeBenchmarks(title: string, section: string): Promise<void> {
   const file = path.join(__dirname, '../BENCHMARKS.md');
   const current = await fs.readFile(file, 'utf8').catch(() => '# Benchmarks\n');
-  const start = current.indexOf('## Fleet');
+  const heading = current.indexOf(`\n${title}\n`);
+  const start = heading < 0 ? -1 : heading + 1;
   const next = start < 0 ? -1 : current.indexOf('\n## ', start + 1);
   const updated =
     start < 0 ? `${current.trimEnd()}\n\n${section}\n` : `${current.slice(0, start)}${section}\n${next < 0 ? '' : current.slice(next)}`;
@@ -269,10 +273,12 @@ async function main(): Promise<void> {
       api: peakRssMiB(s.apiPid),
       temporal: peakRssMiB(s.temporalPid),
     };
-    const section = report(results, mem, (Date.now() - t) / 1000);
+    // One section per Temporal, so a run against one server leaves the other's table alone.
+    const title = benchTemporalKind() === 'server' ? '## Fleet on the real Temporal server' : '## Fleet';
+    const section = report(title, s.temporalLabel, results, mem, (Date.now() - t) / 1000);
     log(`\n${section}\n`);
-    await writeBenchmarks(section);
-    log('written to BENCHMARKS.md (section "Fleet")');
+    await writeBenchmarks(title, section);
+    log(`written to BENCHMARKS.md (section "${title.slice(3)}")`);
   } catch (err) {
     process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
     exit = 1;

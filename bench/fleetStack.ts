@@ -14,8 +14,6 @@ import { migrateToLatest } from '../db/migrate';
 import type { Database } from '../db/schema';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/bootstrap/embeddedPostgres';
 import { getFreePort } from '../compute/local/freePort';
-import { ensureTemporalCli } from '../src/bootstrap/temporalCli';
-import { startTemporalDevServer, type TemporalDevServer } from '../src/bootstrap/temporalDevServer';
 import { createArtifactStore } from '../compute/local/artifactStore';
 import type { ComputeProvider } from '../ports/compute';
 import { dataPaths } from '../src/dataPaths';
@@ -27,6 +25,7 @@ import { loadSecretCipher } from '../src/secretKey';
 import { installTemporalLogging } from '../src/temporalLogger';
 import { waitForHttp } from '../src/waitForHttp';
 import { noFaults } from '../ports/faultPoints';
+import { startBenchTemporal, type BenchTemporal } from './temporal';
 
 /**
  * The real engine for the fleet benchmark: embedded Postgres, the Temporal dev server, the
@@ -46,6 +45,8 @@ export interface BenchStack {
   apiUrl: string;
   apiPid: number;
   temporalPid: number | undefined;
+  /** Which Temporal ran (BENCH_TEMPORAL), for the tables. */
+  temporalLabel: string;
   db: Db;
   dbUrl: string;
   proxyPort: number;
@@ -75,14 +76,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       databaseName: 'slipway',
     });
     cleanups.push(() => postgres.stop());
-    const temporal: TemporalDevServer = await startTemporalDevServer({
-      cliPath: await ensureTemporalCli({ logger }),
-      dbFile: path.join(dataDir, 'temporal', 'dev.sqlite'),
-      port: 0,
-      headless: true,
-      namespace: 'default',
-      logger,
-    });
+    const temporal: BenchTemporal = await startBenchTemporal({ dir: dataDir, postgresUrl: async () => postgres.adminUrl, logger });
     cleanups.push(() => temporal.stop());
 
     const timings: Timings = { activityMs: 0, activityCalls: 0, dbMs: 0, dbQueries: 0 };
@@ -192,7 +186,8 @@ export async function startBenchStack(): Promise<BenchStack> {
       dataDir,
       apiUrl,
       apiPid: api.pid!,
-      temporalPid: temporal.pid,
+      temporalPid: temporal.pid(),
+      temporalLabel: temporal.label,
       db,
       dbUrl: postgres.url,
       proxyPort,

@@ -5,8 +5,6 @@ import { createDb } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
 import { createToken } from '../db/queries/tokens';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/bootstrap/embeddedPostgres';
-import { ensureTemporalCli } from '../src/bootstrap/temporalCli';
-import { startTemporalDevServer, type TemporalDevServer } from '../src/bootstrap/temporalDevServer';
 import { createLocalComputeProvider } from '../compute/local/localProvider';
 import { getFreePort } from '../compute/local/freePort';
 import { dataPaths } from '../src/dataPaths';
@@ -17,6 +15,7 @@ import { startHaproxy } from '../traffic/haproxy/haproxyProcess';
 import { createLogger } from '../src/logger';
 import { stopAllApps } from '../src/stopAllApps';
 import { killAppProcessesUnder } from '../tests/helpers/appProcesses';
+import { startBenchTemporal, type BenchTemporal } from './temporal';
 import { spawnTsProcess, stopChild, tailText, waitForHttp, waitForLogLine, type TestChild } from '../tests/helpers/childProcess';
 
 /**
@@ -34,6 +33,8 @@ export interface BenchStack {
   /** Bearer secret of the router's admin API (the router made it in the data dir). */
   routerAdminSecret: string;
   adminToken: string;
+  /** Which Temporal ran (BENCH_TEMPORAL), for the tables. */
+  temporalLabel: string;
   children: TestChild[];
   close(): Promise<void>;
 }
@@ -78,31 +79,21 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
     run: () => (process.env.SLIPWAY_BENCH_KEEP_DIR ? Promise.resolve() : fs.rm(dir, { recursive: true, force: true })),
   });
   try {
-    step('starting embedded Postgres and the Temporal dev server');
+    step('starting embedded Postgres and Temporal (BENCH_TEMPORAL)');
+    const pgStarted = startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: 0, logger, databaseName: 'slipway' }).then(
+      (p: EmbeddedPostgres) => {
+        cleanups.push({ what: 'Postgres', run: () => p.stop() });
+        return p;
+      },
+    );
     const [pg, temporal] = await Promise.all([
-      startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: 0, logger, databaseName: 'slipway' }).then(
-        (p: EmbeddedPostgres) => {
-          cleanups.push({ what: 'Postgres', run: () => p.stop() });
-          return p;
-        },
-      ),
-      ensureTemporalCli({ logger })
-        .then((cliPath) =>
-          startTemporalDevServer({
-            cliPath,
-            dbFile: path.join(dir, 'temporal', 'dev.sqlite'),
-            port: 0,
-            headless: true,
-            namespace: 'default',
-            logger,
-          }),
-        )
-        .then((t: TemporalDevServer) => {
-          cleanups.push({ what: 'Temporal dev server', run: () => t.stop() });
-          return t;
-        }),
+      pgStarted,
+      // The real server keeps its state in that Postgres, so only it waits for it.
+      startBenchTemporal({ dir, postgresUrl: async () => (await pgStarted).adminUrl, logger }).then((t: BenchTemporal) => {
+        cleanups.push({ what: 'Temporal', run: () => t.stop() });
+        return t;
+      }),
     ]);
-
     const db = createDb(pg.url, { max: 2 });
     await migrateToLatest(db);
     const adminToken = (await createToken(db, { name: 'bench-admin', role: 'admin', tenantId: null })).token;
@@ -160,7 +151,17 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
     step(`up in ${dir}`);
 
     const routerAdminSecret = await ensureSecretFile(paths.routerAdminSecret);
-    return { dir, apiUrl: `http://127.0.0.1:${apiPort}`, proxyPort, routerAdminUrl, routerAdminSecret, adminToken, children, close };
+    return {
+      dir,
+      apiUrl: `http://127.0.0.1:${apiPort}`,
+      proxyPort,
+      routerAdminUrl,
+      routerAdminSecret,
+      adminToken,
+      temporalLabel: temporal.label,
+      children,
+      close,
+    };
   } catch (err) {
     const tails = children.map((c) => tailText(c, 20)).join('\n');
     await close();

@@ -26,6 +26,15 @@ export const DEFAULTS = {
   authFailureLimit: DEFAULT_AUTH_FAILURE_LIMIT.maxFailures,
   authFailureWindowSeconds: DEFAULT_AUTH_FAILURE_LIMIT.windowSeconds,
   router: 'builtin',
+  temporal: 'dev',
+  /**
+   * Fixed forever at the real server's first start. 4 carried every load tested on a 2-core box
+   * (200 concurrent workflows took about as long as with 512) at ~2 % of a core idle and ~195 MB;
+   * 512 costs ~320 MB and more idle CPU for nothing on one machine (TEMPORAL-SERVER.md §8).
+   */
+  temporalHistoryShards: 4,
+  workers: 1,
+  apis: 1,
 } as const;
 
 /** `builtin`: the embedded Node proxy; `haproxy`: HAProxy on PATH, driven through its runtime API (README "The router"). */
@@ -58,6 +67,11 @@ const ConfigSchema = z.object({
   SLIPWAY_ROUTER_MAX_BODY_BYTES: z.coerce.number().int().min(1).default(DEFAULTS.routerMaxBodyBytes),
   SLIPWAY_TEMPORAL_PORT: port.default(DEFAULTS.temporalPort),
   SLIPWAY_TEMPORAL_UI_PORT: port.default(DEFAULTS.temporalUiPort),
+  SLIPWAY_TEMPORAL: z.enum(['dev', 'server']).default(DEFAULTS.temporal),
+  SLIPWAY_TEMPORAL_HISTORY_SHARDS: z.coerce.number().int().min(1).max(16384).default(DEFAULTS.temporalHistoryShards),
+  SLIPWAY_WORKERS: z.coerce.number().int().min(1).max(32).default(DEFAULTS.workers),
+  SLIPWAY_APIS: z.coerce.number().int().min(1).max(32).default(DEFAULTS.apis),
+  SLIPWAY_RESTORE_ON_BOOT: z.enum(['0', '1']).default('1'),
   SLIPWAY_ROUTE_DOMAIN: z.string().min(1).default('localhost'),
   SLIPWAY_READINESS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULTS.readinessTimeoutSeconds),
   SLIPWAY_DRAIN_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(DEFAULTS.drainTimeoutSeconds),
@@ -96,6 +110,15 @@ export interface Config {
   routerMaxBodyBytes: number;
   temporalPort: number;
   temporalUiPort: number;
+  /** What `npm start` runs when TEMPORAL_ADDRESS is unset: the CLI's dev server or a real server on Postgres. */
+  temporal: 'dev' | 'server';
+  /** Only read at the real server's first start (fixed forever in its databases). */
+  temporalHistoryShards: number;
+  /** Worker and API processes the `npm start` supervisor runs; APIs listen on apiPort .. apiPort+apis-1. */
+  workers: number;
+  apis: number;
+  /** Whether this worker repairs serving revisions at boot (the supervisor turns it off for all but the first). */
+  restoreOnBoot: boolean;
   routeDomain: string;
   logLevel: string;
   readinessTimeoutSeconds: number;
@@ -121,6 +144,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nFix the variables above (see README "Configuration").`);
   }
   const e = parsed.data;
+  if (e.SLIPWAY_APIS > 1 && (e.SLIPWAY_API_PORT === 0 || e.SLIPWAY_API_PORT + e.SLIPWAY_APIS - 1 > 65535)) {
+    throw new ConfigError(
+      `Invalid configuration:\n  SLIPWAY_API_PORT: ${e.SLIPWAY_APIS} APIs take ports SLIPWAY_API_PORT .. +${e.SLIPWAY_APIS - 1}; choose a first port between 1 and ${65536 - e.SLIPWAY_APIS}`,
+    );
+  }
   return {
     dataDir: path.resolve(e.SLIPWAY_DATA_DIR),
     artifactRoots: e.SLIPWAY_ARTIFACT_ROOT
@@ -142,6 +170,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     routerMaxBodyBytes: e.SLIPWAY_ROUTER_MAX_BODY_BYTES,
     temporalPort: e.SLIPWAY_TEMPORAL_PORT,
     temporalUiPort: e.SLIPWAY_TEMPORAL_UI_PORT,
+    temporal: e.SLIPWAY_TEMPORAL,
+    temporalHistoryShards: e.SLIPWAY_TEMPORAL_HISTORY_SHARDS,
+    workers: e.SLIPWAY_WORKERS,
+    apis: e.SLIPWAY_APIS,
+    restoreOnBoot: e.SLIPWAY_RESTORE_ON_BOOT === '1',
     routeDomain: e.SLIPWAY_ROUTE_DOMAIN,
     logLevel: e.LOG_LEVEL,
     readinessTimeoutSeconds: e.SLIPWAY_READINESS_TIMEOUT_SECONDS,

@@ -29,6 +29,8 @@ export function dataPaths(dataDir: string) {
     compute: path.join(dataDir, 'compute'),
     postgres: path.join(outward, 'postgres'),
     temporalDb: path.join(dataDir, 'temporal', 'dev.sqlite'),
+    /** Config files of the real Temporal server (SLIPWAY_TEMPORAL=server); its data lives in Postgres. */
+    temporalServer: path.join(dataDir, 'temporal-server'),
     routerState: path.join(dataDir, 'router', 'routes.json'),
     haproxy: path.join(dataDir, 'haproxy'),
     adminToken: path.join(dataDir, 'admin-token'),

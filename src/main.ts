@@ -2,8 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './bootstrap/embeddedPostgres';
 import { superviseChild, type SupervisedChild } from './bootstrap/superviseChild';
-import { ensureTemporalCli } from './bootstrap/temporalCli';
-import { startTemporalDevServer, type TemporalDevServer } from './bootstrap/temporalDevServer';
+import { startLocalTemporal, type LocalTemporal } from './bootstrap/startTemporal';
+import { replicaPlan } from './bootstrap/replicaPlan';
 import { createLocalComputeProvider } from '../compute/local/localProvider';
 import { loadConfig, localUrlHost, type Config } from './config';
 import { haproxySettings } from './trafficRouter';
@@ -79,21 +79,14 @@ async function main(): Promise<void> {
   }
   const databaseUrl = config.databaseUrl ?? pg!.url;
 
-  let temporal: TemporalDevServer | undefined;
+  let temporal: LocalTemporal | undefined;
   if (!config.temporalAddress) {
-    step('starting the Temporal dev server');
-    const cliPath = await ensureTemporalCli({ logger });
-    temporal = await startTemporalDevServer({
-      cliPath,
-      dbFile: paths.temporalDb,
-      port: config.temporalPort,
-      uiPort: config.temporalUiPort,
-      namespace: config.namespace,
-      logger,
-    }).catch((err: unknown) => {
-      throw serviceFailure('the Temporal dev server', err, 'fix the cause in those lines, or point TEMPORAL_ADDRESS at a running Temporal');
+    const what = config.temporal === 'server' ? 'the Temporal server' : 'the Temporal dev server';
+    step(`starting ${what.replace(/^the /, '')}`);
+    temporal = await startLocalTemporal({ config, postgresUrl: databaseUrl, logger }).catch((err: unknown) => {
+      throw serviceFailure(what, err, 'fix the cause in those lines, or point TEMPORAL_ADDRESS at a running Temporal');
     });
-    cleanups.push({ what: 'the Temporal dev server', run: () => temporal!.stop() });
+    cleanups.push({ what: temporal.what, run: () => temporal!.stop() });
   }
   const temporalAddress = config.temporalAddress ?? temporal!.address;
 
@@ -105,16 +98,16 @@ async function main(): Promise<void> {
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, SLIPWAY_DATA_DIR: config.dataDir };
-  const spawnChild = (name: string): SupervisedChild => {
+  const spawnChild = (name: string, label = name, extraEnv: NodeJS.ProcessEnv = {}): SupervisedChild => {
     const child = superviseChild({
-      name,
+      name: label,
       command: process.execPath,
       args: ['--import', 'tsx', path.join(__dirname, 'processes', `${name}.ts`)],
-      env,
+      env: { ...env, ...extraEnv },
       logger,
       restart: true,
     });
-    cleanups.push({ what: name, run: () => child.stop('SIGTERM', 20_000) });
+    cleanups.push({ what: label, run: () => child.stop('SIGTERM', 20_000) });
     return child;
   };
 
@@ -132,25 +125,26 @@ async function main(): Promise<void> {
       if (n > 0) logger.info({ apps: n }, 'stopped app processes');
     },
   });
-  const worker = spawnChild('worker');
-  spawnChild('api');
-  await waitForHttp(`http://${localUrlHost(config.apiHost)}:${config.apiPort}/healthz`, 60_000);
-  // "Up" means a deploy starts at once: the worker has built its bundle and polls.
+  const replicas = replicaPlan(config);
+  const workers = replicas.workers.map((r) => spawnChild(r.process, r.label, r.env));
+  for (const r of replicas.apis) spawnChild(r.process, r.label, r.env);
+  await Promise.all(replicas.apiPorts.map((port) => waitForHttp(`http://${localUrlHost(config.apiHost)}:${port}/healthz`, 60_000)));
+  // "Up" means a deploy starts at once: a worker has built its bundle and polls.
   step('waiting for the worker to poll its task queue');
   await awaitWorkerPolling({
     address: temporalAddress,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    workerPid: () => worker.pid(),
+    workerPid: () => workers[0].pid(),
     timeoutMs: WORKER_READY_TIMEOUT_MS,
   });
 
   const lines = [
     '',
     'Slipway is up.',
-    `  API             http://${localUrlHost(config.apiHost)}:${config.apiPort}   (admin token: ${token.file})`,
+    `  API             ${replicas.apiPorts.map((port) => `http://${localUrlHost(config.apiHost)}:${port}`).join(' ')}   (admin token: ${token.file})`,
     `  Router          http://<deployment-id>.${config.routeDomain}:${config.routerPort}`,
-    `  Temporal        ${temporalAddress}${temporal?.uiUrl ? `   UI ${temporal.uiUrl}` : ''}`,
+    `  Temporal        ${temporalAddress}${temporal ? ` (${temporal.what.replace(/^the /, '')})` : ''}${temporal?.uiUrl ? `   UI ${temporal.uiUrl}` : ''}`,
     `  Postgres        ${redact(databaseUrl)}`,
     `  Data directory  ${config.dataDir}${paths.outward !== config.dataDir ? `   (Postgres, artifacts, app homes: ${paths.outward})` : ''}`,
     'Press Ctrl-C to stop.',

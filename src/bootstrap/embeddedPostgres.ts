@@ -80,7 +80,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     // Postgres refuses to run as root; the library then runs it as the `postgres` user.
     createPostgresUser: true,
     // Local only, and no unix socket so that several clusters (tests, dev) never collide in /tmp.
-    postgresFlags: ['-c', `listen_addresses=${HOST}`, '-c', 'unix_socket_directories='],
+    // max_connections: a real Temporal server holds ~45-58 connections (TEMPORAL-SERVER.md §3) beside Slipway's pools.
+    postgresFlags: ['-c', `listen_addresses=${HOST}`, '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
     onLog: (message: string) => {
       for (const line of message.split('\n')) {
         if (!line.trim()) continue;

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { getFreePort } from '../../compute/local/freePort';
 
 /**
@@ -8,4 +9,26 @@ import { getFreePort } from '../../compute/local/freePort';
  */
 export async function concretePort(port: number, host = '127.0.0.1'): Promise<number> {
   return port === 0 ? getFreePort(host) : port;
+}
+
+/**
+ * A free port in [min, max]: random tries, each checked by listening on it. The Temporal server
+ * stores membership ports in a Postgres smallint, so they must stay below 32768, where the
+ * kernel's ephemeral range (what port 0 hands out) does not reach.
+ */
+export async function freeTcpPortIn(min: number, max: number, host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = min + Math.floor(Math.random() * (max - min + 1));
+    if (await canListen(port, host)) return port;
+  }
+  throw new Error(`no free TCP port between ${min} and ${max}`);
+}
+
+function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
 }

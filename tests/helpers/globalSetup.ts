@@ -5,7 +5,9 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { createLogger, type Logger } from '../../src/logger';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/bootstrap/embeddedPostgres';
 import { ensureTemporalCli } from '../../src/bootstrap/temporalCli';
-import { startTemporalDevServer, type TemporalDevServer } from '../../src/bootstrap/temporalDevServer';
+import { startTemporalDevServer } from '../../src/bootstrap/temporalDevServer';
+import { startTemporalServer } from '../../src/bootstrap/temporalServer';
+import { ensureTemporalServerBinaries } from '../../src/bootstrap/temporalServerBinaries';
 import { ensureHaproxy } from './ensureHaproxy';
 
 /**
@@ -13,13 +15,14 @@ import { ensureHaproxy } from './ensureHaproxy';
  * (jest.config.js). Test files learn about them through SLIPWAY_TEST_* variables, which
  * jest copies into every test environment; the handles stay on globalThis for teardown.
  * DATABASE_URL / TEMPORAL_ADDRESS, when set by the developer, are used instead.
+ * SLIPWAY_TEST_TEMPORAL=server runs the real Temporal server on that Postgres instead of the dev server.
  */
 export interface TestStack {
   tmpDir: string;
   postgres?: EmbeddedPostgres;
   /** Set when `postgres` runs: a test may restart that cluster with pg_ctl (teardown then stops it). */
   postgresDataDir?: string;
-  temporal?: TemporalDevServer;
+  temporal?: { address: string; stop(): Promise<void> };
 }
 
 export const STACK_KEY = '__SLIPWAY_TEST_STACK__';
@@ -34,7 +37,9 @@ export default async function globalSetup(): Promise<void> {
 
   ensureHaproxy();
   const database = startDatabase(stack, logger);
-  const temporal = startTemporal(stack, logger);
+  // The real server keeps its state in the test Postgres, so it waits for it; the dev server does not.
+  const temporal =
+    process.env.SLIPWAY_TEST_TEMPORAL === 'server' ? database.then(() => startTemporal(stack, logger)) : startTemporal(stack, logger);
   const bundle = bundleWorkflows(tmpDir, logger);
   // allSettled: if one fails, the others are still recorded on `stack` so teardown stops them.
   const results = await Promise.allSettled([database, temporal, bundle]);
@@ -68,6 +73,22 @@ async function startTemporal(stack: TestStack, logger: Logger): Promise<void> {
   if (process.env.TEMPORAL_ADDRESS) {
     process.env.SLIPWAY_TEST_TEMPORAL_ADDRESS = process.env.TEMPORAL_ADDRESS;
     process.env.SLIPWAY_TEST_NAMESPACE = process.env.TEMPORAL_NAMESPACE ?? 'default';
+    return;
+  }
+  if (process.env.SLIPWAY_TEST_TEMPORAL === 'server') {
+    const postgresUrl = process.env.SLIPWAY_TEST_DATABASE_URL as string;
+    stack.temporal = await startTemporalServer({
+      binaries: await ensureTemporalServerBinaries({ logger }),
+      postgresUrl,
+      dir: path.join(stack.tmpDir, 'temporal-server'),
+      port: 0,
+      namespace: 'default',
+      logger,
+      // A developer's DATABASE_URL server may hold an `npm start` server's databases already.
+      databaseName: stack.postgres ? 'temporal' : `temporal_test_${process.pid}`,
+    });
+    process.env.SLIPWAY_TEST_TEMPORAL_ADDRESS = stack.temporal.address;
+    process.env.SLIPWAY_TEST_NAMESPACE = 'default';
     return;
   }
   const cliPath = await ensureTemporalCli({ logger });

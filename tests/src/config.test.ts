@@ -50,9 +50,28 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'not a url'],
     ['LOG_LEVEL', 'loud'],
     ['SLIPWAY_ROUTER', 'nginx'],
+    ['SLIPWAY_TEMPORAL', 'sqlite'],
+    ['SLIPWAY_WORKERS', '0'],
+    ['SLIPWAY_APIS', 'two'],
+    ['SLIPWAY_TEMPORAL_HISTORY_SHARDS', '0'],
   ])('rejects %s=%s naming the variable and the fix', (key, value) => {
     expect(() => loadConfig({ [key]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [key]: value })).toThrow(new RegExp(`${key}[\\s\\S]*Fix the variables`));
+  });
+
+  it('defaults to the dev server, one worker and one API', () => {
+    expect(loadConfig({})).toMatchObject({ temporal: 'dev', temporalHistoryShards: 4, workers: 1, apis: 1, restoreOnBoot: true });
+  });
+
+  it('reads the scale-out variables', () => {
+    const c = loadConfig({ SLIPWAY_TEMPORAL: 'server', SLIPWAY_WORKERS: '3', SLIPWAY_APIS: '2', SLIPWAY_RESTORE_ON_BOOT: '0' });
+    expect(c).toMatchObject({ temporal: 'server', workers: 3, apis: 2, restoreOnBoot: false });
+  });
+
+  it('refuses several APIs on port 0 or past the last port, naming SLIPWAY_API_PORT', () => {
+    expect(() => loadConfig({ SLIPWAY_APIS: '2', SLIPWAY_API_PORT: '0' })).toThrow(/SLIPWAY_API_PORT/);
+    expect(() => loadConfig({ SLIPWAY_APIS: '3', SLIPWAY_API_PORT: '65534' })).toThrow(/SLIPWAY_API_PORT/);
+    expect(loadConfig({ SLIPWAY_APIS: '2', SLIPWAY_API_PORT: '65534' }).apis).toBe(2);
   });
 });
 
