@@ -33,7 +33,7 @@ export function createAwaitReady(deps: ActivityDeps) {
     const target = new URL(input.readinessPath, input.url).toString();
     let delay = 0;
     let probes = 0;
-    let last: number | string = 'no probe yet';
+    let last: number | string;
 
     for (;;) {
       probes += 1;

@@ -61,7 +61,6 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err) => {
-    // eslint-disable-next-line no-console
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   });
