@@ -23,6 +23,11 @@ export function buildApp(ctx: ApiContext): FastifyInstance {
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // Fastify's two info lines per request drown a terminal; one debug line per request instead (LOG_LEVEL=debug).
+    disableRequestLogging: true,
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   app.setErrorHandler(createErrorHandler(ctx.logger));
   app.setNotFoundHandler((req) => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { LOG_FORMATS, type LogFormat } from './logger';
 
 /** Defaults are named so the CLI, the README and the code say the same thing. */
 export const DEFAULTS = {
@@ -44,6 +45,8 @@ const ConfigSchema = z.object({
     .default(DEFAULTS.rollbackWindowSeconds),
   SLIPWAY_STOP_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(DEFAULTS.stopGraceSeconds),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** auto: readable lines when stdout is a terminal, JSON lines otherwise (files, pipes, log shippers). */
+  SLIPWAY_LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
 });
 
 export interface Config {
@@ -62,6 +65,7 @@ export interface Config {
   temporalUiPort: number;
   routeDomain: string;
   logLevel: string;
+  logFormat: LogFormat;
   readinessTimeoutSeconds: number;
   drainTimeoutSeconds: number;
   rollbackWindowSeconds: number;
@@ -93,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalUiPort: e.SLIPWAY_TEMPORAL_UI_PORT,
     routeDomain: e.SLIPWAY_ROUTE_DOMAIN,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.SLIPWAY_LOG_FORMAT,
     readinessTimeoutSeconds: e.SLIPWAY_READINESS_TIMEOUT_SECONDS,
     drainTimeoutSeconds: e.SLIPWAY_DRAIN_TIMEOUT_SECONDS,
     rollbackWindowSeconds: e.SLIPWAY_ROLLBACK_WINDOW_SECONDS,

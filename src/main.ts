@@ -46,7 +46,7 @@ async function stop(reason: string, exitCode: number): Promise<void> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger('slipway', config.logLevel);
+  const logger = createLogger('slipway', config.logLevel, config.logFormat);
   const paths = dataPaths(config.dataDir);
   await fs.mkdir(config.dataDir, { recursive: true, mode: 0o755 });
   await fs.chmod(config.dataDir, 0o755);

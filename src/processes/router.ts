@@ -34,7 +34,7 @@ export async function runRouter(config: Config, logger: Logger): Promise<Builtin
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger('router', config.logLevel);
+  const logger = createLogger('router', config.logLevel, config.logFormat);
 
   // A bug in one request's handling must not take every deployment's traffic down
   // with it: log loudly and keep serving.

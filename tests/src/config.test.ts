@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       namespace: 'default',
       taskQueue: 'slipway',
       logLevel: 'info',
+      logFormat: 'auto',
     });
     expect(c.databaseUrl).toBeUndefined();
     expect(c.temporalAddress).toBeUndefined();
@@ -38,6 +39,7 @@ describe('loadConfig', () => {
     ['SLIPWAY_API_PORT', '70000'],
     ['DATABASE_URL', 'not a url'],
     ['LOG_LEVEL', 'loud'],
+    ['SLIPWAY_LOG_FORMAT', 'fancy'],
   ])('rejects %s=%s naming the variable and the fix', (key, value) => {
     expect(() => loadConfig({ [key]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [key]: value })).toThrow(new RegExp(`${key}[\\s\\S]*Fix the variables`));
