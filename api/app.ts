@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { authenticate } from './auth';
 import type { ApiContext } from './context';
 import { createErrorHandler, notFound } from './errors';
@@ -24,7 +24,7 @@ export function buildApp(ctx: ApiContext): FastifyInstance {
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     // Fastify's two info lines per request drown a terminal; one debug line per request instead (LOG_LEVEL=debug).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');

@@ -10,7 +10,7 @@ import { readEngineSnapshot, renderEngineMetrics } from '../metrics';
  */
 export function metricsRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/metrics', async (_req, reply) => {
-    const body = renderEngineMetrics(await readEngineSnapshot(ctx.db));
+    const body = await renderEngineMetrics(await readEngineSnapshot(ctx.db));
     return reply.header('content-type', PROMETHEUS_CONTENT_TYPE).header('cache-control', 'no-store').send(body);
   });
 }
