@@ -3,6 +3,7 @@ import { authenticate } from './auth';
 import type { ApiContext } from './context';
 import { createErrorHandler, notFound } from './errors';
 import { registerIdempotency } from './idempotency';
+import { registerJsonBody } from './jsonBody';
 import { trackRoutes } from './openapi';
 import { adminTokenRoutes } from './routes/adminTokens';
 import { appRoutes } from './routes/apps';
@@ -37,6 +38,7 @@ export function buildApp(ctx: ApiContext): FastifyInstance {
     if (PUBLIC_PATHS.has(req.url.split('?')[0])) return;
     req.principal = await authenticate(ctx.db, req);
   });
+  registerJsonBody(app);
   trackRoutes(app);
   registerIdempotency(app, ctx);
   healthRoutes(app, ctx);
