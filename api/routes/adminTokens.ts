@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ApiApp } from '../app';
 import { sql } from 'kysely';
 import { countAdminTokens, createToken } from '../../db/queries/tokens';
 import type { ApiToken } from '../../db/schema';
@@ -6,7 +7,8 @@ import { requireAdmin } from '../auth';
 import type { ApiContext } from '../context';
 import { conflict, notFound } from '../errors';
 import { CreateTokenBody, TokenParams } from '../schemas';
-import { parseInput } from '../validation';
+import { TokenCreated, TokenView } from '../responseSchemas';
+import { routeSchema } from '../routeSchema';
 
 /** Never the hash, never the token: only what an operator needs to tell tokens apart. */
 export function presentToken(t: ApiToken) {
@@ -14,24 +16,41 @@ export function presentToken(t: ApiToken) {
 }
 
 /** Admins hand out and revoke tokens; the plain token is shown once, in the 201. */
-export function adminTokenRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function adminTokenRoutes(app: ApiApp, ctx: ApiContext): void {
   // A replayed create must not hand the token out again, nor keep it in the idempotency store.
-  app.post('/api/admin/tokens', { config: { idempotencyRedact: ['token'] } }, async (req, reply) => {
+  const create = routeSchema({
+    summary: 'Create an API token (the plain token is shown once)',
+    access: 'admin',
+    body: CreateTokenBody,
+    responses: { 201: { description: 'created', schema: TokenCreated } },
+  });
+  const list = routeSchema({
+    summary: 'List tokens (no hashes, no tokens)',
+    access: 'admin',
+    responses: { 200: { description: 'tokens', schema: z.object({ tokens: z.array(TokenView) }) } },
+  });
+  const revoke = routeSchema({
+    summary: 'Revoke a token (idempotent)',
+    access: 'admin',
+    params: TokenParams,
+    responses: { 200: { description: 'the revoked token', schema: TokenView }, 409: { description: 'last_admin_token' } },
+  });
+  app.post('/api/admin/tokens', { schema: create, config: { idempotencyRedact: ['token'] } }, async (req, reply) => {
     requireAdmin(req);
-    const body = parseInput(CreateTokenBody, req.body, 'body');
+    const body = req.body;
     const { token, row } = await createToken(ctx.db, { name: body.name, role: body.role, tenantId: body.tenantId ?? null });
     return reply.status(201).send({ token, ...presentToken(row) });
   });
 
-  app.get('/api/admin/tokens', async (req) => {
+  app.get('/api/admin/tokens', { schema: list }, async (req) => {
     requireAdmin(req);
     const rows = await ctx.db.selectFrom('api_tokens').selectAll().orderBy('id').execute();
     return { tokens: rows.map(presentToken) };
   });
 
-  app.delete('/api/admin/tokens/:id', async (req) => {
+  app.delete('/api/admin/tokens/:id', { schema: revoke }, async (req) => {
     requireAdmin(req);
-    const { id } = parseInput(TokenParams, req.params, 'params');
+    const { id } = req.params;
     const row = await ctx.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound(`token ${id}`);
     if (row.revoked_at) return presentToken(row);

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ApiApp } from '../app';
 import { findAppBySlug, findRelease, latestActiveRelease, listApps } from '../../db/queries/apps';
 import { findDeployment, insertDeployment, listDeployments } from '../../db/queries/deployments';
 import { upsertTenantEnvVars } from '../../db/queries/envVars';
@@ -13,9 +14,10 @@ import { idempotentIds } from '../idempotency';
 import { newId } from '../ids';
 import { startOperation } from '../operationStarter';
 import { presentOperation } from '../presenters';
-import { CreateDeploymentBody, ListDeploymentsQuery } from '../schemas';
+import { DeploymentView, OperationStarted, OperationView } from '../responseSchemas';
+import { routeSchema } from '../routeSchema';
+import { CreateDeploymentBody, DeploymentParams, ListDeploymentsQuery } from '../schemas';
 import { triggerOf } from '../trigger';
-import { parseInput } from '../validation';
 
 function tenantFor(p: Principal, requested: string | undefined): string {
   if (p.role === 'tenant') {
@@ -30,10 +32,21 @@ function tenantFor(p: Principal, requested: string | undefined): string {
   return requested;
 }
 
-export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.post('/api/deployments', async (req, reply) => {
+export function deploymentRoutes(app: ApiApp, ctx: ApiContext): void {
+  const create = routeSchema({
+    summary: 'Create a deployment and start its first deploy',
+    access: 'token',
+    body: CreateDeploymentBody,
+    starts: true,
+    responses: {
+      202: { description: 'the operation was started; follow it at /api/operations/{id}', schema: OperationStarted },
+      403: { description: 'a tenant token named another tenant' },
+      409: { description: 'idempotency_key_reused (the key created a deployment for another tenant)' },
+    },
+  });
+  app.post('/api/deployments', { schema: create, config: { startsOperation: true } }, async (req, reply) => {
     const p = principalOf(req);
-    const body = parseInput(CreateDeploymentBody, req.body, 'body');
+    const body = req.body;
     const trigger = triggerOf(req, p);
     const tenantId = tenantFor(p, body.tenantId);
     const found = await findAppBySlug(ctx.db, body.app);
@@ -119,9 +132,15 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return reply.status(202).send({ operation: presentOperation(op), deployment: await showDeployment(ctx, deployment, found.slug) });
   });
 
-  app.get('/api/deployments', async (req) => {
+  const list = routeSchema({
+    summary: 'List deployments (a tenant sees only its own)',
+    access: 'token',
+    query: ListDeploymentsQuery,
+    responses: { 200: { description: 'deployments', schema: z.object({ deployments: z.array(DeploymentView) }) } },
+  });
+  app.get('/api/deployments', { schema: list }, async (req) => {
     const p = principalOf(req);
-    const q = parseInput(ListDeploymentsQuery, req.query, 'query');
+    const q = req.query;
     const apps = await listApps(ctx.db);
     const appId = q.app ? apps.find((a) => a.slug === q.app)?.id : undefined;
     if (q.app && !appId) return { deployments: [] };
@@ -134,9 +153,23 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return { deployments: await Promise.all(rows.map((d) => showDeployment(ctx, d, slugs.get(d.app_id), latest.get(d.app_id) ?? null))) };
   });
 
-  app.get('/api/deployments/:id', async (req) => showDeployment(ctx, await loadDeployment(ctx, principalOf(req), req.params)));
+  const one = routeSchema({
+    summary: 'One deployment, with updateAvailable',
+    access: 'token',
+    params: DeploymentParams,
+    responses: { 200: { description: 'the deployment', schema: DeploymentView } },
+  });
+  app.get('/api/deployments/:id', { schema: one }, async (req) =>
+    showDeployment(ctx, await loadDeployment(ctx, principalOf(req), req.params)),
+  );
 
-  app.get('/api/deployments/:id/operations', async (req) => {
+  const operations = routeSchema({
+    summary: "The deployment's operations, newest first",
+    access: 'token',
+    params: DeploymentParams,
+    responses: { 200: { description: 'operations', schema: z.object({ operations: z.array(OperationView) }) } },
+  });
+  app.get('/api/deployments/:id/operations', { schema: operations }, async (req) => {
     const d = await loadDeployment(ctx, principalOf(req), req.params);
     return { operations: (await listOperations(ctx.db, d.id)).map(presentOperation) };
   });

@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ApiApp } from '../app';
 import { findAppBySlug, findRelease, latestActiveRelease } from '../../db/queries/apps';
 import {
   activeMassUpgradeForApp,
@@ -10,7 +11,6 @@ import {
   updateMassUpgrade,
   type MassUpgrade,
 } from '../../db/queries/massUpgrades';
-import { MassUpgradeOptions } from '../../domain/massUpgrade/options';
 import { FINISHED_STATUSES, type MassUpgradeProgress } from '../../domain/massUpgrade/progress';
 import { currentVersion } from '../../domain/massUpgrade/selection';
 import { requireAdmin } from '../auth';
@@ -18,7 +18,8 @@ import type { ApiContext } from '../context';
 import { badRequest, conflict, notFound } from '../errors';
 import { idempotentIds } from '../idempotency';
 import { newId } from '../ids';
-import { CancelBody, MassUpgradeParams, MassUpgradeQuery } from '../massUpgradeSchemas';
+import { massUpgradeDocs } from '../massUpgradeDocs';
+import { CancelBody, MassUpgradeParams } from '../massUpgradeSchemas';
 import { parseInput } from '../validation';
 
 export const massUpgradeWorkflowId = (id: string) => `mass-upgrade-${id}`;
@@ -27,7 +28,7 @@ export const massUpgradeWorkflowId = (id: string) => `mass-upgrade-${id}`;
  * Fleet rollouts, admin only. POST plans (and with dryRun only shows the plan); anything
  * else talks to the rollout's workflow: signals to steer it, a query for live progress.
  */
-export function massUpgradeRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function massUpgradeRoutes(app: ApiApp, ctx: ApiContext): void {
   const slugs = async () => new Map((await ctx.db.selectFrom('apps').select(['id', 'slug']).execute()).map((a) => [a.id, a.slug]));
 
   /** Live progress from the workflow while it runs; the last snapshot when it ended or cannot answer. */
@@ -93,9 +94,9 @@ export function massUpgradeRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return m;
   };
 
-  app.post('/api/admin/mass-upgrades', async (req, reply) => {
+  app.post('/api/admin/mass-upgrades', { schema: massUpgradeDocs.start }, async (req, reply) => {
     const p = requireAdmin(req);
-    const options = parseInput(MassUpgradeOptions, req.body, 'body');
+    const options = req.body;
     const found = await findAppBySlug(ctx.db, options.app);
     if (!found) throw badRequest(`app ${options.app} does not exist`, [{ field: 'body.app', message: 'no such app' }]);
     const release = options.targetVersion
@@ -170,24 +171,24 @@ export function massUpgradeRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return reply.status(202).send(await present({ ...row, plan: { waves } }, found.slug, { live: false }));
   });
 
-  app.get('/api/admin/mass-upgrades', async (req) => {
+  app.get('/api/admin/mass-upgrades', { schema: massUpgradeDocs.list }, async (req) => {
     requireAdmin(req);
     const names = await slugs();
     return { massUpgrades: await Promise.all((await listMassUpgrades(ctx.db)).map((m) => present(m, names.get(m.app_id)))) };
   });
 
-  app.get('/api/admin/mass-upgrades/:id', async (req) => {
+  app.get('/api/admin/mass-upgrades/:id', { schema: massUpgradeDocs.one }, async (req) => {
     requireAdmin(req);
     const m = await load(req.params);
-    const q = parseInput(MassUpgradeQuery, req.query, 'query');
+    const q = req.query;
     return present(m, (await slugs()).get(m.app_id), { live: true, plan: q.plan === '1' || q.plan === 'true' });
   });
 
   const steer = (action: 'pause' | 'resume' | 'cancel') => {
-    app.post(`/api/admin/mass-upgrades/:id/${action}`, async (req, reply) => {
+    app.post(`/api/admin/mass-upgrades/:id/${action}`, { schema: massUpgradeDocs[action] }, async (req, reply) => {
       requireAdmin(req);
       const m = await load(req.params);
-      const body = action === 'cancel' ? parseInput(CancelBody, req.body, 'body') : {};
+      const body = action === 'cancel' ? (req.body as z.output<typeof CancelBody>) : {}; // validated by the route schema
       if (FINISHED_STATUSES.has(m.status)) throw conflict('mass_upgrade_finished', `mass upgrade ${m.id} already ended (${m.status})`);
       try {
         await ctx.temporal.client.workflow.getHandle(m.workflow_id).signal(action, ...(action === 'cancel' ? [body] : []));
