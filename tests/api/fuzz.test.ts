@@ -16,9 +16,10 @@ interface Run {
   output: string;
 }
 
-function schemathesis(st: string, args: string[]): Promise<Run> {
+function schemathesis(st: string, args: string[], cwd: string): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(st, args, { timeout: (MAX_SECONDS + 60) * 1000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    // cwd: schemathesis keeps a .schemathesis cache in its working directory.
+    execFile(st, args, { cwd, timeout: (MAX_SECONDS + 60) * 1000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? ((err as { code?: number }).code ?? 1) : 0;
       resolve({ code: typeof code === 'number' ? code : 1, output: `${stdout}\n${stderr}` });
     });
@@ -52,26 +53,30 @@ describe('schemathesis against /docs/json', () => {
     'finds no 5xx and no answer outside the document with %s',
     async (_who, token) => {
       const reports = mkdtempSync(path.join(os.tmpdir(), 'slipway-fuzz-'));
-      const r = await schemathesis(st, [
-        'run',
-        `${s.apiUrl}/docs/json`,
-        '--header',
-        `Authorization: Bearer ${await token()}`,
-        '--checks',
-        'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
-        '--phases',
-        'examples,fuzzing',
-        '--max-examples',
-        String(MAX_EXAMPLES),
-        '--max-time',
-        String(MAX_SECONDS),
-        '--workers',
-        '1',
-        '--seed',
-        '1',
-        '--report-dir',
+      const r = await schemathesis(
+        st,
+        [
+          'run',
+          `${s.apiUrl}/docs/json`,
+          '--header',
+          `Authorization: Bearer ${await token()}`,
+          '--checks',
+          'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
+          '--phases',
+          'examples,fuzzing',
+          '--max-examples',
+          String(MAX_EXAMPLES),
+          '--max-time',
+          String(MAX_SECONDS),
+          '--workers',
+          '1',
+          '--seed',
+          '1',
+          '--report-dir',
+          reports,
+        ],
         reports,
-      ]);
+      );
       if (r.code !== 0) throw new Error(`schemathesis found problems (exit ${r.code}):\n${r.output.slice(-20_000)}`);
       expect(r.output).toMatch(/passed/i);
     },
