@@ -18,7 +18,7 @@ export function createDrainPrevious(deps: ActivityDeps) {
     const ctx = Context.current();
     const started = deps.clock.now();
     const deadline = started + input.timeoutSeconds * 1000;
-    let inFlight = 0;
+    let inFlight: number;
     for (;;) {
       const stats = await deps.router.stats(input.deploymentId);
       inFlight = (stats?.upstreams ?? []).filter((u) => input.keys.includes(u.key)).reduce((n, u) => n + u.inFlight, 0);

@@ -1,15 +1,23 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
 import { authenticate } from './auth';
 import { AuthFailureLimiter } from './authFailureLimiter';
 import type { ApiContext } from './context';
+import { DOCS_PREFIX, registerDocs } from './docs';
 import { createErrorHandler, notFound } from './errors';
 import { registerIdempotency } from './idempotency';
+import { registerJsonBody } from './jsonBody';
 import { LogStreams } from './logStreams';
-import { trackRoutes } from './openapi';
+import { trackRoutes } from './routeRegistry';
 import { adminTokenRoutes } from './routes/adminTokens';
 import { appRoutes } from './routes/apps';
 import { deploymentRoutes } from './routes/deployments';
-import { docsRoutes } from './routes/docs';
 import { envRoutes } from './routes/env';
 import { healthRoutes } from './routes/health';
 import { lifecycleRoutes } from './routes/lifecycle';
@@ -17,38 +25,61 @@ import { metricsRoutes } from './routes/metrics';
 import { massUpgradeRoutes } from './routes/massUpgrades';
 import { canaryRoutes } from './routes/canary';
 import { operationRoutes } from './routes/operations';
+import { jsonSerializerCompiler, zodValidatorCompiler, type ZodInputTypeProvider } from './validation';
 
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/docs', '/metrics']);
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const isPublic = (path: string) => PUBLIC_PATHS.has(path) || path === DOCS_PREFIX || path.startsWith(`${DOCS_PREFIX}/`);
+
+/** The app as route plugins see it: request types come from the zod schemas they declare. */
+export type ApiApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodInputTypeProvider
+>;
 
 /** Builds the HTTP API; src/processes/api.ts listens, tests listen on port 0. */
 export function buildApp(ctx: ApiContext): FastifyInstance {
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
+    // Fastify's two info lines per request drown a terminal; one debug line per request instead (LOG_LEVEL=debug).
+    logController: new LogController({ disableRequestLogging: true }),
   });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(jsonSerializerCompiler);
   app.setErrorHandler(createErrorHandler(ctx.logger));
   app.setNotFoundHandler((req) => {
     throw notFound(`route ${req.method} ${req.url.split('?')[0]}`);
   });
   const limiter = new AuthFailureLimiter(ctx.authFailureLimits);
   app.addHook('onRequest', async (req) => {
-    if (PUBLIC_PATHS.has(req.url.split('?')[0])) return;
+    if (isPublic(req.url.split('?')[0])) return;
     req.principal = await authenticate(ctx.db, req, limiter);
   });
   // Shared by the log route and token revocation, which ends a revoked token's streams.
   const logStreams = new LogStreams();
+  registerJsonBody(app);
   trackRoutes(app);
   registerIdempotency(app, ctx);
-  healthRoutes(app, ctx);
-  docsRoutes(app);
-  metricsRoutes(app, ctx);
-  appRoutes(app, ctx);
-  deploymentRoutes(app, ctx);
-  envRoutes(app, ctx);
-  lifecycleRoutes(app, ctx);
-  canaryRoutes(app, ctx);
-  operationRoutes(app, ctx, logStreams);
-  adminTokenRoutes(app, ctx, logStreams);
-  massUpgradeRoutes(app, ctx);
+  registerDocs(app);
+  // Routes are added once the docs plugin has loaded, so it sees every one of them.
+  app.after(() => {
+    const api: ApiApp = app.withTypeProvider<ZodInputTypeProvider>();
+    healthRoutes(api, ctx);
+    metricsRoutes(api, ctx);
+    appRoutes(api, ctx);
+    deploymentRoutes(api, ctx);
+    envRoutes(api, ctx);
+    lifecycleRoutes(api, ctx);
+    canaryRoutes(api, ctx);
+    operationRoutes(api, ctx, logStreams);
+    adminTokenRoutes(api, ctx, logStreams);
+    massUpgradeRoutes(api, ctx);
+  });
   return app;
 }

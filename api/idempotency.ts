@@ -57,7 +57,9 @@ export function registerIdempotency(app: FastifyInstance, ctx: ApiContext): void
     const raw = req.headers[IDEMPOTENCY_HEADER];
     if (raw === undefined) return;
     const key = Array.isArray(raw) ? raw[0] : raw;
-    if (Array.isArray(raw) || key.length < 1 || key.length > 200) {
+    // Node joins repeated headers into "k1, k2": count the raw ones, or two keys pass as one.
+    const sent = req.raw.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === IDEMPOTENCY_HEADER).length;
+    if (Array.isArray(raw) || sent !== 1 || key.length < 1 || key.length > 200) {
       throw badRequest('Idempotency-Key must be one header of 1-200 characters', [
         { field: 'headers.idempotency-key', message: '1-200 characters, sent once' },
       ]);

@@ -2,7 +2,8 @@ import type { Db } from '../db/database';
 import { countDeploymentsByStatus, countOperationsByKindAndStatus, finishedOperationDurations } from '../db/queries/engineCounts';
 import { DEPLOYMENT_STATUSES } from '../domain/deploymentStatus';
 import { OPERATION_KINDS, TERMINAL_OPERATION_STATUSES } from '../domain/operations';
-import { histogramSamples, renderPrometheus, type MetricFamily, type Sample } from '../metrics/prometheus';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { SnapshotHistogram } from '../metrics/prometheus';
 
 /** Deploys take seconds to tens of minutes; these bounds split that range. */
 export const OPERATION_DURATION_BUCKETS_SECONDS: readonly number[] = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
@@ -34,56 +35,68 @@ export async function readEngineSnapshot(db: Db): Promise<EngineSnapshot> {
   return { operations, durations, deployments };
 }
 
-/** Pure: every known kind and status appears (at 0 if need be) so series exist before their first event. */
-export function renderEngineMetrics(s: EngineSnapshot): string {
+/**
+ * Every known kind and status appears (at 0 if need be) so series exist before their first
+ * event. A fresh registry per scrape: the numbers come whole from the snapshot, nothing accumulates.
+ */
+export async function renderEngineMetrics(s: EngineSnapshot): Promise<string> {
+  const registry = new Registry();
+  const registers = [registry];
+  const finished = new Counter({
+    name: 'slipway_operations_total',
+    help: 'Finished operations by kind and final status.',
+    labelNames: ['kind', 'status'],
+    registers,
+  });
+  const inFlight = new Gauge({
+    name: 'slipway_operations_in_flight',
+    help: 'Operations pending or running, by kind.',
+    labelNames: ['kind'],
+    registers,
+  });
+  const duration = new SnapshotHistogram({
+    name: 'slipway_operation_duration_seconds',
+    help: 'Run time of finished operations (start to finish), by kind.',
+    labelNames: ['kind'],
+    buckets: OPERATION_DURATION_BUCKETS_SECONDS,
+    registers,
+  });
+  const deployments = new Gauge({ name: 'slipway_deployments', help: 'Deployments by status.', labelNames: ['status'], registers });
+
   const opCount = (kind: string, status: string) => s.operations.find((o) => o.kind === kind && o.status === status)?.count ?? 0;
   const kinds = union(
     OPERATION_KINDS,
     s.operations.map((o) => o.kind),
   );
-
-  const finished: Sample[] = [];
-  const inFlight: Sample[] = [];
   for (const kind of kinds) {
     for (const status of union(
       TERMINAL_OPERATION_STATUSES,
       s.operations.filter((o) => o.kind === kind).map((o) => o.status),
     )) {
       if ((IN_FLIGHT as readonly string[]).includes(status)) continue;
-      finished.push({ labels: { kind, status }, value: opCount(kind, status) });
+      finished.inc({ kind, status }, opCount(kind, status));
     }
-    inFlight.push({ labels: { kind }, value: IN_FLIGHT.reduce((n, status) => n + opCount(kind, status), 0) });
-  }
-
-  const duration: Sample[] = [];
-  const empty = new Array<number>(OPERATION_DURATION_BUCKETS_SECONDS.length + 1).fill(0);
-  for (const kind of kinds) {
-    const d = s.durations.find((x) => x.kind === kind) ?? { counts: empty, sumSeconds: 0, count: 0 };
-    duration.push(
-      ...histogramSamples({ kind }, { bounds: OPERATION_DURATION_BUCKETS_SECONDS, counts: d.counts, sum: d.sumSeconds, count: d.count }),
+    inFlight.set(
+      { kind },
+      IN_FLIGHT.reduce((n, status) => n + opCount(kind, status), 0),
     );
   }
 
-  const deployments = union(
+  const empty = new Array<number>(OPERATION_DURATION_BUCKETS_SECONDS.length + 1).fill(0);
+  duration.set(
+    kinds.map((kind) => {
+      const d = s.durations.find((x) => x.kind === kind) ?? { counts: empty, sumSeconds: 0, count: 0 };
+      return { labels: { kind }, counts: d.counts, sum: d.sumSeconds, count: d.count };
+    }),
+  );
+
+  for (const status of union(
     DEPLOYMENT_STATUSES,
     s.deployments.map((d) => d.status),
-  ).map((status) => ({
-    labels: { status },
-    value: s.deployments.find((d) => d.status === status)?.count ?? 0,
-  }));
-
-  const families: MetricFamily[] = [
-    { name: 'slipway_operations_total', type: 'counter', help: 'Finished operations by kind and final status.', samples: finished },
-    { name: 'slipway_operations_in_flight', type: 'gauge', help: 'Operations pending or running, by kind.', samples: inFlight },
-    {
-      name: 'slipway_operation_duration_seconds',
-      type: 'histogram',
-      help: 'Run time of finished operations (start to finish), by kind.',
-      samples: duration,
-    },
-    { name: 'slipway_deployments', type: 'gauge', help: 'Deployments by status.', samples: deployments },
-  ];
-  return renderPrometheus(families);
+  )) {
+    deployments.set({ status }, s.deployments.find((d) => d.status === status)?.count ?? 0);
+  }
+  return registry.metrics();
 }
 
 function union(known: readonly string[], seen: readonly string[]): string[] {

@@ -3,7 +3,7 @@ import { DEPLOYMENT_STATUSES } from '../domain/deploymentStatus';
 import { OPERATION_KINDS, OPERATION_STATUSES, OPERATION_TRIGGERS, STRATEGIES } from '../domain/operations';
 
 /**
- * Response shapes for /docs, written against presenters.ts (tests/api/openapi.test.ts parses
+ * Response shapes for /docs/json, written against presenters.ts (tests/api/openapi.test.ts parses
  * real answers with them, so the two cannot drift apart unnoticed).
  */
 
@@ -15,6 +15,7 @@ export const ErrorBody = z
     message: z.string(),
     fields: z.array(z.object({ field: z.string().describe('e.g. body.env.GREETING'), message: z.string() })).optional(),
     operationId: z.string().nullable().optional().describe('with operation_in_flight: the operation running'),
+    massUpgradeId: z.string().optional().describe('with mass_upgrade_in_progress: the rollout running'),
   })
   .describe('every 4xx/5xx answer');
 

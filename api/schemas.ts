@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEPLOYMENT_STATUSES } from '../domain/deploymentStatus';
+import { INPUT_LIMITS } from '../domain/inputLimits';
 import { ManifestSchema } from '../domain/manifest';
 import { MASS_UPGRADE_STATUSES } from '../domain/massUpgrade/progress';
 import { OPERATION_KINDS, OPERATION_STATUSES, STRATEGIES } from '../domain/operations';
@@ -26,7 +27,18 @@ export const CreateReleaseBody = z
 
 export const AppParams = z.object({ slug });
 
-export const EnvValues = z.record(z.string(), z.string().max(64 * 1024));
+const { envKeys, envValueChars, envTotalChars } = INPUT_LIMITS;
+
+export const EnvValues = z
+  .record(z.string(), z.string().max(envValueChars, `at most ${envValueChars} characters`))
+  .refine((env) => Object.keys(env).length <= envKeys, `at most ${envKeys} keys in one request`)
+  .refine(
+    (env) => Object.values(env).reduce((n, v) => n + v.length, 0) <= envTotalChars,
+    `values of at most ${envTotalChars} characters together`,
+  );
+
+/** Env names listed by a request (unset, secretEnv): as many as it may set. */
+const EnvNames = z.array(z.string()).max(envKeys, `at most ${envKeys} names`);
 
 export const DeployStrategy = z.enum(STRATEGIES);
 
@@ -43,7 +55,7 @@ export const CreateDeploymentBody = z
     /** Processes behind the route; rolling replaces them one by one. */
     replicas: z.number().int().min(1).max(20).default(1),
     env: EnvValues.default({}),
-    secretEnv: z.array(z.string()).default([]),
+    secretEnv: EnvNames.default([]),
   })
   .strict();
 
@@ -135,8 +147,8 @@ export const DestroyBody = z.object({ confirm: z.string({ error: 'send the deplo
 export const PutEnvBody = z
   .object({
     env: EnvValues.optional(),
-    unset: z.array(z.string()).max(500).optional(),
-    secretEnv: z.array(z.string()).max(500).optional(),
+    unset: EnvNames.optional(),
+    secretEnv: EnvNames.optional(),
   })
   .strict()
   .refine((b) => Object.keys(b.env ?? {}).length + (b.unset?.length ?? 0) > 0, {

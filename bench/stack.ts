@@ -165,7 +165,7 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
   } catch (err) {
     const tails = children.map((c) => tailText(c, 20)).join('\n');
     await close();
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${tails}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${tails}`, { cause: err });
   }
 }
 

@@ -45,7 +45,7 @@ export class SlipwayClient {
   /** Turns a non-2xx answer into the message an on-call engineer needs. */
   async failure(res: Response): Promise<CliError> {
     const text = await res.text().catch(() => '');
-    let body: ApiErrorBody = {};
+    let body: ApiErrorBody;
     try {
       body = text ? (JSON.parse(text) as ApiErrorBody) : {};
     } catch {

@@ -22,6 +22,8 @@ export function readinessPathProblem(path: string): string | null {
   if (!path.startsWith('/')) return 'must start with /';
   if (path.startsWith('//')) return 'must not start with // (that names another host)';
   if (path.includes('\\')) return 'must not contain \\';
+  // Control characters are exactly what this check is for.
+  // eslint-disable-next-line no-control-regex
   if (/[\s\u0000-\u001f\u007f]/.test(path)) return 'must not contain spaces or control characters';
   if (/:\/\//.test(path)) return 'must be a path, not a URL with a scheme';
   const segments = path.split(/[?#]/, 1)[0].split('/');

@@ -1,90 +1,73 @@
+import { Histogram, Registry, type HistogramConfiguration, type LabelValues, type MetricType } from 'prom-client';
+
 /**
- * Prometheus text exposition format 0.0.4, as a pure function of plain data, so the
- * router and the API render the same way and a unit test pins the escaping.
- * https://prometheus.io/docs/instrumenting/exposition_formats/
+ * prom-client renders both /metrics bodies (the API's and the router's). Their numbers are
+ * counted elsewhere — in place on the router's hot path, or by SQL on the API — and handed
+ * to prom-client at scrape time, so a request never pays for label hashing.
  */
 
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
-export type MetricType = 'counter' | 'gauge' | 'histogram' | 'untyped';
-export type Labels = Readonly<Record<string, string>>;
-
-export interface Sample {
-  /** Appended to the family name: `_bucket`, `_sum`, `_count` for histograms. */
-  suffix?: string;
-  labels?: Labels;
-  value: number;
-}
-
-export interface MetricFamily {
-  name: string;
-  help: string;
-  type: MetricType;
-  samples: Sample[];
-}
-
-/** Bucket upper bounds (ascending, finite) and per-bucket counts with one extra slot for +Inf. */
-export interface HistogramData {
-  bounds: readonly number[];
+/** One labelled series: per-bucket counts (one slot per bound, plus one for +Inf), their sum and count. */
+export interface HistogramSeries<T extends string> {
+  labels: LabelValues<T>;
   counts: readonly number[];
   sum: number;
   count: number;
 }
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+type Rendered<T extends string> = Awaited<ReturnType<Histogram<T>['get']>>;
 
-export function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
+/**
+ * A prom-client histogram whose buckets were counted elsewhere: `set()` replaces every
+ * series at once (series not passed disappear, like a removed route), prom-client renders.
+ */
+export class SnapshotHistogram<T extends string> extends Histogram<T> {
+  private readonly bounds: readonly number[];
+  private readonly metricName: string;
+  private readonly helpText: string;
+  private series: readonly HistogramSeries<T>[] = [];
 
-export function escapeHelp(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-export function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  return String(value);
-}
-
-/** The `_bucket` (cumulative, ending in `le="+Inf"`), `_sum` and `_count` samples of one histogram. */
-export function histogramSamples(labels: Labels, h: HistogramData): Sample[] {
-  if (h.counts.length !== h.bounds.length + 1) throw new Error('histogram counts need one slot per bound plus +Inf');
-  const samples: Sample[] = [];
-  let cumulative = 0;
-  h.bounds.forEach((bound, i) => {
-    cumulative += h.counts[i];
-    samples.push({ suffix: '_bucket', labels: { ...labels, le: formatValue(bound) }, value: cumulative });
-  });
-  cumulative += h.counts[h.bounds.length];
-  samples.push({ suffix: '_bucket', labels: { ...labels, le: '+Inf' }, value: cumulative });
-  samples.push({ suffix: '_sum', labels, value: h.sum });
-  samples.push({ suffix: '_count', labels, value: h.count });
-  return samples;
-}
-
-function renderLabels(labels: Labels | undefined): string {
-  if (!labels) return '';
-  const parts = Object.entries(labels).map(([name, value]) => {
-    if (!LABEL_NAME.test(name) || name.startsWith('__')) throw new Error(`invalid Prometheus label name ${JSON.stringify(name)}`);
-    return `${name}="${escapeLabelValue(value)}"`;
-  });
-  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
-}
-
-/** One text body; a family with no samples still gets its HELP and TYPE, so scrapers learn it exists. */
-export function renderPrometheus(families: readonly MetricFamily[]): string {
-  const lines: string[] = [];
-  const seen = new Set<string>();
-  for (const f of families) {
-    if (!METRIC_NAME.test(f.name)) throw new Error(`invalid Prometheus metric name ${JSON.stringify(f.name)}`);
-    if (seen.has(f.name)) throw new Error(`metric ${f.name} rendered twice`);
-    seen.add(f.name);
-    lines.push(`# HELP ${f.name} ${escapeHelp(f.help)}`);
-    lines.push(`# TYPE ${f.name} ${f.type}`);
-    for (const s of f.samples) lines.push(`${f.name}${s.suffix ?? ''}${renderLabels(s.labels)} ${formatValue(s.value)}`);
+  constructor(config: Omit<HistogramConfiguration<T>, 'buckets'> & { buckets: readonly number[] }) {
+    super({ ...config, buckets: [...config.buckets] });
+    this.bounds = config.buckets;
+    this.metricName = config.name;
+    this.helpText = config.help;
   }
-  return lines.join('\n') + '\n';
+
+  set(series: readonly HistogramSeries<T>[]): void {
+    for (const s of series) {
+      if (s.counts.length !== this.bounds.length + 1) throw new Error('histogram counts need one slot per bound plus +Inf');
+    }
+    this.series = series;
+  }
+
+  override async get(): Promise<Rendered<T>> {
+    return this.getForPromString();
+  }
+
+  /** What prom-client's registry renders (it prefers this over get()). */
+  async getForPromString(): Promise<Rendered<T>> {
+    const values: Rendered<T>['values'] = [];
+    for (const s of this.series) {
+      let cumulative = 0;
+      this.bounds.forEach((le, i) => {
+        cumulative += s.counts[i];
+        values.push({ metricName: `${this.metricName}_bucket`, labels: { ...s.labels, le } as LabelValues<T>, value: cumulative });
+      });
+      cumulative += s.counts[this.bounds.length];
+      values.push({ metricName: `${this.metricName}_bucket`, labels: { ...s.labels, le: '+Inf' } as LabelValues<T>, value: cumulative });
+      values.push({ metricName: `${this.metricName}_sum`, labels: s.labels, value: s.sum });
+      values.push({ metricName: `${this.metricName}_count`, labels: s.labels, value: s.count });
+    }
+    // prom-client's typings declare MetricType as a numeric enum that does not exist at run time; the registry prints the string.
+    return {
+      name: this.metricName,
+      help: this.helpText,
+      type: 'histogram' as unknown as MetricType,
+      values,
+      aggregator: 'sum',
+      collect: () => undefined,
+    };
+  }
 }

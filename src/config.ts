@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_AUTH_FAILURE_LIMIT } from '../api/authFailureLimiter';
 import { DEFAULT_ARTIFACT_SOURCE_ROOTS } from '../compute/local/artifactStore';
 import { FAULT_POINT_NAMES, type FaultPointName } from '../ports/faultPoints';
+import { LOG_FORMATS, type LogFormat } from './logger';
 
 /** Defaults are named so the CLI, the README and the code say the same thing. */
 export const DEFAULTS = {
@@ -89,6 +90,8 @@ const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Crash tests only: the process SIGKILLs itself at this point (ports/faultPoints.ts). */
   SLIPWAY_FAULT_KILL_AT: z.enum(FAULT_POINT_NAMES).optional(),
+  /** auto: readable lines when stdout is a terminal, JSON lines otherwise (files, pipes, log shippers). */
+  SLIPWAY_LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
 });
 
 export interface Config {
@@ -121,6 +124,7 @@ export interface Config {
   restoreOnBoot: boolean;
   routeDomain: string;
   logLevel: string;
+  logFormat: LogFormat;
   readinessTimeoutSeconds: number;
   drainTimeoutSeconds: number;
   rollbackWindowSeconds: number;
@@ -177,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     restoreOnBoot: e.SLIPWAY_RESTORE_ON_BOOT === '1',
     routeDomain: e.SLIPWAY_ROUTE_DOMAIN,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.SLIPWAY_LOG_FORMAT,
     readinessTimeoutSeconds: e.SLIPWAY_READINESS_TIMEOUT_SECONDS,
     drainTimeoutSeconds: e.SLIPWAY_DRAIN_TIMEOUT_SECONDS,
     rollbackWindowSeconds: e.SLIPWAY_ROLLBACK_WINDOW_SECONDS,

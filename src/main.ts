@@ -61,7 +61,7 @@ let debug = false;
 async function main(): Promise<void> {
   const config = loadConfig();
   debug = ['debug', 'trace'].includes(config.logLevel);
-  const logger = createLogger('slipway', config.logLevel);
+  const logger = createLogger('slipway', config.logLevel, config.logFormat);
   const paths = dataPaths(config.dataDir);
   await preflight(config);
   await prepareDataDir(config.dataDir, paths);

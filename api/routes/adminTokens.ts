@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { ApiApp } from '../app';
 import { listTokensPage, TOKEN_ORDER } from '../../db/queries/catalogList';
 import { createToken, revokeToken } from '../../db/queries/tokens';
 import type { ApiToken } from '../../db/schema';
@@ -8,7 +8,8 @@ import { conflict, notFound } from '../errors';
 import type { LogStreams } from '../logStreams';
 import { openPage } from '../paging';
 import { CreateTokenBody, ListTokensQuery, TokenParams } from '../schemas';
-import { parseInput } from '../validation';
+import { paged, TokenCreated, TokenView } from '../responseSchemas';
+import { routeSchema } from '../routeSchema';
 
 /** Never the hash, never the token: only what an operator needs to tell tokens apart. */
 export function presentToken(t: ApiToken) {
@@ -16,27 +17,48 @@ export function presentToken(t: ApiToken) {
 }
 
 /** Admins hand out and revoke tokens; the plain token is shown once, in the 201. */
-export function adminTokenRoutes(app: FastifyInstance, ctx: ApiContext, streams: LogStreams): void {
+export function adminTokenRoutes(app: ApiApp, ctx: ApiContext, streams: LogStreams): void {
   // A replayed create must not hand the token out again, nor keep it in the idempotency store.
-  app.post('/api/admin/tokens', { config: { idempotencyRedact: ['token'] } }, async (req, reply) => {
+  const create = routeSchema({
+    summary: 'Create an API token (the plain token is shown once)',
+    access: 'admin',
+    body: CreateTokenBody,
+    responses: { 201: { description: 'created', schema: TokenCreated } },
+  });
+  const list = routeSchema({
+    summary: 'List tokens (no hashes, no tokens), a page at a time',
+    access: 'admin',
+    query: ListTokensQuery,
+    responses: { 200: { description: 'a page of tokens', schema: paged('tokens', TokenView) } },
+  });
+  const revoke = routeSchema({
+    summary: 'Revoke a token (idempotent)',
+    access: 'admin',
+    params: TokenParams,
+    responses: {
+      200: { description: 'the revoked token (its open log streams end)', schema: TokenView },
+      409: { description: 'last_admin_token' },
+    },
+  });
+  app.post('/api/admin/tokens', { schema: create, config: { idempotencyRedact: ['token'] } }, async (req, reply) => {
     requireAdmin(req);
-    const body = parseInput(CreateTokenBody, req.body, 'body');
+    const body = req.body;
     const { token, row } = await createToken(ctx.db, { name: body.name, role: body.role, tenantId: body.tenantId ?? null });
     return reply.status(201).send({ token, ...presentToken(row) });
   });
 
-  app.get('/api/admin/tokens', async (req) => {
+  app.get('/api/admin/tokens', { schema: list }, async (req) => {
     requireAdmin(req);
-    const { limit, cursor, tenant, ...rest } = parseInput(ListTokensQuery, req.query, 'query');
+    const { limit, cursor, tenant, ...rest } = req.query;
     const filters = { ...rest, tenantId: tenant };
     const { page, cursorOf } = openPage('tokens', TOKEN_ORDER, { limit, cursor }, filters);
     const { rows, nextKey } = await listTokensPage(ctx.db, filters, page);
     return { tokens: rows.map(presentToken), nextCursor: cursorOf(nextKey) };
   });
 
-  app.delete('/api/admin/tokens/:id', async (req) => {
+  app.delete('/api/admin/tokens/:id', { schema: revoke }, async (req) => {
     requireAdmin(req);
-    const { id } = parseInput(TokenParams, req.params, 'params');
+    const { id } = req.params;
     const result = await revokeToken(ctx.db, id);
     if (result.kind === 'not_found') throw notFound(`token ${id}`);
     // Revoking the last admin token would lock every operator out of the API.

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { ApiApp } from '../app';
 import { findAppBySlug, findRelease, latestActiveRelease } from '../../db/queries/apps';
 import { appSlugs } from '../../db/queries/catalogList';
 import { DEPLOYMENT_ORDER, listDeploymentsPage } from '../../db/queries/deploymentList';
@@ -16,9 +16,10 @@ import { newId } from '../ids';
 import { startOperation } from '../operationStarter';
 import { openPage, tenantScope } from '../paging';
 import { presentOperation } from '../presenters';
-import { CreateDeploymentBody, ListDeploymentOperationsQuery, ListDeploymentsQuery } from '../schemas';
+import { DeploymentView, OperationStarted, OperationView, paged } from '../responseSchemas';
+import { routeSchema } from '../routeSchema';
+import { CreateDeploymentBody, DeploymentParams, ListDeploymentOperationsQuery, ListDeploymentsQuery } from '../schemas';
 import { triggerOf } from '../trigger';
-import { parseInput } from '../validation';
 
 function tenantFor(p: Principal, requested: string | undefined): string {
   if (p.role === 'tenant') {
@@ -33,10 +34,21 @@ function tenantFor(p: Principal, requested: string | undefined): string {
   return requested;
 }
 
-export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.post('/api/deployments', async (req, reply) => {
+export function deploymentRoutes(app: ApiApp, ctx: ApiContext): void {
+  const create = routeSchema({
+    summary: 'Create a deployment and start its first deploy',
+    access: 'token',
+    body: CreateDeploymentBody,
+    starts: true,
+    responses: {
+      202: { description: 'the operation was started; follow it at /api/operations/{id}', schema: OperationStarted },
+      403: { description: 'a tenant token named another tenant' },
+      409: { description: 'idempotency_key_reused (the key created a deployment for another tenant)' },
+    },
+  });
+  app.post('/api/deployments', { schema: create, config: { startsOperation: true } }, async (req, reply) => {
     const p = principalOf(req);
-    const body = parseInput(CreateDeploymentBody, req.body, 'body');
+    const body = req.body;
     const trigger = triggerOf(req, p);
     const tenantId = tenantFor(p, body.tenantId);
     const found = await findAppBySlug(ctx.db, body.app);
@@ -114,9 +126,18 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return reply.status(202).send({ operation: presentOperation(op), deployment: await showDeployment(ctx, deployment, found.slug) });
   });
 
-  app.get('/api/deployments', async (req) => {
+  const list = routeSchema({
+    summary: 'List deployments (a tenant sees only its own), a page at a time, with filters',
+    access: 'token',
+    query: ListDeploymentsQuery,
+    responses: {
+      200: { description: 'a page of deployments', schema: paged('deployments', DeploymentView) },
+      403: { description: 'a tenant token named another tenant' },
+    },
+  });
+  app.get('/api/deployments', { schema: list }, async (req) => {
     const p = principalOf(req);
-    const { limit, cursor, app: appSlug, ...filters } = parseInput(ListDeploymentsQuery, req.query, 'query');
+    const { limit, cursor, app: appSlug, ...filters } = req.query;
     const tenantId = tenantScope(p, filters.tenant);
     const { page, cursorOf } = openPage('deployments', DEPLOYMENT_ORDER, { limit, cursor }, { ...filters, app: appSlug, tenantId });
     const found = appSlug ? await findAppBySlug(ctx.db, appSlug) : null;
@@ -130,12 +151,27 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return { deployments, nextCursor: cursorOf(nextKey) };
   });
 
-  app.get('/api/deployments/:id', async (req) => showDeployment(ctx, await loadDeployment(ctx, principalOf(req), req.params)));
+  const one = routeSchema({
+    summary: 'One deployment, with updateAvailable',
+    access: 'token',
+    params: DeploymentParams,
+    responses: { 200: { description: 'the deployment', schema: DeploymentView } },
+  });
+  app.get('/api/deployments/:id', { schema: one }, async (req) =>
+    showDeployment(ctx, await loadDeployment(ctx, principalOf(req), req.params)),
+  );
 
-  app.get('/api/deployments/:id/operations', async (req) => {
+  const operations = routeSchema({
+    summary: "The deployment's operations, newest first, a page at a time",
+    access: 'token',
+    params: DeploymentParams,
+    query: ListDeploymentOperationsQuery,
+    responses: { 200: { description: 'a page of operations', schema: paged('operations', OperationView) } },
+  });
+  app.get('/api/deployments/:id/operations', { schema: operations }, async (req) => {
     const p = principalOf(req);
     const d = await loadDeployment(ctx, p, req.params);
-    const { limit, cursor, ...filters } = parseInput(ListDeploymentOperationsQuery, req.query, 'query');
+    const { limit, cursor, ...filters } = req.query;
     const { page, cursorOf } = openPage('deployment-operations', OPERATION_ORDER, { limit, cursor }, { ...filters, deploymentId: d.id });
     const { rows, nextKey } = await listOperationsPage(ctx.db, { ...filters, tenantId: p.tenantId, deploymentId: d.id }, page);
     return { operations: rows.map(presentOperation), nextCursor: cursorOf(nextKey) };

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { ApiApp } from '../app';
 import { findRelease } from '../../db/queries/apps';
 import { bumpConfigRevision, findDeployment } from '../../db/queries/deployments';
 import { deleteTenantEnvKeys, listSecretEnvKeys } from '../../db/queries/envKeys';
@@ -14,9 +14,10 @@ import { badRequest, conflict } from '../errors';
 import { canStart, earlierAttempt, refuseIfInFlight, startPlanned } from '../lifecycleStart';
 import { presentOperation } from '../presenters';
 import { startedBy } from '../startedBy';
-import { PutEnvBody } from '../schemas';
+import { EnvSaved } from '../responseSchemas';
+import { routeSchema } from '../routeSchema';
+import { DeploymentParams, PutEnvBody } from '../schemas';
 import { triggerOf } from '../trigger';
-import { parseInput } from '../validation';
 
 /**
  * PUT /api/deployments/:id/env: configuration changes make operations of the same release.
@@ -24,11 +25,23 @@ import { parseInput } from '../validation';
  * something restarts onto them (trigger env_change), any other keeps them for its next
  * deploy, resume or retry. Values are never echoed back, only key names.
  */
-export function envRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.put('/api/deployments/:id/env', async (req, reply) => {
+export function envRoutes(app: ApiApp, ctx: ApiContext): void {
+  const schema = routeSchema({
+    summary: 'Set or unset tenant env values: new config revision, then a restart if something serves',
+    access: 'token',
+    params: DeploymentParams,
+    body: PutEnvBody,
+    starts: true,
+    responses: {
+      202: { description: 'saved; restart (trigger env_change) started', schema: EnvSaved },
+      200: { description: 'saved; applies at the next deploy/resume/retry', schema: EnvSaved },
+      409: { description: 'operation_in_flight or illegal_transition (nothing saved)' },
+    },
+  });
+  app.put('/api/deployments/:id/env', { schema, config: { startsOperation: true } }, async (req, reply) => {
     const p = principalOf(req);
     const d = await loadDeployment(ctx, p, req.params);
-    const body = parseInput(PutEnvBody, req.body, 'body');
+    const body = req.body;
     triggerOf(req, p); // validated like everywhere; the restart itself is an env_change
     const by = startedBy(req, p, 'env_change');
     const env = body.env ?? {};

@@ -1,12 +1,25 @@
-import type { FastifyInstance } from 'fastify';
+import type { ApiApp } from '../app';
 import { pingDatabase } from '../../db/queries/ping';
+import { z } from 'zod';
 import type { ApiContext } from '../context';
+import { routeSchema } from '../routeSchema';
 
-export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+export function healthRoutes(app: ApiApp, ctx: ApiContext): void {
+  const live = routeSchema({
+    summary: 'Liveness',
+    access: 'public',
+    responses: { 200: { description: 'the process answers', schema: z.object({ status: z.literal('ok') }) } },
+  });
+  const checks = z.object({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), z.enum(['ok', 'unreachable'])) });
+  const ready = routeSchema({
+    summary: 'Readiness: database and Temporal answer',
+    access: 'public',
+    responses: { 200: { description: 'ready', schema: checks }, 503: { description: 'a dependency is unreachable', schema: checks } },
+  });
+  app.get('/healthz', { schema: live }, async () => ({ status: 'ok' }));
 
   /** Ready only when both dependencies answer: a load balancer then stops sending work here. */
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/readyz', { schema: ready }, async (_req, reply) => {
     const checks: Record<string, string> = {};
     try {
       await pingDatabase(ctx.db);

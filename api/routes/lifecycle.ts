@@ -1,4 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ApiApp } from '../app';
 import { findRelease, latestActiveRelease } from '../../db/queries/apps';
 import { latestOperation } from '../../db/queries/operationList';
 import type { Deployment, Operation } from '../../db/schema';
@@ -10,23 +12,42 @@ import { badRequest, conflict } from '../errors';
 import { startLifecycle, type LifecyclePlan } from '../lifecycleStart';
 import { presentOperation } from '../presenters';
 import { startedBy } from '../startedBy';
-import { DestroyBody, EmptyBody, UpgradeBody } from '../schemas';
+import { DeploymentView, OperationStarted, OperationView } from '../responseSchemas';
+import { routeSchema } from '../routeSchema';
+import { DeploymentParams, DestroyBody, EmptyBody, UpgradeBody } from '../schemas';
 import { triggerOf } from '../trigger';
-import { parseInput } from '../validation';
+
+const STARTED = 'the operation was started; follow it at /api/operations/{id}';
+
+/** The schema of an action that answers 202 with the operation it started. */
+function lifecycleSchema(doc: { summary: string; body?: z.ZodType; conflicts?: string }) {
+  return routeSchema({
+    summary: doc.summary,
+    access: 'token',
+    params: DeploymentParams,
+    body: doc.body ?? EmptyBody,
+    starts: true,
+    responses: {
+      202: { description: STARTED, schema: OperationStarted },
+      409: { description: doc.conflicts ?? 'illegal_transition, or operation_in_flight (naming it)' },
+    },
+  });
+}
 
 /**
  * POST /api/deployments/:id/{upgrade,retry,rollback,restart,suspend,resume,destroy}.
  * Each answers 202 { operation, deployment } once its workflow is started; the checks every
  * one of them shares live in lifecycleStart.ts.
  */
-export function lifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function lifecycleRoutes(app: ApiApp, ctx: ApiContext): void {
   /** Loads, checks and starts; `plan` runs after the shared checks and may refuse with 409. */
   const route = (
     action: string,
     kind: OperationKind,
+    doc: { summary: string; body?: z.ZodType; conflicts?: string },
     prepare: (req: FastifyRequest, d: Deployment) => Promise<() => Promise<LifecyclePlan>>,
   ) => {
-    app.post(`/api/deployments/:id/${action}`, async (req, reply) => {
+    app.post(`/api/deployments/:id/${action}`, { schema: lifecycleSchema(doc), config: { startsOperation: true } }, async (req, reply) => {
       const p = principalOf(req);
       const d = await loadDeployment(ctx, p, req.params);
       const trigger = triggerOf(req, p);
@@ -39,10 +60,13 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const answer = async (reply: FastifyReply, status: number, op: Operation | null, d: Deployment) =>
     reply.status(status).send({ operation: op ? presentOperation(op) : null, deployment: await showDeployment(ctx, d) });
 
-  const noBody = (req: FastifyRequest) => parseInput(EmptyBody, req.body, 'body');
-
-  route('upgrade', 'upgrade', async (req, d) => {
-    const body = parseInput(UpgradeBody, req.body, 'body');
+  const upgrade = {
+    summary: 'Move to a release (default: the newest active one)',
+    body: UpgradeBody,
+    conflicts: 'already_on_version, illegal_transition or operation_in_flight',
+  };
+  route('upgrade', 'upgrade', upgrade, async (req, d) => {
+    const body = req.body as z.output<typeof UpgradeBody>; // validated by the route schema
     const release = body.version ? await findRelease(ctx.db, d.app_id, body.version) : await latestActiveRelease(ctx.db, d.app_id);
     if (!release)
       throw badRequest(`no release ${body.version ?? '(none published yet)'} of this app`, [
@@ -65,8 +89,11 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
     };
   });
 
-  route('retry', 'retry', async (req, d) => {
-    noBody(req);
+  const retry = {
+    summary: 'Re-run the latest failed operation with the same inputs',
+    conflicts: 'nothing_to_retry, illegal_transition or operation_in_flight',
+  };
+  route('retry', 'retry', retry, async (_req, d) => {
     return async () => {
       // Newest first: the failure the tenant just saw.
       const failed = await latestOperation(ctx.db, d.id, { statuses: ['failed'] });
@@ -82,32 +109,43 @@ export function lifecycleRoutes(app: FastifyInstance, ctx: ApiContext): void {
     };
   });
 
-  route('rollback', 'rollback', async (req, d) => {
-    noBody(req);
+  route('rollback', 'rollback', { summary: 'Back to previousVersion' }, async (_req, d) => {
     return async () => ({ kind: 'rollback', toVersion: d.previous_version, strategy: d.strategy });
   });
 
-  route('restart', 'restart', async (req, d) => {
-    noBody(req);
+  route('restart', 'restart', { summary: 'Restart the serving release with the current config revision' }, async (_req, d) => {
     return async () => ({ kind: 'restart', toVersion: d.serving_version, strategy: d.strategy });
   });
 
-  route('suspend', 'suspend', async (req, d) => {
-    noBody(req);
+  route('suspend', 'suspend', { summary: 'Stop compute, keep data; the router answers "suspended"' }, async (_req, d) => {
     return async () => ({ kind: 'suspend', toVersion: d.serving_version, strategy: d.strategy });
   });
 
-  route('resume', 'resume', async (req, d) => {
-    noBody(req);
+  route('resume', 'resume', { summary: 'Start a suspended deployment again' }, async (_req, d) => {
     return async () => ({ kind: 'resume', toVersion: d.serving_version ?? d.release_version, strategy: d.strategy });
   });
 
   // Destructive: the body must repeat the deployment id. Destroying a destroyed deployment
   // answers 200 with the teardown that did it, so a retried destroy is harmless.
-  app.post('/api/deployments/:id/destroy', async (req, reply) => {
+  const destroy = routeSchema({
+    summary: 'Tear down (destructive); confirm must equal the deployment id',
+    access: 'token',
+    params: DeploymentParams,
+    body: DestroyBody,
+    starts: true,
+    responses: {
+      202: { description: STARTED, schema: OperationStarted },
+      200: {
+        description: 'already destroyed: the teardown that did it; nothing started',
+        schema: z.object({ operation: OperationView.nullable(), deployment: DeploymentView }),
+      },
+      409: { description: 'illegal_transition, or operation_in_flight (naming it)' },
+    },
+  });
+  app.post('/api/deployments/:id/destroy', { schema: destroy, config: { startsOperation: true } }, async (req, reply) => {
     const p = principalOf(req);
     const d = await loadDeployment(ctx, p, req.params);
-    const body = parseInput(DestroyBody, req.body, 'body');
+    const body = req.body;
     if (body.confirm !== d.id) {
       throw badRequest(`destroy removes compute, routes and env of ${d.id}; send { "confirm": "${d.id}" } to go ahead`, [
         { field: 'body.confirm', message: 'must equal the deployment id' },

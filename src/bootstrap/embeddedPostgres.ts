@@ -102,7 +102,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await server.start();
   } catch (err) {
     // The library rejects with nothing when postgres exits early; its log lines explain why.
-    throw new Error(`embedded Postgres failed to start (${String(err ?? 'exited early')}). Last output:\n${tail.join('\n')}`);
+    throw new Error(`embedded Postgres failed to start (${String(err ?? 'exited early')}). Last output:\n${tail.join('\n')}`, {
+      cause: err,
+    });
   }
 
   let adminUrl = urlFor(port, 'postgres', password);

@@ -117,7 +117,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     await stop();
     throw err;
   }
-  exited.then(({ code, signal }) => {
+  void exited.then(({ code, signal }) => {
     if (!stopping) logger.warn({ code, signal }, 'Temporal dev server exited');
   });
   logger.debug({ address, ms: Date.now() - started }, 'Temporal dev server ready');

@@ -11,7 +11,7 @@ export function runProcess(name: string, start: (config: Config, logger: Logger)
   let logger: Logger | undefined;
   (async () => {
     const config = loadConfig();
-    logger = createLogger(name, config.logLevel);
+    logger = createLogger(name, config.logLevel, config.logFormat);
     const stop = await start(config, logger);
     let stopping = false;
     const shutdown = (signal: string) => {

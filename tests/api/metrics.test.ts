@@ -5,8 +5,8 @@ import { withStack } from '../helpers/withStack';
 import { prometheusSamples } from '../helpers/prometheusSamples';
 
 describe('engine metrics rendering (pure)', () => {
-  test('every known kind and status appears, and in-flight statuses are a gauge, not a counter', () => {
-    const text = renderEngineMetrics({
+  test('every known kind and status appears, and in-flight statuses are a gauge, not a counter', async () => {
+    const text = await renderEngineMetrics({
       operations: [
         { kind: 'deploy', status: 'succeeded', count: 3 },
         { kind: 'deploy', status: 'running', count: 1 },

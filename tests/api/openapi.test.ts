@@ -1,11 +1,11 @@
-import { registeredRoutes, openApiPath } from '../../api/openapi';
+import { registeredRoutes, openApiPath } from '../../api/routeRegistry';
 import { DeploymentView, OperationView, TokenCreated, TokenView } from '../../api/responseSchemas';
 import { apiClient } from '../helpers/apiClient';
 import { deployHello, helloRelease, type Api } from '../helpers/hello';
 import type { SlipwayStack } from '../helpers/slipwayStack';
 import { withStack } from '../helpers/withStack';
 
-describe('GET /docs: OpenAPI 3.1 for every route', () => {
+describe('GET /docs/json: OpenAPI 3.1 for every route; GET /docs: Swagger UI', () => {
   let s: SlipwayStack;
   let admin: Api;
 
@@ -15,7 +15,7 @@ describe('GET /docs: OpenAPI 3.1 for every route', () => {
   });
 
   it('is public and documents exactly the routes the app registered', async () => {
-    const r = await apiClient(s.apiUrl)('GET', '/docs');
+    const r = await apiClient(s.apiUrl)('GET', '/docs/json');
     expect(r.status).toBe(200);
     expect(r.body.openapi).toBe('3.1.0');
     expect(r.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
@@ -31,8 +31,33 @@ describe('GET /docs: OpenAPI 3.1 for every route', () => {
     expect(documented).toEqual(routes);
   });
 
+  it('serves Swagger UI at /docs with its assets from Slipway itself (no CDN)', async () => {
+    const page = await fetch(new URL('/docs', s.apiUrl));
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('swagger-ui');
+    const scripts = [...html.matchAll(/src="([^"]+)"/g)].map((m) => m[1]);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const src of scripts) {
+      expect(src).not.toMatch(/^https?:/);
+      expect((await fetch(new URL(src, new URL('/docs/', s.apiUrl)))).status).toBe(200);
+    }
+  });
+
+  it('documents what the API really answers: 409 with massUpgradeId, 413, 403, text/event-stream', async () => {
+    const doc = (await apiClient(s.apiUrl)('GET', '/docs/json')).body;
+    expect(doc.components.schemas.Error.properties.massUpgradeId).toBeDefined();
+    expect(doc.paths['/api/admin/mass-upgrades'].post.responses['409']).toBeDefined();
+    expect(doc.paths['/api/deployments/{id}/env'].put.responses['413']).toBeDefined();
+    expect(doc.paths['/api/deployments'].post.responses['403']).toBeDefined();
+    expect(Object.keys(doc.paths['/api/operations/{id}/logs'].get.responses['200'].content)).toEqual([
+      'application/json',
+      'text/event-stream',
+    ]);
+  });
+
   it('documents params, bodies, idempotency and errors of a lifecycle route', async () => {
-    const doc = (await apiClient(s.apiUrl)('GET', '/docs')).body;
+    const doc = (await apiClient(s.apiUrl)('GET', '/docs/json')).body;
     const upgrade = doc.paths['/api/deployments/{id}/upgrade'].post;
     expect(upgrade.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual([
       'path:id',
@@ -45,7 +70,7 @@ describe('GET /docs: OpenAPI 3.1 for every route', () => {
       'blue_green',
       'canary',
     ]);
-    expect(Object.keys(upgrade.responses).sort()).toEqual(['202', '400', '401', '404', '409', '422']);
+    expect(Object.keys(upgrade.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '422']);
     expect(upgrade.responses['409'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
     expect(doc.paths['/healthz'].get.security).toEqual([]);
     expect(doc.paths['/api/admin/tokens'].post.responses['403']).toBeDefined();

@@ -18,7 +18,9 @@ export function ensureHaproxy(): string {
     execFileSync('apt-get', ['update'], { stdio: 'ignore' });
     execFileSync('apt-get', ['install', '-y', 'haproxy'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   } catch (err) {
-    throw new Error(`installing HAProxy for the router tests failed (${(err as Error).message}); run: ${HAPROXY_INSTALL_HINT}`);
+    throw new Error(`installing HAProxy for the router tests failed (${(err as Error).message}); run: ${HAPROXY_INSTALL_HINT}`, {
+      cause: err,
+    });
   }
   return findHaproxy();
 }

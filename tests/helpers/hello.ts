@@ -40,7 +40,7 @@ export async function runOperation(api: Api, method: string, path: string, body?
 
 export async function answer(s: SlipwayStack, hostname: string): Promise<{ status: number; json: any; headers: Record<string, unknown> }> {
   const r = await viaRouter(s.proxyPort, hostname);
-  let json: any = null;
+  let json: any;
   try {
     json = JSON.parse(r.body);
   } catch {

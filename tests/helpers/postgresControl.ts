@@ -70,6 +70,6 @@ async function pgCtl(cluster: PostgresCluster, args: string[]): Promise<void> {
     await run(cmd, argv, { timeout: 90_000 });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`pg_ctl ${args[0]} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`pg_ctl ${args[0]} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
   }
 }

@@ -161,7 +161,7 @@ export async function startProcessStack(): Promise<ProcessStack> {
           err.message += text;
           throw err;
         }
-        throw new Error(`${String(err)}${text}`);
+        throw new Error(`${String(err)}${text}`, { cause: err });
       }
     },
 

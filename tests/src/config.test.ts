@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       namespace: 'default',
       taskQueue: 'slipway',
       logLevel: 'info',
+      logFormat: 'auto',
     });
     expect(c.databaseUrl).toBeUndefined();
     expect(c.temporalAddress).toBeUndefined();
@@ -54,6 +55,7 @@ describe('loadConfig', () => {
     ['SLIPWAY_WORKERS', '0'],
     ['SLIPWAY_APIS', 'two'],
     ['SLIPWAY_TEMPORAL_HISTORY_SHARDS', '0'],
+    ['SLIPWAY_LOG_FORMAT', 'fancy'],
   ])('rejects %s=%s naming the variable and the fix', (key, value) => {
     expect(() => loadConfig({ [key]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [key]: value })).toThrow(new RegExp(`${key}[\\s\\S]*Fix the variables`));

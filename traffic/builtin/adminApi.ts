@@ -69,7 +69,7 @@ async function handle({ table, store, health, logger }: AdminDeps, req: Incoming
   }
   if (pathname === '/metrics') {
     if (method !== 'GET') throw methodNotAllowed(method);
-    const body = renderRouterMetrics(table, health);
+    const body = await renderRouterMetrics(table, health);
     res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
     res.end(body);
     return;

@@ -1,4 +1,5 @@
-import { histogramSamples, renderPrometheus, type MetricFamily, type Sample } from '../../metrics/prometheus';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { SnapshotHistogram } from '../../metrics/prometheus';
 import { LATENCY_BUCKETS_MS } from './latencyHistogram';
 import { retiredInFlight, type RouteTable } from './routeTable';
 import type { PassiveHealth } from './upstreamHealth';
@@ -9,82 +10,73 @@ const ALWAYS_CLASSES = new Set(['2xx', '3xx', '4xx', '5xx']);
 const BUCKETS_SECONDS = LATENCY_BUCKETS_MS.map((ms) => ms / 1000);
 
 /**
- * The router's /metrics body. Labels are the deployment id and the upstream key (one
- * per revision replica), never a URL or a client value, so cardinality follows the
- * number of live revisions. Removed upstreams appear while requests still run on them.
+ * The router's /metrics body. Requests count into plain numbers in place (upstreamStats.ts,
+ * latencyHistogram.ts); only a scrape builds prom-client metrics from them, in a fresh
+ * registry, so a removed route's series vanish with it. Labels are the deployment id and
+ * the upstream key (one per revision replica), never a URL or a client value, so
+ * cardinality follows the number of live revisions. Removed upstreams appear while
+ * requests still run on them.
  */
-export function renderRouterMetrics(table: RouteTable, health: PassiveHealth): string {
-  const requests: Sample[] = [];
-  const inFlight: Sample[] = [];
-  const connectErrors: Sample[] = [];
-  const healthy: Sample[] = [];
-  const duration: Sample[] = [];
-  let routes = 0;
-  let suspended = 0;
+export async function renderRouterMetrics(table: RouteTable, health: PassiveHealth): Promise<string> {
+  const registry = new Registry();
+  const registers = [registry];
+  const upstreamLabels = ['deployment', 'upstream'] as const;
+  const routes = new Gauge({ name: 'slipway_router_routes', help: 'Routes (deployments) in the route table.', registers });
+  const suspended = new Gauge({ name: 'slipway_router_suspended_routes', help: 'Routes answering 503 deployment_suspended.', registers });
+  const requests = new Counter({
+    name: 'slipway_router_requests_total',
+    help: 'Finished proxied requests by the class of status the client got; code_class="none" ended without one (client gone, or retried elsewhere).',
+    labelNames: [...upstreamLabels, 'code_class'],
+    registers,
+  });
+  const inFlight = new Gauge({
+    name: 'slipway_router_upstream_in_flight',
+    help: 'Requests and WebSocket tunnels open on an upstream.',
+    labelNames: upstreamLabels,
+    registers,
+  });
+  const connectErrors = new Counter({
+    name: 'slipway_router_upstream_connect_errors_total',
+    help: 'Attempts that could not reach the upstream (refused, reset, connect timeout).',
+    labelNames: upstreamLabels,
+    registers,
+  });
+  const healthy = new Gauge({
+    name: 'slipway_router_upstream_healthy',
+    help: '0 while passive health keeps the upstream out of rotation.',
+    labelNames: upstreamLabels,
+    registers,
+  });
+  const duration = new SnapshotHistogram({
+    name: 'slipway_router_request_duration_seconds',
+    help: 'Time from request start to response end, per deployment (WebSocket tunnels excluded).',
+    labelNames: ['deployment'],
+    buckets: BUCKETS_SECONDS,
+    registers,
+  });
 
+  let routeCount = 0;
+  let suspendedCount = 0;
+  const latency = [];
   for (const route of table.routes()) {
-    routes += 1;
-    if (route.spec.suspended) suspended += 1;
+    routeCount += 1;
+    if (route.spec.suspended) suspendedCount += 1;
     const deployment = route.spec.deploymentId;
     const counters: UpstreamCounters[] = [...route.upstreams.map((u) => u.counters), ...retiredInFlight(route)];
     for (const c of counters) {
       const labels = { deployment, upstream: c.key };
       for (const cls of STATUS_CLASSES) {
         const value = c.byClass[cls];
-        if (value > 0 || ALWAYS_CLASSES.has(cls)) requests.push({ labels: { ...labels, code_class: cls }, value });
+        if (value > 0 || ALWAYS_CLASSES.has(cls)) requests.inc({ ...labels, code_class: cls }, value);
       }
-      inFlight.push({ labels, value: c.inFlight });
-      connectErrors.push({ labels, value: c.connectErrors });
+      inFlight.set(labels, c.inFlight);
+      connectErrors.inc(labels, c.connectErrors);
     }
-    for (const u of route.upstreams) {
-      healthy.push({ labels: { deployment, upstream: u.key }, value: health.isHealthy(u.url.origin) ? 1 : 0 });
-    }
-    duration.push(
-      ...histogramSamples(
-        { deployment },
-        { bounds: BUCKETS_SECONDS, counts: route.latency.counts, sum: route.latency.sumMs / 1000, count: route.latency.count },
-      ),
-    );
+    for (const u of route.upstreams) healthy.set({ deployment, upstream: u.key }, health.isHealthy(u.url.origin) ? 1 : 0);
+    latency.push({ labels: { deployment }, counts: route.latency.counts, sum: route.latency.sumMs / 1000, count: route.latency.count });
   }
-
-  const families: MetricFamily[] = [
-    { name: 'slipway_router_routes', type: 'gauge', help: 'Routes (deployments) in the route table.', samples: [{ value: routes }] },
-    {
-      name: 'slipway_router_suspended_routes',
-      type: 'gauge',
-      help: 'Routes answering 503 deployment_suspended.',
-      samples: [{ value: suspended }],
-    },
-    {
-      name: 'slipway_router_requests_total',
-      type: 'counter',
-      help: 'Finished proxied requests by the class of status the client got; code_class="none" ended without one (client gone, or retried elsewhere).',
-      samples: requests,
-    },
-    {
-      name: 'slipway_router_upstream_in_flight',
-      type: 'gauge',
-      help: 'Requests and WebSocket tunnels open on an upstream.',
-      samples: inFlight,
-    },
-    {
-      name: 'slipway_router_upstream_connect_errors_total',
-      type: 'counter',
-      help: 'Attempts that could not reach the upstream (refused, reset, connect timeout).',
-      samples: connectErrors,
-    },
-    {
-      name: 'slipway_router_upstream_healthy',
-      type: 'gauge',
-      help: '0 while passive health keeps the upstream out of rotation.',
-      samples: healthy,
-    },
-    {
-      name: 'slipway_router_request_duration_seconds',
-      type: 'histogram',
-      help: 'Time from request start to response end, per deployment (WebSocket tunnels excluded).',
-      samples: duration,
-    },
-  ];
-  return renderPrometheus(families);
+  routes.set(routeCount);
+  suspended.set(suspendedCount);
+  duration.set(latency);
+  return registry.metrics();
 }
