@@ -14,7 +14,7 @@ import type { PageRequest } from '../db/queries/keyset';
 import type { MassUpgradeOptions } from '../domain/massUpgrade/options';
 import { FINISHED_STATUSES, type MassUpgradeProgress } from '../domain/massUpgrade/progress';
 import { currentVersion } from '../domain/massUpgrade/selection';
-import type * as workflows from '../workflows';
+import { massUpgradeWorkflow } from '../workflows/massUpgrade';
 import { cancelSignal, pauseSignal, progressQuery, resumeSignal } from '../workflows/massUpgradeSignals';
 import type { ApiContext } from './context';
 import { badRequest, conflict, notFound } from './errors';
@@ -22,9 +22,6 @@ import { newId } from './ids';
 import { waitForWorkflowClose } from './workflowClose';
 
 const massUpgradeWorkflowId = (id: string) => `mass-upgrade-${id}`;
-
-/** The exported function's name is the workflow type; `satisfies` turns a rename into a build error. */
-const MASS_UPGRADE_WORKFLOW = 'massUpgradeWorkflow' satisfies keyof typeof workflows;
 
 /** How long a rollout that reads as final may take to close before it counts as still active. */
 const CLOSE_WAIT_MS = 10_000;
@@ -171,7 +168,8 @@ export function createMassUpgradeService(ctx: ApiContext) {
       // Stored now, so the run acts on exactly the plan a dry run just showed.
       await updateMassUpgrade(ctx.db, id, { plan: { waves } });
       try {
-        await client.workflow.start<typeof workflows.massUpgradeWorkflow>(MASS_UPGRADE_WORKFLOW, {
+        // Started by reference: the function's name is the workflow type, so a rename breaks the build.
+        await client.workflow.start(massUpgradeWorkflow, {
           taskQueue: ctx.temporal.taskQueue,
           workflowId,
           args: [{ massUpgradeId: id, targetVersion: release.version, options }],
