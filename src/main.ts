@@ -3,6 +3,8 @@ import path from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './bootstrap/embeddedPostgres';
 import { superviseChild, type SupervisedChild } from './bootstrap/superviseChild';
 import { startLocalTemporal, type LocalTemporal } from './bootstrap/startTemporal';
+import { TemporalCliUnavailableError } from './bootstrap/temporalCli';
+import { TemporalServerUnavailableError } from './bootstrap/temporalServerBinaries';
 import { replicaPlan } from './bootstrap/replicaPlan';
 import { createLocalComputeProvider } from '../compute/local/localProvider';
 import { loadConfig, localUrlHost, type Config } from './config';
@@ -84,6 +86,8 @@ async function main(): Promise<void> {
     const what = config.temporal === 'server' ? 'the Temporal server' : 'the Temporal dev server';
     step(`starting ${what.replace(/^the /, '')}`);
     temporal = await startLocalTemporal({ config, postgresUrl: databaseUrl, logger }).catch((err: unknown) => {
+      // A missing binary has its own line (how to get it); anything else is a server that would not start.
+      if (err instanceof TemporalCliUnavailableError || err instanceof TemporalServerUnavailableError) throw err;
       throw serviceFailure(what, err, 'fix the cause in those lines, or point TEMPORAL_ADDRESS at a running Temporal');
     });
     cleanups.push({ what: temporal.what, run: () => temporal!.stop() });

@@ -1,4 +1,5 @@
 import { TemporalCliUnavailableError } from '../bootstrap/temporalCli';
+import { TemporalServerUnavailableError } from '../bootstrap/temporalServerBinaries';
 import { ConfigError } from '../config';
 
 /**
@@ -25,6 +26,10 @@ export function startupLine(err: unknown): string {
   if (err instanceof TemporalCliUnavailableError) {
     const [what, ...fix] = err.message.split('\n').filter((l) => l.trim());
     return oneLine(`the Temporal CLI is missing: ${what.replace(/\.$/, '')} — ${fix.join(' ')}`);
+  }
+  if (err instanceof TemporalServerUnavailableError) {
+    const [what, ...fix] = err.message.split('\n').filter((l) => l.trim());
+    return oneLine(`the Temporal server is missing: ${what.replace(/\.$/, '')} — ${fix.join(' ')}`);
   }
   const message = err instanceof Error ? err.message : String(err);
   const [first, ...rest] = message.split('\n').filter((l) => l.trim());
