@@ -70,14 +70,14 @@ describe('GET /docs/json: OpenAPI 3.1 for every route; GET /docs: Swagger UI', (
       'blue_green',
       'canary',
     ]);
-    expect(Object.keys(upgrade.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '422']);
+    expect(Object.keys(upgrade.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '422', '429']);
     expect(upgrade.responses['409'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
     expect(doc.paths['/healthz'].get.security).toEqual([]);
     expect(doc.paths['/api/admin/tokens'].post.responses['403']).toBeDefined();
   });
 
   it('documents paging and filters on the lists', async () => {
-    const doc = (await apiClient(s.apiUrl)('GET', '/docs')).body;
+    const doc = (await apiClient(s.apiUrl)('GET', '/docs/json')).body;
     const names = (path: string) => doc.paths[path].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
     expect(names('/api/deployments')).toEqual(
       expect.arrayContaining(['query:limit', 'query:cursor', 'query:tenant', 'query:updateAvailable', 'query:createdAfter']),
