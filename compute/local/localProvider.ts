@@ -9,6 +9,7 @@ import { tailFile } from './logTail';
 import { isOurProcessAlive, processStartTime, signalGroup } from './processInfo';
 import { createRevisionStateFiles, type RevisionState } from './revisionStateFiles';
 import { firstClosedFolder, modeOf } from './traversable';
+import { findOrphanRevision } from './orphanRevision';
 
 export interface LocalComputeProviderOptions {
   /** Where state files (`<key>.json`) and captured output (`<key>.log`) live. */
@@ -160,6 +161,30 @@ export function createLocalComputeProvider(opts: LocalComputeProviderOptions): C
     return state;
   }
 
+  /** A process of this revision that a killed worker spawned but never recorded: record it now. */
+  async function adoptOrphan(spec: RevisionSpec): Promise<RevisionState | null> {
+    const identity = await identityOf(spec);
+    const found = await findOrphanRevision({
+      logFile: await fs.realpath(files.logPath(spec.key)).catch(() => path.resolve(files.logPath(spec.key))),
+      portEnv: spec.portEnv,
+      uid: identity?.uid ?? process.getuid?.() ?? -1,
+    });
+    if (!found) return null;
+    const state: RevisionState = {
+      key: spec.key,
+      deploymentId: spec.deploymentId,
+      pid: found.pid,
+      pgid: found.pgid,
+      port: found.port,
+      host,
+      startTime: found.startTime,
+      startedAt: new Date().toISOString(),
+    };
+    await files.write(state);
+    log.warn({ key: spec.key, pid: found.pid, port: found.port }, 'adopted a revision process that had no state file (its starter died)');
+    return state;
+  }
+
   async function start(spec: RevisionSpec): Promise<RunningRevision> {
     return withKeyLock(spec.key, async () => {
       const running = await liveState(spec.key);
@@ -167,6 +192,8 @@ export function createLocalComputeProvider(opts: LocalComputeProviderOptions): C
         log.info({ key: spec.key, pid: running.pid, port: running.port }, 'revision already running; adopted');
         return toRunning(running);
       }
+      const orphan = await adoptOrphan(spec);
+      if (orphan) return toRunning(orphan);
       return toRunning(await spawnRevision(spec));
     });
   }

@@ -122,6 +122,21 @@ describe('local compute provider', () => {
     expect(await provider.list('d-test')).not.toContain('hello-3');
   });
 
+  it('adopts a process whose starter died before recording it, instead of starting the revision twice', async () => {
+    const running = await provider.start(helloSpec('hello-orphan'));
+    pids.add(running.pid);
+    // The crash window: the process runs, its state file was never written.
+    await fs.rm(path.join(stateDir, 'hello-orphan.json'));
+    const newWorker = createLocalComputeProvider({ stateDir, logger });
+    expect(await newWorker.status('hello-orphan')).toBeNull();
+
+    const again = await newWorker.start(helloSpec('hello-orphan'));
+    expect({ pid: again.pid, endpoint: again.endpoint }).toEqual({ pid: running.pid, endpoint: running.endpoint });
+    expect(await newWorker.status('hello-orphan')).toMatchObject({ pid: running.pid });
+    await newWorker.stop('hello-orphan', { graceMs: 2_000 });
+    expect(await isRunning(running.pid)).toBe(false);
+  });
+
   it('stops gracefully, letting an in-flight request finish, and is idempotent', async () => {
     const running = await provider.start(helloSpec('hello-4'));
     pids.add(running.pid);
