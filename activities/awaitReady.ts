@@ -5,7 +5,7 @@ import { FailureType } from '../domain/failures';
 import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
 import { completePhase, enterPhase, phaseLog } from './operationLog';
-import { ProbeTargetError, readinessUrl } from './readinessProbe';
+import { ProbeTargetError } from './readinessProbe';
 import { waitUntilReady } from './readinessWait';
 
 const LOG_TAIL_LINES = 20;
@@ -30,7 +30,6 @@ export function createAwaitReady(deps: ActivityDeps) {
     await enterPhase(deps, input.operationId, 'awaitReady');
     const log = phaseLog(deps, input.operationId, 'awaitReady');
     const startedAt = (ctx.info.heartbeatDetails as { startedAt?: number } | undefined)?.startedAt ?? deps.clock.now();
-    probeTarget(input);
     const outcome = await waitUntilReady(deps, {
       key: input.key,
       url: input.url,
@@ -42,7 +41,7 @@ export function createAwaitReady(deps: ActivityDeps) {
         ctx.heartbeat({ startedAt, probes, last });
         deps.faults.reached(FAULT_POINTS.duringAwaitReady);
       },
-    });
+    }).catch(asInvalidManifest);
     if (!outcome.ready && outcome.reason === 'crashed') {
       const tail = await deps.compute.tailLogs(input.key, LOG_TAIL_LINES);
       await log(`crashed-${input.key}`, `revision ${input.key} exited before it became ready; last output:\n${tail.join('\n')}`, 'error');
@@ -71,11 +70,8 @@ export function createAwaitReady(deps: ActivityDeps) {
   };
 }
 
-function probeTarget(input: AwaitReadyInput): string {
-  try {
-    return readinessUrl(input.url, input.readinessPath);
-  } catch (err) {
-    if (err instanceof ProbeTargetError) throw nonRetryable(FailureType.InvalidManifest, err.message);
-    throw err;
-  }
+/** A readiness path that would leave the revision's endpoint is bad input: fail now, never retry. */
+function asInvalidManifest(err: unknown): never {
+  if (err instanceof ProbeTargetError) throw nonRetryable(FailureType.InvalidManifest, err.message);
+  throw err;
 }
