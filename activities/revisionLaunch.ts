@@ -20,7 +20,7 @@ export async function prepareRevisionLaunch(
   deps: ActivityDeps,
   r: { key: string; deploymentId: string; version: string },
 ): Promise<RevisionLaunch> {
-  const { release, manifest, plan } = await resolveRevisionEnv(deps.db, deps.secrets, r.deploymentId, r.version);
+  const { deployment, release, manifest, plan } = await resolveRevisionEnv(deps.db, deps.secrets, r.deploymentId, r.version);
   if (plan.missing.length > 0) throw missingEnvFailure(r.version, plan.missing);
   const artifactDir = await deps.artifacts.get(release.artifact_digest);
   if (!artifactDir) {
@@ -31,7 +31,15 @@ export async function prepareRevisionLaunch(
   }
   const service = webService(manifest);
   return {
-    spec: { key: r.key, deploymentId: r.deploymentId, artifactDir, command: service.command, env: plan.values, portEnv: service.portEnv },
+    spec: {
+      key: r.key,
+      deploymentId: r.deploymentId,
+      tenantId: deployment.tenant_id,
+      service: service.name,
+      program: { kind: 'artifact', artifactDir, command: service.command },
+      env: plan.values,
+      portEnv: service.portEnv,
+    },
     readinessPath: service.readiness.path,
   };
 }
@@ -51,7 +59,8 @@ export async function launchRevision(
     running = await deps.compute.start(launch.spec);
   } catch (err) {
     if (!(err instanceof RevisionStartError)) throw err;
-    await onNotRunnable(`${launch.spec.command.join(' ')}: ${err.message}`);
+    const program = launch.spec.program;
+    await onNotRunnable(`${program.kind === 'artifact' ? program.command.join(' ') : program.image}: ${err.message}`);
     throw nonRetryable(FailureType.CommandNotRunnable, err.message);
   }
   return { url: `http://${running.endpoint.host}:${running.endpoint.port}`, pid: running.pid };

@@ -4,18 +4,49 @@
  * so `start` of a key that already runs returns the running revision, and `stop`
  * of a key that is gone resolves quietly.
  */
+/** Where a revision's program comes from: an artifact directory on this host, or an OCI image. */
+export type RevisionProgram =
+  | {
+      kind: 'artifact';
+      /** Content-addressed artifact directory (read-only for the process). */
+      artifactDir: string;
+      /** argv of the service, resolved relative to the artifact directory. */
+      command: string[];
+    }
+  | {
+      kind: 'image';
+      /** Always pinned: `repository@sha256:…`, so a retry or a new worker runs the same bytes. */
+      image: string;
+      /** Replaces the image's entrypoint when given. */
+      command?: string[];
+      /** Replaces the image's cmd when given. */
+      args?: string[];
+    };
+
+export interface RevisionResources {
+  memoryMb?: number;
+  cpus?: number;
+}
+
 export interface RevisionSpec {
   /** Stable name of this revision, e.g. `d-abc123-blue-1.0.0-c1`. The idempotency key. */
   key: string;
   deploymentId: string;
-  /** Content-addressed artifact directory (read-only for the process). */
-  artifactDir: string;
-  /** argv of the service, resolved relative to the artifact directory. */
-  command: string[];
-  /** Fully resolved environment (may hold secrets: never log it). */
+  /** Owner of the deployment: container providers label and isolate by it. */
+  tenantId: string;
+  /** The manifest service this process runs (`web`, `worker`, …). */
+  service: string;
+  program: RevisionProgram;
+  /** Fully resolved environment (may hold secrets: never log it, never put it in labels). */
   env: Record<string, string>;
   /** Name of the env var through which the process learns its port. */
   portEnv: string;
+  /**
+   * Port the program listens on inside its own network namespace (containers); the provider
+   * publishes it where the router reaches it. Absent: the provider picks one and passes it in `portEnv`.
+   */
+  containerPort?: number;
+  resources?: RevisionResources;
 }
 
 export interface Endpoint {

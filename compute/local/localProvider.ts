@@ -87,14 +87,15 @@ export function createLocalComputeProvider(opts: LocalComputeProviderOptions): C
   /** The app's user, or null without isolation; refuses folders the user could never reach. */
   async function identityOf(spec: RevisionSpec): Promise<AppIdentity | null> {
     if (isolation === 'none') return null;
+    const { artifactDir } = artifactProgram(spec);
     let identity: AppIdentity;
     try {
-      identity = await users.identityFor(spec.deploymentId, spec.artifactDir);
+      identity = await users.identityFor(spec.deploymentId, artifactDir);
     } catch (err) {
       if (err instanceof AppUserError) throw new RevisionStartError(`cannot create the user for ${spec.key}: ${err.message}`);
       throw err;
     }
-    for (const dir of [spec.artifactDir, identity.home]) {
+    for (const dir of [artifactDir, identity.home]) {
       const closed = await firstClosedFolder(dir);
       if (closed) {
         throw new RevisionStartError(
@@ -107,7 +108,8 @@ export function createLocalComputeProvider(opts: LocalComputeProviderOptions): C
   }
 
   async function spawnRevision(spec: RevisionSpec): Promise<RevisionState> {
-    const [first, ...args] = spec.command;
+    const { artifactDir, command } = artifactProgram(spec);
+    const [first, ...args] = command;
     if (!first) throw new RevisionStartError(`revision ${spec.key} has an empty command`);
     // Run apps on the same Node as Slipway rather than whatever `node` PATH finds first.
     const executable = first === 'node' ? process.execPath : first;
@@ -129,7 +131,7 @@ export function createLocalComputeProvider(opts: LocalComputeProviderOptions): C
     try {
       await fs.chmod(logFile, 0o600); // a log made before logs were 0600
       child = spawn(executable, args, {
-        cwd: spec.artifactDir,
+        cwd: artifactDir,
         env,
         detached: true,
         stdio: ['ignore', out, out],
@@ -266,4 +268,14 @@ function describeSpawnError(err: Error): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** This provider runs programs from artifact directories; an image needs a container provider. */
+function artifactProgram(spec: RevisionSpec): { artifactDir: string; command: string[] } {
+  if (spec.program.kind !== 'artifact') {
+    throw new RevisionStartError(
+      `revision ${spec.key} runs image ${spec.program.image}: the local provider runs artifacts only; set SLIPWAY_COMPUTE=docker`,
+    );
+  }
+  return spec.program;
 }

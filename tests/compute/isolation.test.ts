@@ -65,8 +65,9 @@ describe('local provider isolation (issue 9.1)', () => {
     const victim = await start({
       key: 'victim-1',
       deploymentId: 'd-victim',
-      artifactDir: helloDir,
-      command: ['node', 'server.js'],
+      tenantId: 't-test',
+      service: 'web',
+      program: { kind: 'artifact', artifactDir: helloDir, command: ['node', 'server.js'] },
       env: { GREETING: 'hi', SESSION_SECRET: 'victim-secret-value' },
       portEnv: 'PORT',
     });
@@ -84,8 +85,9 @@ describe('local provider isolation (issue 9.1)', () => {
     const attacker = await start({
       key: 'attacker-1',
       deploymentId: 'd-attacker',
-      artifactDir: probeDir,
-      command: ['node', 'probe.js'],
+      tenantId: 't-test',
+      service: 'web',
+      program: { kind: 'artifact', artifactDir: probeDir, command: ['node', 'probe.js'] },
       env: { PROBE_TARGETS: JSON.stringify(targets) },
       portEnv: 'PORT',
     });
@@ -126,8 +128,9 @@ describe('local provider isolation (issue 9.1)', () => {
       await newWorker.start({
         key: 'attacker-1',
         deploymentId: 'd-attacker',
-        artifactDir: probeDir,
-        command: ['node', 'probe.js'],
+        tenantId: 't-test',
+        service: 'web',
+        program: { kind: 'artifact', artifactDir: probeDir, command: ['node', 'probe.js'] },
         env: {},
         portEnv: 'PORT',
       }),
@@ -139,7 +142,15 @@ describe('local provider isolation (issue 9.1)', () => {
     ['a program that is not executable', ['./probe.js'], /not executable.*EACCES/],
   ])('refuses %s at once with a RevisionStartError', async (_what, command, message) => {
     const err = await provider
-      .start({ key: `bad-${command[0].slice(2)}`, deploymentId: 'd-bad', artifactDir: probeDir, command, env: {}, portEnv: 'PORT' })
+      .start({
+        key: `bad-${command[0].slice(2)}`,
+        deploymentId: 'd-bad',
+        tenantId: 't-test',
+        service: 'web',
+        program: { kind: 'artifact', artifactDir: probeDir, command },
+        env: {},
+        portEnv: 'PORT',
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RevisionStartError);
     expect((err as Error).message).toMatch(message);

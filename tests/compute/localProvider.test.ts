@@ -52,8 +52,9 @@ function helloSpec(key: string, env: Record<string, string> = {}): RevisionSpec 
   return {
     key,
     deploymentId: 'd-test',
-    artifactDir: helloDir,
-    command: ['node', 'server.js'],
+    tenantId: 't-test',
+    service: 'web',
+    program: { kind: 'artifact', artifactDir: helloDir, command: ['node', 'server.js'] },
     env: { GREETING: 'hi there', SLIPWAY_RELEASE_VERSION: '1.0.0', ...env },
     portEnv: 'PORT',
   };
@@ -162,8 +163,9 @@ describe('local compute provider', () => {
     const running = await provider.start({
       key: 'stubborn-1',
       deploymentId: 'd-test',
-      artifactDir: fixturesDir,
-      command: ['node', 'ignores-sigterm.js'],
+      tenantId: 't-test',
+      service: 'web',
+      program: { kind: 'artifact', artifactDir: fixturesDir, command: ['node', 'ignores-sigterm.js'] },
       env: {},
       portEnv: 'PORT',
     });
@@ -182,8 +184,9 @@ describe('local compute provider', () => {
       const running = await provider.start({
         key: 'env-1',
         deploymentId: 'd-env',
-        artifactDir: fixturesDir,
-        command: ['node', 'prints-env.js'],
+        tenantId: 't-test',
+        service: 'web',
+        program: { kind: 'artifact', artifactDir: fixturesDir, command: ['node', 'prints-env.js'] },
         env: { FROM_SPEC: 'yes' },
         portEnv: 'APP_PORT',
       });
@@ -233,9 +236,9 @@ describe('local compute provider', () => {
   });
 
   it('rejects a command that cannot be spawned and keys that are not file names', async () => {
-    await expect(provider.start({ ...helloSpec('bad-cmd'), command: ['./does-not-exist'] })).rejects.toThrow(
-      /cannot start revision bad-cmd/,
-    );
+    await expect(
+      provider.start({ ...helloSpec('bad-cmd'), program: { kind: 'artifact', artifactDir: helloDir, command: ['./does-not-exist'] } }),
+    ).rejects.toThrow(/cannot start revision bad-cmd/);
     expect(await provider.status('bad-cmd')).toBeNull();
     await expect(provider.start(helloSpec('../escape'))).rejects.toThrow(/invalid revision key/);
   });
