@@ -36,6 +36,10 @@ test('a route with its queue full answers 503 route_saturated with Retry-After a
   expect(refused.headers['retry-after']).toBe('1');
   expect(JSON.parse(refused.body)).toMatchObject({ code: 'route_saturated' });
   expect(refused.headers.connection).not.toBe('close'); // no body: the connection stays usable
+  const metrics = await fetch(`${harness.router.adminUrl}/metrics`, { headers: { authorization: `Bearer ${harness.adminSecret}` } });
+  const body = await metrics.text();
+  expect(body).toContain('slipway_router_shed_requests_total{reason="route_saturated"} 1');
+  expect(body).toContain('slipway_router_shed_requests_total{reason="router_overloaded"} 0');
 
   for (const res of held.splice(0)) res.end('done');
   expect((await Promise.all(pending)).map((r) => r.status)).toEqual([200, 200, 200]);

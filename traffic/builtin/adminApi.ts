@@ -5,6 +5,7 @@ import { digestSecret, refuseAdminRequest } from './adminAuth';
 import { sendError, sendJson } from './jsonReply';
 import { RouteSpecSchema, fieldErrors } from './routeSpecSchema';
 import type { RouteStore } from './routeStore';
+import type { ShedReason } from './loadShedder';
 import { renderRouterMetrics } from './routerMetrics';
 import { RouteConflictError, type RouteTable } from './routeTable';
 import type { PassiveHealth } from './upstreamHealth';
@@ -16,6 +17,8 @@ export interface AdminDeps {
   table: RouteTable;
   store: RouteStore;
   health: PassiveHealth;
+  /** The load shedder's running counts, read at each scrape. */
+  shed: Readonly<Record<ShedReason, number>>;
   logger: Logger;
   /** Bearer secret every request but /healthz must carry (src/secretFile.ts makes it). */
   secret: string;
@@ -58,7 +61,7 @@ export function createAdminServer(deps: AdminDeps): http.Server {
   });
 }
 
-async function handle({ table, store, health, logger }: AdminDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle({ table, store, health, shed, logger }: AdminDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { pathname } = new URL(req.url ?? '/', 'http://admin.invalid');
   const method = req.method ?? 'GET';
 
@@ -69,7 +72,7 @@ async function handle({ table, store, health, logger }: AdminDeps, req: Incoming
   }
   if (pathname === '/metrics') {
     if (method !== 'GET') throw methodNotAllowed(method);
-    const body = await renderRouterMetrics(table, health);
+    const body = await renderRouterMetrics(table, health, shed);
     res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
     res.end(body);
     return;

@@ -76,7 +76,7 @@ export async function startBuiltinRouter(opts: BuiltinRouterOptions): Promise<Bu
     }),
   };
   const proxy = createProxyServer(ctx);
-  const admin = createAdminServer({ table, store, health, logger, secret: opts.adminSecret });
+  const admin = createAdminServer({ table, store, health, shed: shedder.shed, logger, secret: opts.adminSecret });
   const sweep = setInterval(() => agents.sweepIdle(), AGENT_SWEEP_INTERVAL_MS);
   sweep.unref();
   const destroyTunnels = () => {

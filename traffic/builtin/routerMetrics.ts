@@ -2,6 +2,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { SnapshotHistogram } from '../../metrics/prometheus';
 import { LATENCY_BUCKETS_MS } from './latencyHistogram';
 import { retiredInFlight, type RouteTable } from './routeTable';
+import type { ShedReason } from './loadShedder';
 import type { PassiveHealth } from './upstreamHealth';
 import { STATUS_CLASSES, type UpstreamCounters } from './upstreamStats';
 
@@ -17,7 +18,11 @@ const BUCKETS_SECONDS = LATENCY_BUCKETS_MS.map((ms) => ms / 1000);
  * cardinality follows the number of live revisions. Removed upstreams appear while
  * requests still run on them.
  */
-export async function renderRouterMetrics(table: RouteTable, health: PassiveHealth): Promise<string> {
+export async function renderRouterMetrics(
+  table: RouteTable,
+  health: PassiveHealth,
+  shed: Readonly<Record<ShedReason, number>>,
+): Promise<string> {
   const registry = new Registry();
   const registers = [registry];
   const upstreamLabels = ['deployment', 'upstream'] as const;
@@ -47,6 +52,14 @@ export async function renderRouterMetrics(table: RouteTable, health: PassiveHeal
     labelNames: upstreamLabels,
     registers,
   });
+  const shedTotal = new Counter({
+    name: 'slipway_router_shed_requests_total',
+    help: "Requests refused with 503 and Retry-After before reaching an upstream: a route's queue was full, or the router itself was overloaded.",
+    labelNames: ['reason'],
+    registers,
+  });
+  // Both reasons from the start: an alert on the rate needs a series before the first shed.
+  for (const [reason, count] of Object.entries(shed)) shedTotal.inc({ reason }, count);
   const duration = new SnapshotHistogram({
     name: 'slipway_router_request_duration_seconds',
     help: 'Time from request start to response end, per deployment (WebSocket tunnels excluded).',
