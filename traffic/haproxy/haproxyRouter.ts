@@ -4,7 +4,7 @@ import { loadHaproxyState, saveHaproxyState } from './haproxyFiles';
 import { reloadHaproxy } from './haproxyReload';
 import { emptyState, findRoute, type BackendState, type HaproxyState } from './haproxyState';
 import { grown, planRemoval, planRoute, releaseDrained } from './routePlan';
-import { deleteMapEntry, putMapEntry, runtimeChange, serverStats, type ServerStat } from './runtimeApi';
+import { deleteMapEntry, putMapEntry, retiringInFlight, runtimeChange, serverStats, type ServerStat } from './runtimeApi';
 import { SlotCounters } from './slotCounters';
 import { fieldErrors, RouteSpecSchema } from '../builtin/routeSpecSchema';
 
@@ -43,6 +43,13 @@ export async function createHaproxyRouter(settings: HaproxySettings): Promise<Tr
     queue = next.catch(() => undefined);
     return next;
   };
+
+  /** The current worker's rows, with what old workers still have in flight on the same slots added to `scur`. */
+  async function liveStats(): Promise<ServerStat[]> {
+    const [rows, retiring] = await Promise.all([serverStats(paths.adminSocket), retiringInFlight(paths.masterSocket)]);
+    if (retiring.size === 0) return rows;
+    return rows.map((r) => ({ ...r, scur: r.scur + (retiring.get(`${r.backend}/${r.server}`) ?? 0) }));
+  }
 
   async function sync(stats: ServerStat[]): Promise<void> {
     const inFlight = new Map<string, number>();
@@ -95,7 +102,7 @@ export async function createHaproxyRouter(settings: HaproxySettings): Promise<Tr
     setRoute: (input) =>
       serial(async () => {
         const route = validRoute(input);
-        await sync(await serverStats(paths.adminSocket));
+        await sync(await liveStats());
         const previous = findRoute(state, route.deploymentId);
         let next = planRoute(state, route);
         if ('grow' in next) {
@@ -123,7 +130,7 @@ export async function createHaproxyRouter(settings: HaproxySettings): Promise<Tr
     stats: (deploymentId) =>
       serial(async (): Promise<RouteStats | null> => {
         if (!findRoute(state, deploymentId)) return null;
-        const stats = await serverStats(paths.adminSocket);
+        const stats = await liveStats();
         await sync(stats);
         const upstreams: UpstreamStats[] = counters.totals(deploymentId, state, stats);
         return { deploymentId, upstreams };

@@ -93,3 +93,39 @@ export function parseServerStats(csv: string): ServerStat[] {
     };
   });
 }
+
+/** Pids under "# old workers" in the master CLI's `show proc`: workers a reload replaced that still finish requests. */
+export function parseOldWorkers(showProc: string): number[] {
+  const pids: number[] = [];
+  let inOld = false;
+  for (const line of showProc.split('\n')) {
+    if (line.startsWith('#')) {
+      inOld = line.trim() === '# old workers';
+      continue;
+    }
+    const pid = Number(line.trim().split(/\s+/, 1)[0]);
+    if (inOld && Number.isInteger(pid) && pid > 0) pids.push(pid);
+  }
+  return pids;
+}
+
+/**
+ * In-flight streams per `backend/server` on the workers a reload replaced. The new worker
+ * only counts its own requests, so without these a drain that overlaps a reload would see
+ * 0 and stop a revision under requests the old worker still proxies to it. The master
+ * CLI reaches each old worker with `@!<pid>`; one that exits meanwhile counts nothing.
+ */
+export async function retiringInFlight(masterSocket: string): Promise<Map<string, number>> {
+  const inFlight = new Map<string, number>();
+  for (const pid of parseOldWorkers(await runtimeCommand(masterSocket, 'show proc'))) {
+    let rows: ServerStat[];
+    try {
+      rows = parseServerStats(await runtimeCommand(masterSocket, `@!${pid} show stat -1 4 -1`));
+    } catch {
+      continue;
+    }
+    for (const r of rows)
+      if (r.scur > 0) inFlight.set(`${r.backend}/${r.server}`, (inFlight.get(`${r.backend}/${r.server}`) ?? 0) + r.scur);
+  }
+  return inFlight;
+}

@@ -208,6 +208,37 @@ test('a full pool grows by a hitless reload: same master process, every route st
   expect(report.failures.filter((f) => typeof f.status === 'number')).toEqual([]);
 });
 
+test('a drain that overlaps a reload still sees the requests the old HAProxy worker proxies', async () => {
+  const held: import('node:http').ServerResponse[] = [];
+  const holding = await startUpstream('H', (_req, res) => held.push(res));
+  try {
+    await start({ poolSize: 2, slotsPerBackend: 1 });
+    await router.setRoute({ deploymentId: 'd1', hostname: 'd1.localhost', upstreams: [{ key: 'h', url: holding.url, weight: 100 }] });
+    const pending = get('d1.localhost');
+    await eventually(
+      async () => held.length,
+      (n) => n === 1,
+    );
+    // The switch leaves `h` draining; the next route does not fit the pool, so HAProxy reloads
+    // and the held request stays with the old worker.
+    await router.setRoute({ deploymentId: 'd1', hostname: 'd1.localhost', upstreams: [{ key: 'a', url: a.url, weight: 100 }] });
+    await router.setRoute({ deploymentId: 'd2', hostname: 'd2.localhost', upstreams: [{ key: 'b', url: b.url, weight: 100 }] });
+    expect((await router.stats('d1'))!.upstreams.map((u) => [u.key, u.inFlight])).toEqual([
+      ['a', 0],
+      ['h', 1],
+    ]);
+    held[0].end('done');
+    expect((await pending).status).toBe(200);
+    await eventually(
+      () => router.stats('d1'),
+      (st) => st!.upstreams.length === 1 && st!.upstreams[0].key === 'a',
+    );
+  } finally {
+    for (const res of held) res.end();
+    await holding.close();
+  }
+});
+
 test('counts requests, 5xx and in-flight per upstream key for the canary verdict, and serves Prometheus metrics', async () => {
   const failing = await startUpstream('F', (_req, res) => {
     res.statusCode = 500;

@@ -1,7 +1,7 @@
 import type { RouteSpec } from '../../../ports/traffic';
 import { emptyState, type HaproxyState } from '../../../traffic/haproxy/haproxyState';
 import { grown, planRemoval, planRoute, releaseDrained, scaleWeights } from '../../../traffic/haproxy/routePlan';
-import { parseServerStats } from '../../../traffic/haproxy/runtimeApi';
+import { parseOldWorkers, parseServerStats } from '../../../traffic/haproxy/runtimeApi';
 
 const up = (key: string, port: number, weight = 100) => ({ key, url: `http://127.0.0.1:${port}`, weight });
 const route = (upstreams: RouteSpec['upstreams'], extra: Partial<RouteSpec> = {}): RouteSpec => ({
@@ -132,5 +132,37 @@ describe('parseServerStats', () => {
 
   it('refuses an answer that is not show stat CSV', () => {
     expect(() => parseServerStats('Unknown command.\n')).toThrow(/unexpected "show stat" answer/);
+  });
+});
+
+describe('parseOldWorkers', () => {
+  const showProc = (workers: string[], old: string[]) =>
+    [
+      '#<PID>          <type>          <reloads>       <uptime>        <version>',
+      '640             master          1 [failed: 0]   0d00h00m03s     2.6.12-1+deb12u4',
+      '# workers',
+      ...workers,
+      '# old workers',
+      ...old,
+      '# programs',
+      '',
+    ].join('\n');
+  it.each([
+    ['no reload yet', showProc(['641             worker          0               0d00h00m03s     2.6.12'], []), []],
+    [
+      'one old worker still finishing',
+      showProc(
+        ['715             worker          0               0d00h00m01s     2.6.12'],
+        ['641             worker          1               0d00h00m03s     2.6.12'],
+      ),
+      [641],
+    ],
+    [
+      'two generations of old workers',
+      showProc(['800 worker 0 0d00h00m01s 2.6.12'], ['715 worker 1 0d00h00m02s 2.6.12', '641 worker 2 0d00h00m04s 2.6.12']),
+      [715, 641],
+    ],
+  ])('%s', (_what, text, pids) => {
+    expect(parseOldWorkers(text)).toEqual(pids);
   });
 });
