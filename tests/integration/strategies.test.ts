@@ -165,7 +165,7 @@ describe.each(ROUTERS)('strategies (%s router)', (router) => {
       const op = await startOperation(
         {
           db: s.db,
-          temporal: { client: s.temporal.client, taskQueue: s.worker.options.taskQueue },
+          temporal: { client: s.temporal.client, taskQueue: s.worker.taskQueue },
           logger: createLogger('test', 'warn'),
           faults: noFaults,
         },
