@@ -43,8 +43,13 @@ export const longWait: ActivityOptions = { startToCloseTimeout: '70m', heartbeat
  * outcome): they run in the worker that runs the workflow, without a task-queue round
  * trip (about 100 ms each on the dev server here). A worker that dies mid-step fails its
  * workflow task, and the next worker replays and repeats the step; they are idempotent.
+ * That takeover goes by the workflow task's own timeout, not this one, so this one can stay
+ * generous for a busy machine.
  */
-export const fastLocal: LocalActivityOptions = { startToCloseTimeout: '10s', retry };
+export const fastLocal: LocalActivityOptions = { startToCloseTimeout: '20s', retry };
+
+/** Starting a revision heartbeats throughout (a slow launch is not a dead worker). */
+export const startCompute: ActivityOptions = { startToCloseTimeout: '5m', heartbeatTimeout, retry };
 
 /** Stopping processes may wait out a grace period before SIGKILL; heartbeats meanwhile. */
 export const stopCompute: ActivityOptions = { startToCloseTimeout: '5m', heartbeatTimeout, retry };

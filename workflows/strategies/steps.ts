@@ -2,7 +2,7 @@ import { patched } from '@temporalio/workflow';
 import type { DeploymentContext } from '../../contract/deploymentContext';
 import type { OperationInput } from '../../contract/operation';
 import type { Slot } from '../../domain/operations';
-import { acts, fast, stops, waits } from '../activities';
+import { acts, fast, starts, stops, waits } from '../activities';
 import { scheduleRetirement } from '../retire';
 
 /**
@@ -37,7 +37,7 @@ export async function prepare(ctx: DeploymentContext, op: OperationInput): Promi
 }
 
 export async function startReplica(ctx: DeploymentContext, op: OperationInput, slot: Slot, replica: number): Promise<ReadyRevision> {
-  const rev = await acts.startRevision({
+  const rev = await starts.startRevision({
     ...base(op),
     version: ctx.targetVersion,
     configRevision: ctx.configRevision,
