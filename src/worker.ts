@@ -57,8 +57,10 @@ export async function createSlipwayWorker(s: WorkerSetup): Promise<SlipwayWorker
     taskQueue: s.taskQueue,
     ...(s.maxConcurrentActivityTaskExecutions ? { maxConcurrentActivityTaskExecutions: s.maxConcurrentActivityTaskExecutions } : {}),
   });
-  // Rollouts run their bookkeeping as local activities, so this worker needs the activities too.
-  const rollouts = await Worker.create({ ...common, taskQueue: rolloutTaskQueue(s.taskQueue) });
+  // Rollouts run their bookkeeping as local activities only: this worker needs the
+  // activities but never polls for remote ones (rollouts from before the split, which still
+  // schedule remote activities, run on the main queue).
+  const rollouts = await Worker.create({ ...common, taskQueue: rolloutTaskQueue(s.taskQueue), enableNonLocalActivities: false });
   return {
     taskQueue: s.taskQueue,
     run: async () => {
