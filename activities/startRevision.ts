@@ -1,6 +1,7 @@
 import { upsertRevision } from '../db/queries/revisions';
 import { FAULT_POINTS } from '../ports/faultPoints';
 import type { ActivityDeps } from './deps';
+import { whileHeartbeating } from './heartbeating';
 import { completePhase, enterPhase, phaseLog } from './operationLog';
 import { revisionKey } from './revisionKey';
 import { launchRevision, prepareRevisionLaunch } from './revisionLaunch';
@@ -8,7 +9,11 @@ import type { StartedRevision, StartRevisionInput } from '../contract/deployPhas
 
 /** The "image swap": start the target revision beside whatever serves now. */
 export function createStartRevision(deps: ActivityDeps) {
-  return async function startRevision(input: StartRevisionInput): Promise<StartedRevision> {
+  // Heartbeats while it runs (a launch may wait on an artifact or a slow spawn), so a worker
+  // killed mid-start is noticed within seconds and the start retried on another one.
+  return (input: StartRevisionInput): Promise<StartedRevision> => whileHeartbeating(() => startRevision(input));
+
+  async function startRevision(input: StartRevisionInput): Promise<StartedRevision> {
     await enterPhase(deps, input.operationId, 'startRevision');
     const log = phaseLog(deps, input.operationId, 'startRevision');
     const key = revisionKey(input.deploymentId, input.slot, input.version, input.configRevision, input.owner, input.replica ?? 0);
@@ -41,5 +46,5 @@ export function createStartRevision(deps: ActivityDeps) {
     await log(`started-${key}`, `started ${key} (pid ${pid}) on ${url}`);
     await completePhase(deps, input.deploymentId, 'startRevision');
     return { key, url, slot: input.slot };
-  };
+  }
 }

@@ -1,22 +1,11 @@
-import { Context } from '@temporalio/activity';
 import { casRevisionStatus, findRevision, liveRevisions, setRevisionStatus } from '../db/queries/revisions';
 import type { RevisionStatus } from '../db/schema';
 import type { ActivityDeps } from './deps';
+import { whileHeartbeating } from './heartbeating';
 
 /** Stops the process (idempotent) and records it, heartbeating through the grace period. */
 export async function stopRevisionProcess(deps: ActivityDeps, key: string): Promise<void> {
-  const beat = setInterval(() => {
-    try {
-      Context.current().heartbeat({ stopping: key });
-    } catch {
-      /* not inside an activity (boot-time repair) */
-    }
-  }, 1000);
-  try {
-    await deps.compute.stop(key, { graceMs: deps.settings.stopGraceMs });
-  } finally {
-    clearInterval(beat);
-  }
+  await whileHeartbeating(() => deps.compute.stop(key, { graceMs: deps.settings.stopGraceMs }), { stopping: key });
   await setRevisionStatus(deps.db, key, 'stopped');
 }
 

@@ -75,7 +75,12 @@ export async function startLifecycle(
     });
     return { operation, deployment: d };
   }
-  await refuseIfInFlight(ctx, d);
+  // Asking Temporal first costs a round trip, so it is asked only when the row says an
+  // operation runs or the row alone would refuse (an in-flight operation is the better
+  // answer then). Otherwise a workflow about to claim the row or closing after it is found
+  // by the start itself (conflict policy FAIL): the same 409, or a wait for the close and a
+  // start (startOperation).
+  if (isInProgressStatus(d.status) || !canStart(d, kind)) await refuseIfInFlight(ctx, d);
   // Read mid-operation, the row is stale once that operation's workflow has closed (the
   // in-flight check waits for that); any other row is what the checks need.
   const current = isInProgressStatus(d.status) ? ((await findDeployment(ctx.db, d.id)) ?? d) : d;

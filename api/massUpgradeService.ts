@@ -15,6 +15,7 @@ import type { MassUpgradeOptions } from '../domain/massUpgrade/options';
 import { FINISHED_STATUSES, type MassUpgradeProgress } from '../domain/massUpgrade/progress';
 import { currentVersion } from '../domain/massUpgrade/selection';
 import { massUpgradeWorkflow } from '../workflows/massUpgrade';
+import { rolloutTaskQueue } from '../contract/taskQueues';
 import { cancelSignal, pauseSignal, progressQuery, resumeSignal } from '../workflows/massUpgradeSignals';
 import type { ApiContext } from './context';
 import { badRequest, conflict, notFound } from './errors';
@@ -170,9 +171,9 @@ export function createMassUpgradeService(ctx: ApiContext) {
       try {
         // Started by reference: the function's name is the workflow type, so a rename breaks the build.
         await client.workflow.start(massUpgradeWorkflow, {
-          taskQueue: ctx.temporal.taskQueue,
+          taskQueue: rolloutTaskQueue(ctx.temporal.taskQueue),
           workflowId,
-          args: [{ massUpgradeId: id, targetVersion: release.version, options }],
+          args: [{ massUpgradeId: id, targetVersion: release.version, options, itemTaskQueue: ctx.temporal.taskQueue }],
           workflowIdConflictPolicy: 'USE_EXISTING',
         });
       } catch (err) {

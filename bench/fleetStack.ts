@@ -3,7 +3,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createActivities } from '../activities';
@@ -24,6 +24,7 @@ import { ensureSecretFile } from '../src/secretFile';
 import { loadSecretCipher } from '../src/secretKey';
 import { installTemporalLogging } from '../src/temporalLogger';
 import { waitForHttp } from '../src/waitForHttp';
+import { createSlipwayWorker } from '../src/worker';
 import { noFaults } from '../ports/faultPoints';
 import { startBenchTemporal, type BenchTemporal } from './temporal';
 
@@ -164,14 +165,14 @@ export async function startBenchStack(): Promise<BenchStack> {
           },
         ]),
       );
-      const worker = await Worker.create({
+      const worker = await createSlipwayWorker({
         connection,
         namespace: 'default',
         taskQueue,
+        deps,
         activities: timed,
         workflowBundle: { code },
         maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 100,
-        shutdownGraceTime: '10s',
       });
       const running = worker.run();
       return {

@@ -16,16 +16,26 @@ const retry = {
 
 /**
  * Database writes, router calls, process starts: each takes well under a second, so a
- * worker that dies in one is noticed (and the call retried elsewhere) after 20 s.
+ * worker that dies in one is noticed (and the call retried elsewhere) within 10 s; the
+ * margin is for a loaded machine, where a timed-out attempt is simply retried (they are
+ * idempotent).
  */
-export const short: ActivityOptions = { startToCloseTimeout: '20s', retry };
+export const short: ActivityOptions = { startToCloseTimeout: '10s', retry };
+
+/**
+ * Long activities heartbeat at least once a second (readiness probes, drain polls, stop
+ * grace) and the worker passes each on within a second (src/worker.ts), so a worker killed
+ * in one is noticed after this and the activity resumes on another worker from its
+ * heartbeat details.
+ */
+const heartbeatTimeout = '4s';
 
 /**
  * Long waits that heartbeat (readiness, drains): a dead worker is noticed within the
  * heartbeat timeout and the wait resumes on another one. The activity enforces the
  * operation's own deadline.
  */
-export const longWait: ActivityOptions = { startToCloseTimeout: '70m', heartbeatTimeout: '15s', retry };
+export const longWait: ActivityOptions = { startToCloseTimeout: '70m', heartbeatTimeout, retry };
 
 /**
  * Local activities for quick database/router steps on the critical path of a switch
@@ -33,8 +43,13 @@ export const longWait: ActivityOptions = { startToCloseTimeout: '70m', heartbeat
  * outcome): they run in the worker that runs the workflow, without a task-queue round
  * trip (about 100 ms each on the dev server here). A worker that dies mid-step fails its
  * workflow task, and the next worker replays and repeats the step; they are idempotent.
+ * That takeover goes by the workflow task's own timeout, not this one, so this one can stay
+ * generous for a busy machine.
  */
 export const fastLocal: LocalActivityOptions = { startToCloseTimeout: '20s', retry };
 
+/** Starting a revision heartbeats throughout (a slow launch is not a dead worker). */
+export const startCompute: ActivityOptions = { startToCloseTimeout: '5m', heartbeatTimeout, retry };
+
 /** Stopping processes may wait out a grace period before SIGKILL; heartbeats meanwhile. */
-export const stopCompute: ActivityOptions = { startToCloseTimeout: '5m', heartbeatTimeout: '15s', retry };
+export const stopCompute: ActivityOptions = { startToCloseTimeout: '5m', heartbeatTimeout, retry };

@@ -4,26 +4,38 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { MassUpgradeOptions } from '../domain/massUpgrade/options';
 import type { MassUpgradeProgress } from '../domain/massUpgrade/progress';
 import { bucketCapacity } from '../domain/massUpgrade/rateLimiter';
-import { acts } from './activities';
+import { acts, fast } from './activities';
 import { startItems } from './massUpgradeChildren';
 import { cancelSignal, itemDoneSignal, pauseSignal, progressQuery, resumeSignal } from './massUpgradeSignals';
 import { initialData, Rollout, type QueuedItem, type RolloutData } from './massUpgradeState';
-import { RECONCILE_EVERY_MS } from './massUpgradeSteps';
+import { continueAsNewDue, RECONCILE_EVERY_MS } from './massUpgradeSteps';
 import { WavePages } from './massUpgradeWavePages';
 
 export interface MassUpgradeInput {
   massUpgradeId: string;
   targetVersion: string;
   options: MassUpgradeOptions;
+  /**
+   * Where the upgrades run: the main task queue, while the rollout polls its own
+   * (contract/taskQueues.ts). Absent in rollouts started before that split: their own queue.
+   */
+  itemTaskQueue?: string;
   /** Set by continue-as-new: where the previous run left off. */
   state?: RolloutData;
 }
+
+/**
+ * Patch id: the rollout's bookkeeping (plan, pages, item rows, progress) as local activities,
+ * and continue-as-new at each new wave.
+ */
+const LOCAL_BOOKKEEPING = 'mass-upgrade-local-bookkeeping';
 
 /** Progress snapshots to Postgres at most this often (and at every change of status). */
 const PERSIST_EVERY_MS = 2_000;
@@ -40,20 +52,24 @@ const PERSIST_EVERY_MS = 2_000;
  */
 export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<MassUpgradeProgress> {
   const o = input.options;
+  // Each call a task-queue round trip less; runs from before the patch replay as recorded.
+  const local = patched(LOCAL_BOOKKEEPING);
+  const book = local ? fast : acts;
   const data =
     input.state ??
     initialData(
-      (await acts.planMassUpgrade({ massUpgradeId: input.massUpgradeId })).waveSizes,
+      (await book.planMassUpgrade({ massUpgradeId: input.massUpgradeId })).waveSizes,
       Date.now(),
       bucketCapacity(o.ratePerMinute, o.maxConcurrency),
     );
   const r = new Rollout(input.massUpgradeId, input.targetVersion, o, data);
-  const me = workflowInfo().workflowId;
+  const link = { parentWorkflowId: workflowInfo().workflowId, taskQueue: input.itemTaskQueue ?? workflowInfo().taskQueue, book };
+  const waveAtStart = local ? data.wave : null;
   let startedThisRun = 0;
   let lastPersist = 0;
   let persistedStatus = '';
   let lastReconcile = Date.now();
-  const pages = new WavePages(input.massUpgradeId);
+  const pages = new WavePages(input.massUpgradeId, book);
 
   setHandler(itemDoneSignal, (outcome) => r.itemDone(outcome));
   setHandler(pauseSignal, () => r.pause());
@@ -66,7 +82,7 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
     if (!force && status === persistedStatus && Date.now() - lastPersist < PERSIST_EVERY_MS) return;
     lastPersist = Date.now();
     persistedStatus = status;
-    await acts.recordMassUpgrade({
+    await book.recordMassUpgrade({
       massUpgradeId: r.id,
       status,
       progress: r.progress(Date.now()),
@@ -79,7 +95,7 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
   const reconcile = async () => {
     lastReconcile = Date.now();
     const ids = Object.entries(data.inFlight).map(([deploymentId, f]) => ({ deploymentId, ...f }));
-    for (const e of await acts.checkOperations({ operationIds: ids.map((i) => i.operationId) })) {
+    for (const e of await book.checkOperations({ operationIds: ids.map((i) => i.operationId) })) {
       r.itemDone({
         deploymentId: ids.find((i) => i.operationId === e.operationId)!.deploymentId,
         operationId: e.operationId,
@@ -99,7 +115,13 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
   };
 
   const maybeContinueAsNew = async () => {
-    if (data.phase === 'done' || (!workflowInfo().continueAsNewSuggested && startedThisRun < o.itemsPerRun)) return;
+    const due = continueAsNewDue(data, {
+      waveAtStart,
+      startedThisRun,
+      itemsPerRun: o.itemsPerRun,
+      suggested: workflowInfo().continueAsNewSuggested,
+    });
+    if (!due) return;
     await condition(allHandlersFinished);
     await persist(true);
     await continueAsNew<typeof massUpgradeWorkflow>({ ...input, state: data });
@@ -124,15 +146,15 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
           if (step.fresh) r.tookFresh(fresh);
           const batch = [...step.retries.map(again), ...fresh.map(first)];
           r.took(batch.length, now);
-          const prepared = await acts.prepareItems({ massUpgradeId: r.id, items: batch });
-          startedThisRun += await startItems(r, prepared, step.retries, 'upgrade', me);
+          const prepared = await book.prepareItems({ massUpgradeId: r.id, items: batch });
+          startedThisRun += await startItems(r, prepared, step.retries, 'upgrade', link);
           break;
         }
         case 'startRollbacks': {
           const items = [...step.retries.map(again), ...step.fresh.map(first)];
-          const prepared = await Promise.all(items.map((i) => acts.prepareRollback({ massUpgradeId: r.id, ...i })));
+          const prepared = await Promise.all(items.map((i) => book.prepareRollback({ massUpgradeId: r.id, ...i })));
           const startable = prepared.map((p) => (p.skipped ? { ...p, operationId: undefined } : p));
-          startedThisRun += await startItems(r, startable, step.retries, 'rollback', me);
+          startedThisRun += await startItems(r, startable, step.retries, 'rollback', link);
           break;
         }
         case 'finish':

@@ -1,7 +1,7 @@
 import { ParentClosePolicy, startChild } from '@temporalio/workflow';
 import type { PreparedItem } from '../activities/massUpgrade';
 import { deploymentWorkflowId } from '../domain/operations';
-import { acts } from './activities';
+import type { acts } from './activities';
 import { massUpgradeItemWorkflow } from './massUpgradeItem';
 import type { ItemKind, QueuedItem, Rollout } from './massUpgradeState';
 
@@ -11,6 +11,14 @@ import type { ItemKind, QueuedItem, Rollout } from './massUpgradeState';
  * imports to @temporalio/workflow.
  */
 const isAlreadyStarted = (err: unknown): boolean => err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError';
+
+export interface ChildLink {
+  parentWorkflowId: string;
+  /** The main task queue: the rollout's own serves only rollouts. */
+  taskQueue: string;
+  /** Activity stubs for the rollout's bookkeeping (local or not, see massUpgrade.ts). */
+  book: Pick<typeof acts, 'releaseItem'>;
+}
 
 /**
  * Starts one child per prepared item under the deployment's own workflow id, abandoned on
@@ -22,7 +30,7 @@ export async function startItems(
   prepared: PreparedItem[],
   retries: QueuedItem[],
   kind: ItemKind,
-  parentWorkflowId: string,
+  link: ChildLink,
 ): Promise<number> {
   const queued = new Map(retries.map((q) => [q.deploymentId, q]));
   let tried = 0;
@@ -37,14 +45,15 @@ export async function startItems(
           workflowId: deploymentWorkflowId(p.deploymentId),
           args: [
             { operationId: p.operationId, deploymentId: p.deploymentId, kind: p.kind ?? 'upgrade' },
-            { parentWorkflowId, massUpgradeId: r.id },
+            { parentWorkflowId: link.parentWorkflowId, massUpgradeId: r.id },
           ],
+          taskQueue: link.taskQueue,
           memo: { operationId: p.operationId },
           parentClosePolicy: ParentClosePolicy.ABANDON,
         });
       } catch (err) {
         if (!isAlreadyStarted(err)) throw err;
-        await acts.releaseItem({ operationId: p.operationId });
+        await link.book.releaseItem({ operationId: p.operationId });
         r.busy({ deploymentId: p.deploymentId, attempt: p.attempt, kind, busy: busyBefore }, Date.now());
       }
     }),

@@ -114,3 +114,18 @@ function moveTo(r: Rollout, phase: RolloutData['phase']): null {
   r.data.phase = phase;
   return null;
 }
+
+/**
+ * Whether the rollout continues as new before its next step: never once done; else when a
+ * new wave began in this run (so a run's history covers one wave at most), when this run
+ * started its share of upgrades, or when Temporal suggests it (history size).
+ * `waveAtStart` is null in runs from before waves were a boundary: they replay as recorded.
+ */
+export function continueAsNewDue(
+  d: Pick<RolloutData, 'phase' | 'wave'>,
+  run: { waveAtStart: number | null; startedThisRun: number; itemsPerRun: number; suggested: boolean },
+): boolean {
+  if (d.phase === 'done') return false;
+  const newWave = run.waveAtStart !== null && d.wave !== run.waveAtStart;
+  return run.suggested || run.startedThisRun >= run.itemsPerRun || newWave;
+}

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { systemClock } from '../../ports/clock';
 import { buildApp } from '../../api/app';
@@ -18,7 +17,7 @@ import type { TrafficRouter } from '../../ports/traffic';
 import type { RouterKind } from '../../src/config';
 import { startTestTrafficRouter } from './trafficRouters';
 import { installTemporalLogging } from '../../src/temporalLogger';
-import { createSlipwayWorker } from '../../src/worker';
+import { createSlipwayWorker, type SlipwayWorker } from '../../src/worker';
 import { connectTestClient, workflowBundle, type TestTemporal } from './temporalEnv';
 import { createTestDatabase, type TestDatabase } from './testDatabase';
 import { noFaults } from '../../ports/faultPoints';
@@ -37,7 +36,7 @@ export interface SlipwayStack {
   router: TrafficRouter;
   compute: ComputeProvider;
   temporal: TestTemporal;
-  worker: Worker;
+  worker: SlipwayWorker;
   adminToken: string;
   /** The cipher worker and API seal secret env values with (a random key per stack). */
   secrets: SecretCipher;

@@ -106,12 +106,14 @@ describe('Deploy, end to end on real Temporal, Postgres, processes and router', 
     await expect(handle.result()).rejects.toThrow();
     expect((await handle.describe()).status.name).toBe('FAILED');
     const history = await handle.fetchHistory();
-    const resolveAttempts = (history.events ?? []).filter(
-      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'resolveEnv',
-    );
-    expect(resolveAttempts).toHaveLength(1);
-    const failed = (history.events ?? []).find((e) => e.activityTaskFailedEventAttributes);
-    expect(failed?.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.nonRetryable).toBe(true);
+    // resolveEnv is a local activity: its one outcome is a marker naming it, failed for good.
+    const resolveMarkers = (history.events ?? []).filter((e) => {
+      const m = e.markerRecordedEventAttributes;
+      const data = m?.markerName === 'core_local_activity' ? m.details?.data?.payloads?.[0]?.data : undefined;
+      return data ? JSON.parse(Buffer.from(data).toString()).activity_type === 'resolveEnv' : false;
+    });
+    expect(resolveMarkers).toHaveLength(1);
+    expect(resolveMarkers[0].markerRecordedEventAttributes?.failure?.applicationFailureInfo?.nonRetryable).toBe(true);
   });
 
   it('stops the new revision when it never becomes ready, and says why', async () => {

@@ -78,7 +78,10 @@ describe.each(ROUTERS)('strategies (%s router)', (router) => {
     await eventually('route to carry the canary', async () => ((await s.router.getRoute(d.id))?.upstreams.length === 2 ? true : undefined));
     const weights = (await s.router.getRoute(d.id))!.upstreams.map((u) => u.weight).sort((a, b) => a - b);
     expect(weights).toEqual([10, 90]);
-    expect(await live(d.id)).toEqual(['1.0.0:serving', '2.0.0:serving']);
+    // The router takes the weights a moment before the revision rows read serving.
+    await eventually('both revisions to serve', async () =>
+      (await live(d.id)).join() === '1.0.0:serving,2.0.0:serving' ? true : undefined,
+    );
 
     const promoted = await api('POST', `/api/deployments/${d.id}/canary/promote`, {});
     expect(promoted.status).toBe(202);
@@ -165,7 +168,7 @@ describe.each(ROUTERS)('strategies (%s router)', (router) => {
       const op = await startOperation(
         {
           db: s.db,
-          temporal: { client: s.temporal.client, taskQueue: s.worker.options.taskQueue },
+          temporal: { client: s.temporal.client, taskQueue: s.worker.taskQueue },
           logger: createLogger('test', 'warn'),
           faults: noFaults,
         },

@@ -19,6 +19,7 @@ import {
   type WaveSize,
 } from '../../domain/massUpgrade';
 import { Rollout, initialData } from '../../workflows/massUpgradeState';
+import { continueAsNewDue } from '../../workflows/massUpgradeSteps';
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `d-${String(i).padStart(5, '0')}`);
 
@@ -214,5 +215,20 @@ describe('Rollout state', () => {
     r.data.counts.succeeded = 3;
     r.starting('d-5', 'op-5', 'upgrade', 1);
     expect(progressLine(r.progress(0), 10)).toBe('[#####-----] 3/6 upgraded, 0 failed, wave 3/3, 1 in flight');
+  });
+});
+
+describe('continueAsNewDue: when a rollout starts a fresh run', () => {
+  const run = { waveAtStart: 1 as number | null, startedThisRun: 10, itemsPerRun: 500, suggested: false };
+  it.each<[string, { phase: 'upgrading' | 'draining' | 'done'; wave: number }, Partial<typeof run>, boolean]>([
+    ['same wave, few starts, no suggestion: carry on', { phase: 'upgrading', wave: 1 }, {}, false],
+    ['a new wave began in this run', { phase: 'upgrading', wave: 2 }, {}, true],
+    ['a new wave began but nothing started yet in it', { phase: 'upgrading', wave: 2 }, { startedThisRun: 0 }, true],
+    ['this run started its share of upgrades', { phase: 'upgrading', wave: 1 }, { startedThisRun: 500 }, true],
+    ['Temporal suggests it (history size)', { phase: 'draining', wave: 1 }, { suggested: true }, true],
+    ['done: never, whatever else holds', { phase: 'done', wave: 3 }, { suggested: true, startedThisRun: 900 }, false],
+    ['a run from before waves were a boundary ignores the wave', { phase: 'upgrading', wave: 2 }, { waveAtStart: null }, false],
+  ])('%s', (_name, d, over, due) => {
+    expect(continueAsNewDue(d, { ...run, ...over })).toBe(due);
   });
 });
