@@ -7,6 +7,7 @@ import { createDrainPrevious } from './drainPrevious';
 import { createLifecycleActivities } from './lifecycle';
 import { createLoadDeploymentContext } from './loadDeploymentContext';
 import { createMassUpgradeActivities } from './massUpgrade';
+import { createPreviewActivities } from './preview';
 import { createRemoveRoute, createSuspendRoute } from './routeControl';
 import { createRouteSetActivities } from './routeSet';
 import { createResolveEnv } from './resolveEnv';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     removeRoute: createRemoveRoute(deps),
     ...createLifecycleActivities(deps),
     ...createRouteSetActivities(deps),
+    ...createPreviewActivities(deps),
     failOperation: createFailOperation(deps),
     ...createMassUpgradeActivities(deps),
   };

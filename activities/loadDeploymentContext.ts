@@ -6,7 +6,7 @@ import { findOperation } from '../db/queries/operations';
 import { FailureType } from '../domain/failures';
 import { ManifestSchema, webService } from '../domain/manifest';
 import type { OperationKind } from '../domain/operations';
-import { canaryOptions } from '../domain/strategy';
+import { canaryOptions, previewOptions } from '../domain/strategy';
 import type { ActivityDeps } from './deps';
 import { operationAndDeployment } from './operationRows';
 import { nonRetryable } from './failure';
@@ -68,6 +68,7 @@ export function createLoadDeploymentContext(deps: ActivityDeps) {
       drainTimeoutSeconds: deps.settings.drainTimeoutSeconds,
       replicas: d.replicas,
       canary: canaryOptions(op.strategy_options),
+      preview: previewOptions(op.strategy_options),
     };
   };
 }

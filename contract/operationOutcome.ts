@@ -20,6 +20,8 @@ export interface FailOperationInput extends OperationRef {
   errorType: string;
   errorMessage: string;
   cancelled?: boolean;
+  /** Ended on purpose before any switch (a preview aborted or timed out): recorded as cancelled, and the deployment reads as before. */
+  abandoned?: boolean;
 }
 
 export interface FailOperationResult {

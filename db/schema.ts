@@ -49,6 +49,8 @@ export interface DeploymentsTable {
   serving_config_revision: number | null;
   last_error: string | null;
   replicas: ColumnType<number, number | undefined, number>;
+  /** Set while awaiting promotion: when the preview times out. */
+  preview_expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -38,6 +38,8 @@ export const PHASE_PROGRESS = {
   snapshotCurrent: 20,
   startRevision: 35,
   awaitReady: 70,
+  /** Manual promotion only: the preview waits here for promote or abort. */
+  awaitPromotion: 75,
   switchTraffic: 85,
   drainPrevious: 95,
   finalize: 100,

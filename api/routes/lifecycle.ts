@@ -5,6 +5,8 @@ import { findRelease, latestActiveRelease } from '../../db/queries/apps';
 import { latestOperation } from '../../db/queries/operationList';
 import type { Deployment, Operation } from '../../db/schema';
 import type { OperationKind } from '../../domain/operations';
+import { PreviewOptionsSchema } from '../../domain/preview';
+import type { StrategyOptions } from '../../domain/strategy';
 import { principalOf } from '../auth';
 import type { ApiContext } from '../context';
 import { loadDeployment, showDeployment } from '../deploymentAccess';
@@ -18,6 +20,12 @@ import { DeploymentParams, DestroyBody, EmptyBody, UpgradeBody } from '../schema
 import { triggerOf } from '../trigger';
 
 const STARTED = 'the operation was started; follow it at /api/operations/{id}';
+
+/** What an upgrade stores on its operation: canary steps, or the preview of a manual promotion. */
+function upgradeOptions(body: z.output<typeof UpgradeBody>): StrategyOptions | null {
+  if (body.promotion === 'manual') return { preview: PreviewOptionsSchema.parse({ timeoutSeconds: body.previewTimeoutSeconds }) };
+  return body.canary ? { canary: body.canary } : null;
+}
 
 /** The schema of an action that answers 202 with the operation it started. */
 function lifecycleSchema(doc: { summary: string; body?: z.ZodType; conflicts?: string }) {
@@ -63,7 +71,7 @@ export function lifecycleRoutes(app: ApiApp, ctx: ApiContext): void {
   const upgrade = {
     summary: 'Move to a release (default: the newest active one)',
     body: UpgradeBody,
-    conflicts: 'already_on_version, illegal_transition or operation_in_flight',
+    conflicts: 'already_on_version, illegal_transition, awaiting_promotion or operation_in_flight',
   };
   route('upgrade', 'upgrade', upgrade, async (req, d) => {
     const body = req.body as z.output<typeof UpgradeBody>; // validated by the route schema
@@ -84,7 +92,7 @@ export function lifecycleRoutes(app: ApiApp, ctx: ApiContext): void {
         kind: 'upgrade',
         toVersion: release.version,
         strategy: body.strategy,
-        strategyOptions: body.canary ? { canary: body.canary } : null,
+        strategyOptions: upgradeOptions(body),
       };
     };
   });
