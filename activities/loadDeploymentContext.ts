@@ -66,7 +66,8 @@ export function createLoadDeploymentContext(deps: ActivityDeps) {
       revisionOwner: root.id,
       rollbackWindowSeconds: deps.settings.rollbackWindowSeconds,
       drainTimeoutSeconds: deps.settings.drainTimeoutSeconds,
-      replicas: d.replicas,
+      // A scale operation's target; every other kind runs the deployment's count.
+      replicas: op.replicas ?? d.replicas,
       canary: canaryOptions(op.strategy_options),
       preview: previewOptions(op.strategy_options),
     };

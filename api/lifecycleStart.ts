@@ -9,7 +9,10 @@ import { inFlightConflict, operationInFlight, startOperation, type OperationRequ
 import type { StartedBy } from './startedBy';
 
 /** What a lifecycle route decided to start. */
-export type LifecyclePlan = Pick<OperationRequest, 'kind' | 'toVersion' | 'strategy' | 'configRevision' | 'retryOf' | 'strategyOptions'>;
+export type LifecyclePlan = Pick<
+  OperationRequest,
+  'kind' | 'toVersion' | 'strategy' | 'configRevision' | 'retryOf' | 'strategyOptions' | 'replicas'
+>;
 
 /**
  * The operation an earlier attempt of this very request (same Idempotency-Key) created, if
@@ -84,6 +87,7 @@ export async function startLifecycle(
       configRevision: earlier.config_revision,
       retryOf: earlier.retry_of,
       strategyOptions: earlier.strategy_options,
+      replicas: earlier.replicas,
     });
     return { operation, deployment: d };
   }

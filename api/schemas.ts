@@ -161,6 +161,8 @@ export const UpgradeBody = z
     path: ['promotion'],
   });
 
+export const ScaleBody = z.object({ replicas: z.number({ error: 'replicas: a whole number from 1 to 20' }).int().min(1).max(20) }).strict();
+
 /** Lifecycle actions that take no options; an empty or missing body is fine. */
 export const EmptyBody = z.object({}).strict();
 

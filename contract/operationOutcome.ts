@@ -13,6 +13,8 @@ export interface CompleteOperationInput extends OperationRef {
   kind: OperationKind;
   /** What serves now; null when nothing does (suspended, destroyed). */
   serving: ServingAfter | null;
+  /** A scale operation records the replica count it reached. */
+  replicas?: number;
 }
 
 export interface FailOperationInput extends OperationRef {

@@ -89,6 +89,8 @@ export interface OperationsTable {
   idempotency_key: ColumnType<string | null, string | null | undefined, string | null>;
   strategy_options: NullableJson<StrategyOptions>;
   mass_upgrade_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Scale operations: the replica count they move to. */
+  replicas: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface OperationLogsTable {

@@ -13,6 +13,8 @@ export const DEPLOYMENT_STATUSES = [
   'resuming',
   /** A manual-promotion upgrade's new revision is up at its preview host; the operation waits for promote or abort. */
   'awaiting_promotion',
+  'scaling',
+  'cleaning_up',
   'failed',
   'destroying',
   'destroyed',
@@ -29,6 +31,8 @@ const IN_PROGRESS: Record<OperationKind, DeploymentStatus> = {
   suspend: 'suspending',
   resume: 'resuming',
   teardown: 'destroying',
+  scale: 'scaling',
+  cleanup: 'cleaning_up',
 };
 
 // Awaiting promotion is mid-operation too: the workflow runs (waiting), so retry and teardown
@@ -50,6 +54,8 @@ const ON_SUCCESS: Record<OperationKind, DeploymentStatus> = {
   suspend: 'suspended',
   resume: 'running',
   teardown: 'destroyed',
+  scale: 'running',
+  cleanup: 'running',
 };
 
 /** Which statuses an operation of each kind may start from. */
@@ -62,6 +68,8 @@ const STARTS_FROM: Record<OperationKind, readonly DeploymentStatus[]> = {
   suspend: ['running'],
   resume: ['suspended'],
   teardown: DEPLOYMENT_STATUSES.filter((s) => s !== 'destroyed'),
+  scale: ['running'],
+  cleanup: ['running', 'failed'],
 };
 
 export interface DeploymentFacts {
@@ -113,7 +121,7 @@ export function transition(d: DeploymentFacts, event: TransitionEvent): Transiti
   const allowed = STARTS_FROM[kind].includes(d.status) || ((kind === 'retry' || kind === 'teardown') && IN_PROGRESS_STATUSES.has(d.status));
   if (!allowed) return { ok: false, reason: `cannot ${kind} a deployment that is ${d.status}` };
   if (kind === 'rollback' && !d.previousVersion) return { ok: false, reason: 'there is no previous version to roll back to' };
-  if ((kind === 'restart' || kind === 'rollback') && !d.servingVersion) {
+  if ((kind === 'restart' || kind === 'rollback' || kind === 'cleanup') && !d.servingVersion) {
     return { ok: false, reason: `cannot ${kind}: nothing is serving yet; retry the failed deploy instead` };
   }
   return { ok: true, status: IN_PROGRESS[kind] };

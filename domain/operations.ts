@@ -1,6 +1,19 @@
 /** Vocabulary of operations, shared by the API, activities and workflows. */
 
-export const OPERATION_KINDS = ['deploy', 'upgrade', 'retry', 'rollback', 'restart', 'suspend', 'resume', 'teardown'] as const;
+export const OPERATION_KINDS = [
+  'deploy',
+  'upgrade',
+  'retry',
+  'rollback',
+  'restart',
+  'suspend',
+  'resume',
+  'teardown',
+  /** Add or remove replicas of the serving revision; the running ones stay. */
+  'scale',
+  /** End the rollback window now: warm revisions stop. */
+  'cleanup',
+] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 export const OPERATION_TRIGGERS = ['api', 'dashboard', 'admin', 'mass_upgrade', 'auto_rollback', 'env_change', 'webhook'] as const;

@@ -16,7 +16,7 @@ import { presentOperation } from '../presenters';
 import { startedBy } from '../startedBy';
 import { DeploymentView, OperationStarted, OperationView } from '../responseSchemas';
 import { routeSchema } from '../routeSchema';
-import { DeploymentParams, DestroyBody, EmptyBody, UpgradeBody } from '../schemas';
+import { DeploymentParams, DestroyBody, EmptyBody, ScaleBody, UpgradeBody } from '../schemas';
 import { triggerOf } from '../trigger';
 
 const STARTED = 'the operation was started; follow it at /api/operations/{id}';
@@ -113,6 +113,7 @@ export function lifecycleRoutes(app: ApiApp, ctx: ApiContext): void {
         strategy: failed.strategy,
         configRevision: failed.config_revision,
         strategyOptions: failed.strategy_options,
+        replicas: failed.replicas,
       };
     };
   });
@@ -131,6 +132,40 @@ export function lifecycleRoutes(app: ApiApp, ctx: ApiContext): void {
 
   route('resume', 'resume', { summary: 'Start a suspended deployment again' }, async (_req, d) => {
     return async () => ({ kind: 'resume', toVersion: d.serving_version ?? d.release_version, strategy: d.strategy });
+  });
+
+  const scale = {
+    summary: 'Add or remove replicas of the serving revision; running replicas are not replaced',
+    body: ScaleBody,
+    conflicts: 'env_not_serving, illegal_transition, awaiting_promotion or operation_in_flight',
+  };
+  route('scale', 'scale', scale, async (req, d) => {
+    const body = req.body as z.output<typeof ScaleBody>; // validated by the route schema
+    return async () => {
+      // New replicas get the env on record; they must match the ones already serving.
+      if (d.serving_config_revision !== d.config_revision)
+        throw conflict(
+          'env_not_serving',
+          `config revision ${d.config_revision} of ${d.id} is not serving yet (${d.serving_config_revision ?? 'none'} is); restart first`,
+        );
+      return {
+        kind: 'scale',
+        toVersion: d.serving_version,
+        strategy: d.strategy,
+        configRevision: d.config_revision,
+        replicas: body.replicas,
+      };
+    };
+  });
+
+  const cleanup = { summary: 'End the rollback window now: stop the warm revisions (a later rollback redeploys)' };
+  route('cleanup', 'cleanup', cleanup, async (_req, d) => {
+    return async () => ({
+      kind: 'cleanup',
+      toVersion: d.serving_version,
+      strategy: d.strategy,
+      configRevision: d.serving_config_revision ?? d.config_revision,
+    });
   });
 
   // Destructive: the body must repeat the deployment id. Destroying a destroyed deployment

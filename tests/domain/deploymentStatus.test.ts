@@ -30,6 +30,12 @@ describe('transition: starting an operation', () => {
     ['teardown failed', facts('failed', null), 'teardown', 'destroying'],
     ['teardown destroyed', facts('destroyed', null), 'teardown', /destroyed/],
     ['anything on destroyed', facts('destroyed', null), 'upgrade', /destroyed/],
+    ['scale running', facts('running'), 'scale', 'scaling'],
+    ['scale failed', facts('failed'), 'scale', /cannot scale a deployment that is failed/],
+    ['scale suspended', facts('suspended'), 'scale', /cannot scale a deployment that is suspended/],
+    ['cleanup running', facts('running'), 'cleanup', 'cleaning_up'],
+    ['cleanup failed with the old version serving', facts('failed'), 'cleanup', 'cleaning_up'],
+    ['cleanup with nothing serving', facts('failed', null), 'cleanup', /nothing is serving yet/],
   ];
   it.each(cases)('%s', (_name, d, kind, expected) => {
     const r = transition(d, { type: 'start', kind });
@@ -51,6 +57,9 @@ describe('transition: finishing an operation', () => {
     ['resume', 'succeed', 'running'],
     ['teardown', 'succeed', 'destroyed'],
     ['teardown', 'fail', 'failed'],
+    ['scale', 'succeed', 'running'],
+    ['scale', 'fail', 'failed'],
+    ['cleanup', 'succeed', 'running'],
   ];
   it.each(cases)('%s %s → %s', (kind, type, status) => {
     expect(transition(facts('running'), { type, kind })).toEqual({ ok: true, status });
