@@ -11,6 +11,7 @@ import { createPreviewActivities } from './preview';
 import { createRemoveRoute, createSuspendRoute } from './routeControl';
 import { createRouteSetActivities } from './routeSet';
 import { createResolveEnv } from './resolveEnv';
+import { createRunReleaseStep } from './releaseStep';
 import { createStartRevision } from './startRevision';
 import { createSwitchTraffic } from './switchTraffic';
 
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     claimOperation: createClaimOperation(deps),
     loadDeploymentContext: createLoadDeploymentContext(deps),
     resolveEnv: createResolveEnv(deps),
+    runReleaseStep: createRunReleaseStep(deps),
     startRevision: createStartRevision(deps),
     awaitReady: createAwaitReady(deps),
     switchTraffic: createSwitchTraffic(deps),

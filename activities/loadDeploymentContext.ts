@@ -70,6 +70,11 @@ export function createLoadDeploymentContext(deps: ActivityDeps) {
       replicas: op.replicas ?? d.replicas,
       canary: canaryOptions(op.strategy_options),
       preview: previewOptions(op.strategy_options),
+      // Once per operation that changes the code that serves; a rollback steps back, it does not release.
+      releaseStep:
+        manifest.data.release && targetVersion !== d.serving_version && root.kind !== 'rollback'
+          ? { timeoutSeconds: manifest.data.release.timeoutSeconds }
+          : null,
     };
   };
 }

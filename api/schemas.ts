@@ -142,6 +142,7 @@ export const UpgradeBody = z
     canary: CanaryOptionsSchema.optional(),
     /** manual: the new revision waits at its preview host for POST …/promote or …/abort. */
     promotion: z.enum(['auto', 'manual']).default('auto'),
+    force: z.boolean().default(false).describe('go back to an older release across an irreversible migration anyway'),
     previewTimeoutSeconds: z
       .number()
       .int()
@@ -160,6 +161,10 @@ export const UpgradeBody = z
     message: 'manual promotion switches all traffic at once (blue-green): leave strategy and canary out, or use blue_green',
     path: ['promotion'],
   });
+
+export const RollbackBody = z
+  .object({ force: z.boolean().default(false).describe('roll back across an irreversible migration anyway') })
+  .strict();
 
 export const ScaleBody = z.object({ replicas: z.number({ error: 'replicas: a whole number from 1 to 20' }).int().min(1).max(20) }).strict();
 

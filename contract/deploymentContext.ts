@@ -24,4 +24,6 @@ export interface DeploymentContext {
   canary: CanaryOptions;
   /** Set when the operation waits for a manual promotion after starting the new revision. */
   preview: PreviewOptions | null;
+  /** Set when the target release has a release step this operation must run before the switch. */
+  releaseStep: { timeoutSeconds: number } | null;
 }

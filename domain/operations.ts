@@ -49,6 +49,8 @@ export const PHASE_PROGRESS = {
   fetchDeployment: 5,
   resolveEnv: 15,
   snapshotCurrent: 20,
+  /** Only with a manifest release step: it runs once before any revision starts. */
+  release: 25,
   startRevision: 35,
   awaitReady: 70,
   /** Manual promotion only: the preview waits here for promote or abort. */

@@ -16,7 +16,8 @@ import { presentOperation } from '../presenters';
 import { startedBy } from '../startedBy';
 import { DeploymentView, OperationStarted, OperationView } from '../responseSchemas';
 import { routeSchema } from '../routeSchema';
-import { DeploymentParams, DestroyBody, EmptyBody, ScaleBody, UpgradeBody } from '../schemas';
+import { DeploymentParams, DestroyBody, EmptyBody, RollbackBody, ScaleBody, UpgradeBody } from '../schemas';
+import { refuseIrreversibleStepBack } from '../migrationGuard';
 import { triggerOf } from '../trigger';
 
 const STARTED = 'the operation was started; follow it at /api/operations/{id}';
@@ -71,7 +72,8 @@ export function lifecycleRoutes(app: ApiApp, ctx: ApiContext): void {
   const upgrade = {
     summary: 'Move to a release (default: the newest active one)',
     body: UpgradeBody,
-    conflicts: 'already_on_version, illegal_transition, awaiting_promotion or operation_in_flight',
+    conflicts:
+      'already_on_version, irreversible_migration (naming it; force: true goes ahead), illegal_transition, awaiting_promotion or operation_in_flight',
   };
   route('upgrade', 'upgrade', upgrade, async (req, d) => {
     const body = req.body as z.output<typeof UpgradeBody>; // validated by the route schema
@@ -88,6 +90,7 @@ export function lifecycleRoutes(app: ApiApp, ctx: ApiContext): void {
       if (d.status === 'running' && d.serving_version === release.version) {
         throw conflict('already_on_version', `deployment ${d.id} already serves ${release.version}; use restart to restart it`);
       }
+      await refuseIrreversibleStepBack(ctx, d, release.version, body.force);
       return {
         kind: 'upgrade',
         toVersion: release.version,
@@ -118,8 +121,17 @@ export function lifecycleRoutes(app: ApiApp, ctx: ApiContext): void {
     };
   });
 
-  route('rollback', 'rollback', { summary: 'Back to previousVersion' }, async (_req, d) => {
-    return async () => ({ kind: 'rollback', toVersion: d.previous_version, strategy: d.strategy });
+  const rollback = {
+    summary: 'Back to previousVersion',
+    body: RollbackBody,
+    conflicts: 'irreversible_migration (naming it; force: true goes ahead), illegal_transition, awaiting_promotion or operation_in_flight',
+  };
+  route('rollback', 'rollback', rollback, async (req, d) => {
+    const body = req.body as z.output<typeof RollbackBody>; // validated by the route schema
+    return async () => {
+      await refuseIrreversibleStepBack(ctx, d, d.previous_version, body.force);
+      return { kind: 'rollback', toVersion: d.previous_version, strategy: d.strategy };
+    };
   });
 
   route('restart', 'restart', { summary: 'Restart the serving release with the current config revision' }, async (_req, d) => {

@@ -8,7 +8,6 @@ const path = (id: string, action: string) => `/api/deployments/${encodeURICompon
 /** The operations that need nothing but the deployment id. */
 const SIMPLE: { name: string; summary: string }[] = [
   { name: 'retry', summary: "re-run the deployment's failed operation with the same inputs" },
-  { name: 'rollback', summary: 'go back to the previous version' },
   { name: 'restart', summary: 'restart on the same release and config' },
   { name: 'suspend', summary: 'stop compute, keep data; the router answers "suspended"' },
   { name: 'resume', summary: 'start a suspended deployment again' },
@@ -28,15 +27,27 @@ const simple = SIMPLE.map(({ name, summary }): Command => ({
   run: (ctx, [id], v) => startOperation(ctx, 'POST', path(id, name), {}, v),
 }));
 
+const rollback: Command = {
+  group: 'deployments',
+  name: 'rollback',
+  args: '<id> [--force] [--wait] [--idempotency-key K]',
+  summary: 'go back to the previous version',
+  details: `--force goes back across an irreversible migration (refused otherwise).\n${START_DETAILS}`,
+  options: { ...START_OPTIONS, force: { type: 'boolean' } },
+  positionals: { min: 1, max: 1 },
+  run: (ctx, [id], v) => startOperation(ctx, 'POST', path(id, 'rollback'), v.force ? { force: true } : {}, v),
+};
+
 const upgrade: Command = {
   group: 'deployments',
   name: 'upgrade',
-  args: '<id> [--version V] [--strategy S] [--manual [--preview-timeout SECONDS]] [--wait] [--idempotency-key K]',
+  args: '<id> [--version V] [--strategy S] [--manual [--preview-timeout SECONDS]] [--force] [--wait] [--idempotency-key K]',
   summary: 'move to a release (default: the latest) with its strategy or --strategy',
   details: [
     `Strategies: ${STRATEGIES.join(', ')}.`,
     '--manual starts the new revision at <id>--preview.<domain> and waits (default 24 h, then it aborts)',
     'for `slipway deployments promote <id>` (an instant switch) or `abort <id>`.',
+    '--force goes to an older release across an irreversible migration (refused otherwise).',
     START_DETAILS,
   ].join('\n'),
   options: {
@@ -45,6 +56,7 @@ const upgrade: Command = {
     strategy: { type: 'string' },
     manual: { type: 'boolean' },
     'preview-timeout': { type: 'string' },
+    force: { type: 'boolean' },
   },
   positionals: { min: 1, max: 1 },
   run(ctx, [id], v) {
@@ -57,6 +69,7 @@ const upgrade: Command = {
       ...(v.strategy ? { strategy: v.strategy } : {}),
       ...(v.manual ? { promotion: 'manual' } : {}),
       ...(timeout !== undefined ? { previewTimeoutSeconds: timeout } : {}),
+      ...(v.force ? { force: true } : {}),
     };
     return startOperation(ctx, 'POST', path(id, 'upgrade'), body, v);
   },
@@ -125,4 +138,4 @@ const env: Command = {
   },
 };
 
-export const deploymentActionCommands: Command[] = [...simple, upgrade, scale, destroy, env];
+export const deploymentActionCommands: Command[] = [...simple, rollback, upgrade, scale, destroy, env];

@@ -5,7 +5,7 @@ import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
 import { runCli } from './runCli';
 
 /** The CLI verbs of scale, manual promotion and cleanup, as a child process against the real stack. */
-describe('slipway CLI: scale, upgrade --manual, promote, abort, cleanup', () => {
+describe('slipway CLI: scale, upgrade --manual, promote, abort, cleanup, rollback --force', () => {
   let s: SlipwayStack;
   let admin: Api;
   const cli = (args: string[]) => runCli(args, { SLIPWAY_URL: s.apiUrl, SLIPWAY_TOKEN: s.adminToken });
@@ -53,5 +53,9 @@ describe('slipway CLI: scale, upgrade --manual, promote, abort, cleanup', () => 
     expect(nothing.stderr).toMatch(/not awaiting promotion/);
     expect((await cli(['deployments', 'scale', d.id])).stderr).toMatch(/--replicas N/);
     expect((await cli(['deployments', 'upgrade', d.id, '--preview-timeout', '5'])).stderr).toMatch(/needs --manual/);
+    // 2.0.0 has no irreversible migration: --force is accepted and the rollback runs.
+    const back = await cli(['deployments', 'rollback', d.id, '--force', '--wait']);
+    expect(back.code).toBe(0);
+    expect((await answer(s, d.hostname)).json.version).toBe('1.0.0');
   });
 });

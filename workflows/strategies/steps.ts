@@ -23,10 +23,12 @@ export const servingAfter = (ctx: DeploymentContext, slot: Slot) => ({
   configRevision: ctx.configRevision,
 });
 
-/** Env resolved (secrets generated once) and the current state recorded, before anything starts. */
+/** Env resolved (secrets generated once), the current state recorded and the release step run, before anything starts. */
 export async function prepare(ctx: DeploymentContext, op: OperationInput): Promise<void> {
   await acts.resolveEnv({ ...base(op), version: ctx.targetVersion });
   await acts.snapshotCurrent(base(op));
+  // Before anything starts: a failed release step leaves the old revision serving, untouched.
+  if (ctx.releaseStep) await waits.runReleaseStep({ ...base(op), version: ctx.targetVersion });
 }
 
 export async function startReplica(ctx: DeploymentContext, op: OperationInput, slot: Slot, replica: number): Promise<ReadyRevision> {
