@@ -3,14 +3,15 @@ import { previewRouteId } from '../../domain/preview';
 import { apiClient, eventually } from '../helpers/apiClient';
 import { answer, deployHello, helloRelease, waitForOperation, type Api } from '../helpers/hello';
 import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
+import { ROUTERS } from '../helpers/trafficRouters';
 
-/** Manual promotion through the API on the real stack, traffic through the built-in router. */
-describe('preview before the switch (promotion: manual)', () => {
+/** Manual promotion through the API on the real stack, traffic through the router, on each router. */
+describe.each(ROUTERS)('preview before the switch (promotion: manual) (%s router)', (router) => {
   let s: SlipwayStack;
   let api: Api;
 
   beforeAll(async () => {
-    s = await startSlipwayStack();
+    s = await startSlipwayStack({ router });
     api = apiClient(s.apiUrl, await s.tenantToken('acme'));
     const admin = apiClient(s.apiUrl, s.adminToken);
     await admin('POST', '/api/apps', { slug: 'hello' });

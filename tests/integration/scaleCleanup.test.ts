@@ -2,15 +2,16 @@ import { liveRevisions } from '../../db/queries/revisions';
 import { apiClient, eventually } from '../helpers/apiClient';
 import { answer, deployHello, helloRelease, runOperation, type Api } from '../helpers/hello';
 import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
+import { ROUTERS } from '../helpers/trafficRouters';
 import { keepRequesting } from '../helpers/trafficLoop';
 
-/** Scale and cleanup through the API on the real stack, traffic through the built-in router. */
-describe('scale and cleanup', () => {
+/** Scale and cleanup through the API on the real stack, traffic through the router, on each router. */
+describe.each(ROUTERS)('scale and cleanup (%s router)', (router) => {
   let s: SlipwayStack;
   let api: Api;
 
   beforeAll(async () => {
-    s = await startSlipwayStack();
+    s = await startSlipwayStack({ router });
     api = apiClient(s.apiUrl, await s.tenantToken('acme'));
     const admin = apiClient(s.apiUrl, s.adminToken);
     await admin('POST', '/api/apps', { slug: 'hello' });
