@@ -90,6 +90,20 @@ describe.each(ROUTERS)('preview before the switch (promotion: manual) (%s router
     expect(await live(d.id)).toEqual(['1.0.0:serving']);
   });
 
+  it('checks the preview is still ready before a promotion switches to it', async () => {
+    const d = await deployHello(api, { version: '1.0.0', name: 'preview-died', env: { GREETING: 'x' } });
+    const { opId } = await startPreview(d.id);
+    const preview = (await liveRevisions(s.db, d.id)).find((r) => r.release_version === '2.0.0')!;
+    // The preview's process dies while it waits (an app crash, a machine restart).
+    await s.compute.stop(preview.key, { graceMs: 0 });
+    expect((await api('POST', `/api/deployments/${d.id}/promote`, {})).status).toBe(202);
+    const op = await waitForOperation(api, opId);
+    expect(op).toMatchObject({ status: 'failed', error: { type: 'RevisionCrashed' } });
+    expect((await answer(s, d.hostname)).json.version).toBe('1.0.0');
+    expect(await show(d.id)).toMatchObject({ servingVersion: '1.0.0', status: 'failed', preview: null });
+    expect(await live(d.id)).toEqual(['1.0.0:serving']);
+  });
+
   it('aborts by itself at previewTimeoutSeconds', async () => {
     const d = await deployHello(api, { version: '1.0.0', name: 'preview-timeout', env: { GREETING: 't' } });
     const { opId, shown } = await startPreview(d.id, { previewTimeoutSeconds: 2 });

@@ -4,7 +4,7 @@ import type { OperationInput } from '../../contract/operation';
 import { FailureType } from '../../domain/failures';
 import { otherSlot } from '../../domain/operations';
 import type { PreviewOptions } from '../../domain/preview';
-import { acts, stops } from '../activities';
+import { acts, stops, waits } from '../activities';
 import { abortPreviewSignal, promotePreviewSignal } from '../previewSignals';
 import { base, cutOver, prepare, servingAfter, startAll } from './steps';
 
@@ -37,6 +37,17 @@ export async function previewThenSwitch(ctx: DeploymentContext, op: OperationInp
         nonRetryable: true,
       });
     promotedBy = d.actor;
+    // Days may have passed (a machine restart, a crash of the app): the preview must still be
+    // ready, or the switch would send every user to a dead process. A failure here leaves the
+    // old revision serving.
+    for (const rev of revs)
+      await waits.awaitReady({
+        ...base(op),
+        key: rev.key,
+        url: rev.url,
+        readinessPath: ctx.readinessPath,
+        timeoutSeconds: ctx.readinessTimeoutSeconds,
+      });
   } catch (err) {
     await CancellationScope.nonCancellable(async () => {
       await acts.closePreview({ ...base(op), kind: op.kind, promotedBy: null });
