@@ -30,6 +30,7 @@ export function createCompleteOperation(deps: ActivityDeps) {
           release_version: input.serving.version,
           active_slot: input.serving.slot,
           serving_config_revision: input.serving.configRevision,
+          ...(input.replicas !== undefined ? { replicas: input.replicas } : {}),
         });
       } else {
         await updateDeployment(trx, d.id, {

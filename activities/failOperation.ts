@@ -32,16 +32,22 @@ export function createFailOperation(deps: ActivityDeps) {
       const d = await findDeployment(trx, input.deploymentId);
       if (!op || !d) return;
       if (op.status === 'running') {
-        const t = transitionOf(d, { type: 'fail', kind: input.kind });
-        await updateDeployment(trx, d.id, { status: t.ok ? t.status : d.status, last_error: `${input.errorType}: ${input.errorMessage}` });
+        const t = transitionOf(d, { type: input.abandoned ? 'abandon' : 'fail', kind: input.kind });
+        await updateDeployment(trx, d.id, {
+          status: t.ok ? t.status : d.status,
+          // An abandoned preview is a decision, not an error the deployment should show.
+          last_error: input.abandoned ? d.last_error : `${input.errorType}: ${input.errorMessage}`,
+          preview_expires_at: null,
+        });
       }
       await finishOperation(trx, op.id, {
-        status: input.cancelled ? 'cancelled' : 'failed',
+        status: input.cancelled || input.abandoned ? 'cancelled' : 'failed',
         errorType: input.errorType,
         errorMessage: input.errorMessage,
       });
     });
-    await log('failed', `${input.kind} failed: ${input.errorMessage}`, 'error');
+    if (input.abandoned) await log('abandoned', `${input.kind} ended without a switch: ${input.errorMessage}`, 'warn');
+    else await log('failed', `${input.kind} failed: ${input.errorMessage}`, 'error');
     return { warmKeys };
   };
 }

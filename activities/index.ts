@@ -7,9 +7,11 @@ import { createDrainPrevious } from './drainPrevious';
 import { createLifecycleActivities } from './lifecycle';
 import { createLoadDeploymentContext } from './loadDeploymentContext';
 import { createMassUpgradeActivities } from './massUpgrade';
+import { createPreviewActivities } from './preview';
 import { createRemoveRoute, createSuspendRoute } from './routeControl';
 import { createRouteSetActivities } from './routeSet';
 import { createResolveEnv } from './resolveEnv';
+import { createRunReleaseStep } from './releaseStep';
 import { createStartRevision } from './startRevision';
 import { createSwitchTraffic } from './switchTraffic';
 
@@ -21,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     claimOperation: createClaimOperation(deps),
     loadDeploymentContext: createLoadDeploymentContext(deps),
     resolveEnv: createResolveEnv(deps),
+    runReleaseStep: createRunReleaseStep(deps),
     startRevision: createStartRevision(deps),
     awaitReady: createAwaitReady(deps),
     switchTraffic: createSwitchTraffic(deps),
@@ -30,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     removeRoute: createRemoveRoute(deps),
     ...createLifecycleActivities(deps),
     ...createRouteSetActivities(deps),
+    ...createPreviewActivities(deps),
     failOperation: createFailOperation(deps),
     ...createMassUpgradeActivities(deps),
   };

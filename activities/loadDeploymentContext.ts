@@ -6,7 +6,7 @@ import { findOperation } from '../db/queries/operations';
 import { FailureType } from '../domain/failures';
 import { ManifestSchema, webService } from '../domain/manifest';
 import type { OperationKind } from '../domain/operations';
-import { canaryOptions } from '../domain/strategy';
+import { canaryOptions, previewOptions } from '../domain/strategy';
 import type { ActivityDeps } from './deps';
 import { operationAndDeployment } from './operationRows';
 import { nonRetryable } from './failure';
@@ -66,8 +66,15 @@ export function createLoadDeploymentContext(deps: ActivityDeps) {
       revisionOwner: root.id,
       rollbackWindowSeconds: deps.settings.rollbackWindowSeconds,
       drainTimeoutSeconds: deps.settings.drainTimeoutSeconds,
-      replicas: d.replicas,
+      // A scale operation's target; every other kind runs the deployment's count.
+      replicas: op.replicas ?? d.replicas,
       canary: canaryOptions(op.strategy_options),
+      preview: previewOptions(op.strategy_options),
+      // Once per operation that changes the code that serves; a rollback steps back, it does not release.
+      releaseStep:
+        manifest.data.release && targetVersion !== d.serving_version && root.kind !== 'rollback'
+          ? { timeoutSeconds: manifest.data.release.timeoutSeconds }
+          : null,
     };
   };
 }

@@ -25,6 +25,7 @@ import { metricsRoutes } from './routes/metrics';
 import { massUpgradeRoutes } from './routes/massUpgrades';
 import { canaryRoutes } from './routes/canary';
 import { operationRoutes } from './routes/operations';
+import { previewRoutes } from './routes/preview';
 import { jsonSerializerCompiler, zodValidatorCompiler, type ZodInputTypeProvider } from './validation';
 
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -77,6 +78,7 @@ export function buildApp(ctx: ApiContext): FastifyInstance {
     envRoutes(api, ctx);
     lifecycleRoutes(api, ctx);
     canaryRoutes(api, ctx);
+    previewRoutes(api, ctx);
     operationRoutes(api, ctx, logStreams);
     adminTokenRoutes(api, ctx, logStreams);
     massUpgradeRoutes(api, ctx);

@@ -1,6 +1,7 @@
 import { findAppSlug, latestActiveRelease } from '../db/queries/apps';
 import { findDeploymentForTenant } from '../db/queries/deployments';
 import type { Deployment } from '../db/schema';
+import { previewHostname } from '../domain/preview';
 import type { Principal } from './auth';
 import type { ApiContext } from './context';
 import { notFound } from './errors';
@@ -20,9 +21,11 @@ export async function loadDeployment(ctx: ApiContext, p: Principal, params: unkn
 export async function showDeployment(ctx: ApiContext, d: Deployment, appSlug?: string, latestVersion?: string | null) {
   const slug = appSlug ?? (await findAppSlug(ctx.db, d.app_id));
   const latest = latestVersion !== undefined ? latestVersion : ((await latestActiveRelease(ctx.db, d.app_id))?.version ?? null);
+  const preview = previewHostname(d.hostname);
   return presentDeployment(d, {
     app: slug,
     routerUrl: `http://${d.hostname}:${ctx.routerPublicPort}`,
+    preview: { hostname: preview, url: `http://${preview}:${ctx.routerPublicPort}` },
     updateAvailable: latest && latest !== d.release_version ? latest : null,
   });
 }

@@ -9,7 +9,10 @@ import { inFlightConflict, operationInFlight, startOperation, type OperationRequ
 import type { StartedBy } from './startedBy';
 
 /** What a lifecycle route decided to start. */
-export type LifecyclePlan = Pick<OperationRequest, 'kind' | 'toVersion' | 'strategy' | 'configRevision' | 'retryOf' | 'strategyOptions'>;
+export type LifecyclePlan = Pick<
+  OperationRequest,
+  'kind' | 'toVersion' | 'strategy' | 'configRevision' | 'retryOf' | 'strategyOptions' | 'replicas'
+>;
 
 /**
  * The operation an earlier attempt of this very request (same Idempotency-Key) created, if
@@ -25,7 +28,19 @@ export async function earlierAttempt(ctx: ApiContext, by: StartedBy, d: Deployme
 /** 409 naming the operation Temporal is running on this deployment (see operationInFlight). */
 export async function refuseIfInFlight(ctx: ApiContext, d: Deployment): Promise<void> {
   const op = await operationInFlight(ctx.db, ctx.temporal.client, deploymentWorkflowId(d.id));
-  if (op) throw inFlightConflict(d.id, op);
+  if (!op) return;
+  // A preview may wait for days: say what it waits for and how to end the wait.
+  const current = (await findDeployment(ctx.db, d.id)) ?? d;
+  if (current.status === 'awaiting_promotion') throw awaitingPromotionConflict(current, op);
+  throw inFlightConflict(d.id, op);
+}
+
+export function awaitingPromotionConflict(d: Deployment, op: Operation) {
+  return conflict(
+    'awaiting_promotion',
+    `deployment ${d.id} is awaiting promotion of ${op.to_version ?? 'its new revision'} (${op.kind} ${op.id}); POST /api/deployments/${d.id}/promote or /abort first`,
+    { operationId: op.id },
+  );
 }
 
 /** 409 illegal_transition with the reason from the one function that decides statuses. */
@@ -72,6 +87,7 @@ export async function startLifecycle(
       configRevision: earlier.config_revision,
       retryOf: earlier.retry_of,
       strategyOptions: earlier.strategy_options,
+      replicas: earlier.replicas,
     });
     return { operation, deployment: d };
   }

@@ -14,6 +14,8 @@ import {
   resumeWorkflow,
   retryWorkflow,
   rollbackWorkflow,
+  scaleWorkflow,
+  cleanupWorkflow,
   suspendWorkflow,
   teardownWorkflow,
   upgradeWorkflow,
@@ -36,6 +38,8 @@ export const OPERATION_WORKFLOWS: Record<OperationKind, (input: OperationInput) 
   suspend: suspendWorkflow,
   resume: resumeWorkflow,
   teardown: teardownWorkflow,
+  scale: scaleWorkflow,
+  cleanup: cleanupWorkflow,
 };
 
 export interface TemporalTarget {

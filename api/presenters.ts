@@ -6,7 +6,10 @@ export function presentRelease(r: Release) {
   return { version: r.version, status: r.status, artifactDigest: r.artifact_digest, manifest: r.manifest, createdAt: r.created_at };
 }
 
-export function presentDeployment(d: Deployment, extra: { app: string; routerUrl: string; updateAvailable?: string | null }) {
+export function presentDeployment(
+  d: Deployment,
+  extra: { app: string; routerUrl: string; updateAvailable?: string | null; preview?: { hostname: string; url: string } },
+) {
   return {
     id: d.id,
     tenantId: d.tenant_id,
@@ -25,6 +28,7 @@ export function presentDeployment(d: Deployment, extra: { app: string; routerUrl
     configRevision: d.config_revision,
     lastError: d.last_error,
     updateAvailable: extra.updateAvailable ? { version: extra.updateAvailable } : null,
+    preview: d.status === 'awaiting_promotion' && extra.preview ? { ...extra.preview, expiresAt: d.preview_expires_at } : null,
     createdAt: d.created_at,
     updatedAt: d.updated_at,
   };

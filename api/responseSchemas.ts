@@ -47,6 +47,10 @@ export const DeploymentView = z.object({
   configRevision: z.number(),
   lastError: z.string().nullable(),
   updateAvailable: z.object({ version: z.string() }).nullable(),
+  preview: z
+    .object({ hostname: z.string(), url: z.string(), expiresAt: when.nullable() })
+    .nullable()
+    .describe('while awaiting_promotion: where the new revision can be tried, and when the wait aborts'),
   createdAt: when,
   updatedAt: when,
 });

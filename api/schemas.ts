@@ -5,6 +5,7 @@ import { ManifestSchema } from '../domain/manifest';
 import { MASS_UPGRADE_STATUSES } from '../domain/massUpgrade/progress';
 import { OPERATION_KINDS, OPERATION_STATUSES, STRATEGIES } from '../domain/operations';
 import { DEFAULT_PAGE_LIMIT, MAX_CURSOR_LENGTH, MAX_PAGE_LIMIT } from '../domain/pagination';
+import { DEFAULT_PREVIEW_TIMEOUT_SECONDS, MAX_PREVIEW_TIMEOUT_SECONDS } from '../domain/preview';
 import { CanaryOptionsSchema } from '../domain/strategy';
 
 /** Request schemas; the same shapes are documented in the README and /docs. */
@@ -135,9 +136,37 @@ export const CreateTokenBody = z
   });
 
 export const UpgradeBody = z
-  .object({ version: version.optional(), strategy: DeployStrategy.optional(), canary: CanaryOptionsSchema.optional() })
+  .object({
+    version: version.optional(),
+    strategy: DeployStrategy.optional(),
+    canary: CanaryOptionsSchema.optional(),
+    /** manual: the new revision waits at its preview host for POST …/promote or …/abort. */
+    promotion: z.enum(['auto', 'manual']).default('auto'),
+    force: z.boolean().default(false).describe('go back to an older release across an irreversible migration anyway'),
+    previewTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_PREVIEW_TIMEOUT_SECONDS)
+      .optional()
+      .describe(`manual promotion only: abort when nobody decides within this (default ${DEFAULT_PREVIEW_TIMEOUT_SECONDS})`),
+  })
   .strict()
-  .refine((b) => !b.canary || (b.strategy ?? 'canary') === 'canary', { message: 'canary options need strategy canary', path: ['canary'] });
+  .refine((b) => !b.canary || (b.strategy ?? 'canary') === 'canary', { message: 'canary options need strategy canary', path: ['canary'] })
+  .refine((b) => b.previewTimeoutSeconds === undefined || b.promotion === 'manual', {
+    message: 'previewTimeoutSeconds needs promotion manual',
+    path: ['previewTimeoutSeconds'],
+  })
+  .refine((b) => b.promotion === 'auto' || ((b.strategy ?? 'blue_green') === 'blue_green' && !b.canary), {
+    message: 'manual promotion switches all traffic at once (blue-green): leave strategy and canary out, or use blue_green',
+    path: ['promotion'],
+  });
+
+export const RollbackBody = z
+  .object({ force: z.boolean().default(false).describe('roll back across an irreversible migration anyway') })
+  .strict();
+
+export const ScaleBody = z.object({ replicas: z.number({ error: 'replicas: a whole number from 1 to 20' }).int().min(1).max(20) }).strict();
 
 /** Lifecycle actions that take no options; an empty or missing body is fine. */
 export const EmptyBody = z.object({}).strict();

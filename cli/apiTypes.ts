@@ -17,6 +17,8 @@ export interface DeploymentView {
   configRevision: number;
   lastError: string | null;
   updateAvailable: { version: string } | null;
+  preview: { hostname: string; url: string; expiresAt: string | null } | null;
+  replicas: number;
   createdAt: string;
   updatedAt: string;
 }

@@ -13,6 +13,11 @@ export interface ResolvedEnvSummary {
   secretKeys: string[];
 }
 
+/** The manifest's release step of `version`, run once for the operation. */
+export interface ReleaseStepInput extends OperationRef {
+  version: string;
+}
+
 export interface StartRevisionInput extends OperationRef {
   version: string;
   configRevision: number;

@@ -1,4 +1,5 @@
 import type { OperationKind, Slot, Strategy } from '../domain/operations';
+import type { PreviewOptions } from '../domain/preview';
 import type { CanaryOptions } from '../domain/strategy';
 
 /** What the rest of a workflow needs to know; small, and free of env values. */
@@ -21,4 +22,8 @@ export interface DeploymentContext {
   drainTimeoutSeconds: number;
   replicas: number;
   canary: CanaryOptions;
+  /** Set when the operation waits for a manual promotion after starting the new revision. */
+  preview: PreviewOptions | null;
+  /** Set when the target release has a release step this operation must run before the switch. */
+  releaseStep: { timeoutSeconds: number } | null;
 }

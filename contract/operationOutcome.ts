@@ -13,6 +13,8 @@ export interface CompleteOperationInput extends OperationRef {
   kind: OperationKind;
   /** What serves now; null when nothing does (suspended, destroyed). */
   serving: ServingAfter | null;
+  /** A scale operation records the replica count it reached. */
+  replicas?: number;
 }
 
 export interface FailOperationInput extends OperationRef {
@@ -20,6 +22,8 @@ export interface FailOperationInput extends OperationRef {
   errorType: string;
   errorMessage: string;
   cancelled?: boolean;
+  /** Ended on purpose before any switch (a preview aborted or timed out): recorded as cancelled, and the deployment reads as before. */
+  abandoned?: boolean;
 }
 
 export interface FailOperationResult {

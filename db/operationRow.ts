@@ -17,6 +17,8 @@ export interface OperationRowInput {
   strategyOptions?: StrategyOptions | null;
   idempotencyKey?: string | null;
   massUpgradeId?: string | null;
+  /** Scale only: the replica count to reach. */
+  replicas?: number | null;
 }
 
 /**
@@ -47,5 +49,6 @@ export function newOperationRow(o: OperationRowInput): NewOperation {
     strategy_options: o.strategyOptions ? JSON.stringify(o.strategyOptions) : null,
     idempotency_key: o.idempotencyKey ?? null,
     mass_upgrade_id: o.massUpgradeId ?? null,
+    replicas: o.replicas ?? null,
   };
 }

@@ -49,6 +49,8 @@ export interface DeploymentsTable {
   serving_config_revision: number | null;
   last_error: string | null;
   replicas: ColumnType<number, number | undefined, number>;
+  /** Set while awaiting promotion: when the preview times out. */
+  preview_expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -87,6 +89,8 @@ export interface OperationsTable {
   idempotency_key: ColumnType<string | null, string | null | undefined, string | null>;
   strategy_options: NullableJson<StrategyOptions>;
   mass_upgrade_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Scale operations: the replica count they move to. */
+  replicas: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface OperationLogsTable {

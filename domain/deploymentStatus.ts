@@ -11,6 +11,10 @@ export const DEPLOYMENT_STATUSES = [
   'suspending',
   'suspended',
   'resuming',
+  /** A manual-promotion upgrade's new revision is up at its preview host; the operation waits for promote or abort. */
+  'awaiting_promotion',
+  'scaling',
+  'cleaning_up',
   'failed',
   'destroying',
   'destroyed',
@@ -27,9 +31,13 @@ const IN_PROGRESS: Record<OperationKind, DeploymentStatus> = {
   suspend: 'suspending',
   resume: 'resuming',
   teardown: 'destroying',
+  scale: 'scaling',
+  cleanup: 'cleaning_up',
 };
 
-const IN_PROGRESS_STATUSES = new Set<DeploymentStatus>(Object.values(IN_PROGRESS));
+// Awaiting promotion is mid-operation too: the workflow runs (waiting), so retry and teardown
+// may still reach a deployment whose workflow was terminated there by hand.
+const IN_PROGRESS_STATUSES = new Set<DeploymentStatus>([...Object.values(IN_PROGRESS), 'awaiting_promotion']);
 
 /** Whether an operation was running when the deployment was in this status. */
 export function isInProgressStatus(status: DeploymentStatus): boolean {
@@ -46,6 +54,8 @@ const ON_SUCCESS: Record<OperationKind, DeploymentStatus> = {
   suspend: 'suspended',
   resume: 'running',
   teardown: 'destroyed',
+  scale: 'running',
+  cleanup: 'running',
 };
 
 /** Which statuses an operation of each kind may start from. */
@@ -58,6 +68,8 @@ const STARTS_FROM: Record<OperationKind, readonly DeploymentStatus[]> = {
   suspend: ['running'],
   resume: ['suspended'],
   teardown: DEPLOYMENT_STATUSES.filter((s) => s !== 'destroyed'),
+  scale: ['running'],
+  cleanup: ['running', 'failed'],
 };
 
 export interface DeploymentFacts {
@@ -67,7 +79,15 @@ export interface DeploymentFacts {
 }
 
 export type TransitionEvent =
-  { type: 'start'; kind: OperationKind } | { type: 'succeed'; kind: OperationKind } | { type: 'fail'; kind: OperationKind };
+  | { type: 'start'; kind: OperationKind }
+  | { type: 'succeed'; kind: OperationKind }
+  | { type: 'fail'; kind: OperationKind }
+  /** The new revision is ready at its preview host; the operation now waits for a person. */
+  | { type: 'await_promotion'; kind: OperationKind }
+  /** Promoted: the operation goes on to the switch. */
+  | { type: 'promote'; kind: OperationKind }
+  /** Ended on purpose before the switch (a preview aborted or timed out): nothing changed. */
+  | { type: 'abandon'; kind: OperationKind };
 
 export type TransitionResult = { ok: true; status: DeploymentStatus } | { ok: false; reason: string };
 
@@ -82,6 +102,16 @@ export type TransitionResult = { ok: true; status: DeploymentStatus } | { ok: fa
 export function transition(d: DeploymentFacts, event: TransitionEvent): TransitionResult {
   const { kind } = event;
   if (event.type === 'succeed') return { ok: true, status: ON_SUCCESS[kind] };
+  if (event.type === 'await_promotion') {
+    if (d.status !== IN_PROGRESS[kind]) return { ok: false, reason: `cannot await promotion of a deployment that is ${d.status}` };
+    return { ok: true, status: 'awaiting_promotion' };
+  }
+  if (event.type === 'promote') {
+    if (d.status !== 'awaiting_promotion') return { ok: false, reason: `deployment is ${d.status}, not awaiting promotion` };
+    return { ok: true, status: IN_PROGRESS[kind] };
+  }
+  // What served before still serves, so the deployment reads as it did before the operation.
+  if (event.type === 'abandon') return { ok: true, status: d.servingVersion ? 'running' : 'failed' };
   if (event.type === 'fail') {
     // A failed suspend still serves; a failed teardown must be retried until it is gone.
     if (kind === 'suspend') return { ok: true, status: 'running' };
@@ -91,7 +121,7 @@ export function transition(d: DeploymentFacts, event: TransitionEvent): Transiti
   const allowed = STARTS_FROM[kind].includes(d.status) || ((kind === 'retry' || kind === 'teardown') && IN_PROGRESS_STATUSES.has(d.status));
   if (!allowed) return { ok: false, reason: `cannot ${kind} a deployment that is ${d.status}` };
   if (kind === 'rollback' && !d.previousVersion) return { ok: false, reason: 'there is no previous version to roll back to' };
-  if ((kind === 'restart' || kind === 'rollback') && !d.servingVersion) {
+  if ((kind === 'restart' || kind === 'rollback' || kind === 'cleanup') && !d.servingVersion) {
     return { ok: false, reason: `cannot ${kind}: nothing is serving yet; retry the failed deploy instead` };
   }
   return { ok: true, status: IN_PROGRESS[kind] };

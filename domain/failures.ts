@@ -20,6 +20,10 @@ export const FailureType = {
   SecretKeyMismatch: 'SecretKeyMismatch',
   /** The program is missing or not executable, or the app's user cannot reach it. */
   CommandNotRunnable: 'CommandNotRunnable',
+  /** A manual-promotion preview was aborted, by a person or by its timeout; the old version serves on. */
+  PreviewAborted: 'PreviewAborted',
+  /** The manifest's release step exited non-zero or ran past its timeout; nothing was switched. */
+  ReleaseFailed: 'ReleaseFailed',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loaderEnvReason } from './loaderEnv';
+import { releasePhaseKeys, releaseStepProblem } from './releasePhase';
 
 /** How a release says what to run and what environment it needs. */
 
@@ -69,8 +70,13 @@ export const ManifestSchema = z
   .object({
     services: z.array(ServiceSchema).length(1, 'exactly one service is supported by the local provider for now'),
     env: z.record(envName, EnvVarSpecSchema).default({}),
+    ...releasePhaseKeys,
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    const problem = releaseStepProblem(m);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['release', 'service'] });
+  });
 
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type EnvVarSpec = z.infer<typeof EnvVarSpecSchema>;

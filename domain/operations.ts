@@ -1,6 +1,19 @@
 /** Vocabulary of operations, shared by the API, activities and workflows. */
 
-export const OPERATION_KINDS = ['deploy', 'upgrade', 'retry', 'rollback', 'restart', 'suspend', 'resume', 'teardown'] as const;
+export const OPERATION_KINDS = [
+  'deploy',
+  'upgrade',
+  'retry',
+  'rollback',
+  'restart',
+  'suspend',
+  'resume',
+  'teardown',
+  /** Add or remove replicas of the serving revision; the running ones stay. */
+  'scale',
+  /** End the rollback window now: warm revisions stop. */
+  'cleanup',
+] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 export const OPERATION_TRIGGERS = ['api', 'dashboard', 'admin', 'mass_upgrade', 'auto_rollback', 'env_change', 'webhook'] as const;
@@ -36,8 +49,12 @@ export const PHASE_PROGRESS = {
   fetchDeployment: 5,
   resolveEnv: 15,
   snapshotCurrent: 20,
+  /** Only with a manifest release step: it runs once before any revision starts. */
+  release: 25,
   startRevision: 35,
   awaitReady: 70,
+  /** Manual promotion only: the preview waits here for promote or abort. */
+  awaitPromotion: 75,
   switchTraffic: 85,
   drainPrevious: 95,
   finalize: 100,

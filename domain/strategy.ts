@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FailureType } from './failures';
+import { PreviewOptionsSchema, type PreviewOptions } from './preview';
 
 /** Strategy parameters are data, validated up front, carried on the operation row. */
 
@@ -30,7 +31,9 @@ export const CanaryOptionsSchema = z
 
 export type CanaryOptions = z.infer<typeof CanaryOptionsSchema>;
 
-export const StrategyOptionsSchema = z.object({ canary: CanaryOptionsSchema.optional() }).strict();
+export const StrategyOptionsSchema = z
+  .object({ canary: CanaryOptionsSchema.optional(), preview: PreviewOptionsSchema.optional() })
+  .strict();
 export type StrategyOptions = z.infer<typeof StrategyOptionsSchema>;
 
 /**
@@ -49,14 +52,23 @@ export class InvalidStrategyOptions extends Error {
   }
 }
 
-/** The canary parameters of an operation's stored options; the defaults when it has none. */
-export function canaryOptions(options: unknown): CanaryOptions {
+function storedOptions(options: unknown): StrategyOptions {
   const parsed = StrategyOptionsSchema.safeParse(options ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new InvalidStrategyOptions(['strategy_options', ...issue.path.map(String)].join('.'), issue.message);
   }
-  return parsed.data.canary ?? CanaryOptionsSchema.parse({});
+  return parsed.data;
+}
+
+/** The canary parameters of an operation's stored options; the defaults when it has none. */
+export function canaryOptions(options: unknown): CanaryOptions {
+  return storedOptions(options).canary ?? CanaryOptionsSchema.parse({});
+}
+
+/** The preview of a manual-promotion operation; null when it promotes automatically. */
+export function previewOptions(options: unknown): PreviewOptions | null {
+  return storedOptions(options).preview ?? null;
 }
 
 export interface Counters {

@@ -66,8 +66,31 @@ export interface StopOptions {
   graceMs: number;
 }
 
+/** How a program run to its end (a release step) ended. */
+export interface OneShotResult {
+  /** null when a signal ended it. */
+  exitCode: number | null;
+  signal: string | null;
+  /** Killed at its deadline. */
+  timedOut: boolean;
+  /** Its last lines of stdout and stderr, interleaved as written. */
+  output: string[];
+}
+
+export interface OneShotOptions {
+  timeoutMs: number;
+  maxLines: number;
+  abort?: AbortSignal;
+}
+
 export interface ComputeProvider {
   readonly name: string;
+  /**
+   * Runs the spec's program once to its end, as the deployment's processes run (same user,
+   * artifact, env), listening on nothing. Optional: a provider without it cannot run a
+   * manifest's release step, and an operation that needs one fails saying so.
+   */
+  runOnce?(spec: RevisionSpec, opts: OneShotOptions): Promise<OneShotResult>;
   start(spec: RevisionSpec): Promise<RunningRevision>;
   /** null when nothing runs under that key (never started, stopped, or crashed). */
   status(key: string): Promise<RunningRevision | null>;

@@ -8,6 +8,8 @@ export {
   suspendWorkflow,
   teardownWorkflow,
   retryWorkflow,
+  scaleWorkflow,
+  cleanupWorkflow,
 } from './operations';
 export { retireRevisionWorkflow } from './retire';
 export { massUpgradeWorkflow } from './massUpgrade';

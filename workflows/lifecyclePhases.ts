@@ -2,6 +2,7 @@ import type { DeploymentContext } from '../contract/deploymentContext';
 import type { OperationInput } from '../contract/operation';
 import { acts, fast, stops, waits } from './activities';
 import { blueGreen } from './strategies/blueGreen';
+import { scalePhases } from './strategies/scale';
 import { rollout } from './strategies/rollout';
 import { base, cutOver } from './strategies/steps';
 
@@ -42,6 +43,23 @@ export async function teardownPhases(ctx: DeploymentContext, op: OperationInput)
   await acts.completeOperation({ ...base(op), kind: ctx.effectiveKind, serving: null });
 }
 
+/**
+ * End the rollback window now: every warm revision (kept for an instant rollback, or ready
+ * from a failed operation for its retry) stops. Their retirement timers later find nothing
+ * to do; a rollback after this redeploys the previous version.
+ */
+export async function cleanupPhases(ctx: DeploymentContext, op: OperationInput): Promise<void> {
+  const stopped = await stops.stopRevisions({ ...base(op), keys: 'all', onlyWarm: true });
+  if (stopped.length === 0)
+    await acts.note({ operationId: op.operationId, phase: 'finalize', step: 'nothing-warm', message: 'no warm revision to stop' });
+  const slot = ctx.activeSlot;
+  await acts.completeOperation({
+    ...base(op),
+    kind: ctx.effectiveKind,
+    serving: slot && ctx.servingVersion ? { version: ctx.servingVersion, slot, configRevision: ctx.configRevision } : null,
+  });
+}
+
 /** What each kind does; a retry runs the phases of the kind it retries. */
 export function phasesFor(ctx: DeploymentContext, op: OperationInput): Promise<void> {
   switch (ctx.effectiveKind) {
@@ -51,6 +69,10 @@ export function phasesFor(ctx: DeploymentContext, op: OperationInput): Promise<v
       return suspendPhases(ctx, op);
     case 'teardown':
       return teardownPhases(ctx, op);
+    case 'scale':
+      return scalePhases(ctx, op);
+    case 'cleanup':
+      return cleanupPhases(ctx, op);
     default:
       return rollout(ctx, op);
   }

@@ -36,6 +36,14 @@ export function suspendWorkflow(input: OperationInput): Promise<void> {
 export function teardownWorkflow(input: OperationInput): Promise<void> {
   return operation(input);
 }
+/** More or fewer replicas of the serving revision; nothing running is replaced. */
+export function scaleWorkflow(input: OperationInput): Promise<void> {
+  return operation(input);
+}
+/** Ends the rollback window now: warm revisions stop. */
+export function cleanupWorkflow(input: OperationInput): Promise<void> {
+  return operation(input);
+}
 /** Re-runs the failed operation's phases with its inputs, revision keys and generated secrets. */
 export function retryWorkflow(input: OperationInput): Promise<void> {
   return operation(input);

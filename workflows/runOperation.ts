@@ -1,6 +1,7 @@
 import { ApplicationFailure, CancellationScope, workflowInfo } from '@temporalio/workflow';
 import type { DeploymentContext } from '../contract/deploymentContext';
 import type { OperationInput } from '../contract/operation';
+import { FailureType } from '../domain/failures';
 import { acts, fast } from './activities';
 import { failureDetails } from './failureDetails';
 import { scheduleRetirement } from './retire';
@@ -20,7 +21,8 @@ export async function runOperation(input: OperationInput, phases: (ctx: Deployme
     const details = failureDetails(err);
     const kind = ctx?.effectiveKind ?? input.kind;
     await CancellationScope.nonCancellable(async () => {
-      const { warmKeys } = await acts.failOperation({ ...input, kind, ...details });
+      const abandoned = details.errorType === FailureType.PreviewAborted;
+      const { warmKeys } = await acts.failOperation({ ...input, kind, ...details, abandoned });
       if (ctx) await scheduleRetirement(warmKeys, input.operationId, ctx.rollbackWindowSeconds);
     });
     throw ApplicationFailure.create({

@@ -5,6 +5,8 @@ import { findRelease, latestActiveRelease } from '../../db/queries/apps';
 import { latestOperation } from '../../db/queries/operationList';
 import type { Deployment, Operation } from '../../db/schema';
 import type { OperationKind } from '../../domain/operations';
+import { PreviewOptionsSchema } from '../../domain/preview';
+import type { StrategyOptions } from '../../domain/strategy';
 import { principalOf } from '../auth';
 import type { ApiContext } from '../context';
 import { loadDeployment, showDeployment } from '../deploymentAccess';
@@ -14,10 +16,17 @@ import { presentOperation } from '../presenters';
 import { startedBy } from '../startedBy';
 import { DeploymentView, OperationStarted, OperationView } from '../responseSchemas';
 import { routeSchema } from '../routeSchema';
-import { DeploymentParams, DestroyBody, EmptyBody, UpgradeBody } from '../schemas';
+import { DeploymentParams, DestroyBody, EmptyBody, RollbackBody, ScaleBody, UpgradeBody } from '../schemas';
+import { refuseIrreversibleStepBack } from '../migrationGuard';
 import { triggerOf } from '../trigger';
 
 const STARTED = 'the operation was started; follow it at /api/operations/{id}';
+
+/** What an upgrade stores on its operation: canary steps, or the preview of a manual promotion. */
+function upgradeOptions(body: z.output<typeof UpgradeBody>): StrategyOptions | null {
+  if (body.promotion === 'manual') return { preview: PreviewOptionsSchema.parse({ timeoutSeconds: body.previewTimeoutSeconds }) };
+  return body.canary ? { canary: body.canary } : null;
+}
 
 /** The schema of an action that answers 202 with the operation it started. */
 function lifecycleSchema(doc: { summary: string; body?: z.ZodType; conflicts?: string }) {
@@ -63,7 +72,8 @@ export function lifecycleRoutes(app: ApiApp, ctx: ApiContext): void {
   const upgrade = {
     summary: 'Move to a release (default: the newest active one)',
     body: UpgradeBody,
-    conflicts: 'already_on_version, illegal_transition or operation_in_flight',
+    conflicts:
+      'already_on_version, irreversible_migration (naming it; force: true goes ahead), illegal_transition, awaiting_promotion or operation_in_flight',
   };
   route('upgrade', 'upgrade', upgrade, async (req, d) => {
     const body = req.body as z.output<typeof UpgradeBody>; // validated by the route schema
@@ -80,11 +90,12 @@ export function lifecycleRoutes(app: ApiApp, ctx: ApiContext): void {
       if (d.status === 'running' && d.serving_version === release.version) {
         throw conflict('already_on_version', `deployment ${d.id} already serves ${release.version}; use restart to restart it`);
       }
+      await refuseIrreversibleStepBack(ctx, d, release.version, body.force);
       return {
         kind: 'upgrade',
         toVersion: release.version,
         strategy: body.strategy,
-        strategyOptions: body.canary ? { canary: body.canary } : null,
+        strategyOptions: upgradeOptions(body),
       };
     };
   });
@@ -105,12 +116,22 @@ export function lifecycleRoutes(app: ApiApp, ctx: ApiContext): void {
         strategy: failed.strategy,
         configRevision: failed.config_revision,
         strategyOptions: failed.strategy_options,
+        replicas: failed.replicas,
       };
     };
   });
 
-  route('rollback', 'rollback', { summary: 'Back to previousVersion' }, async (_req, d) => {
-    return async () => ({ kind: 'rollback', toVersion: d.previous_version, strategy: d.strategy });
+  const rollback = {
+    summary: 'Back to previousVersion',
+    body: RollbackBody,
+    conflicts: 'irreversible_migration (naming it; force: true goes ahead), illegal_transition, awaiting_promotion or operation_in_flight',
+  };
+  route('rollback', 'rollback', rollback, async (req, d) => {
+    const body = req.body as z.output<typeof RollbackBody>; // validated by the route schema
+    return async () => {
+      await refuseIrreversibleStepBack(ctx, d, d.previous_version, body.force);
+      return { kind: 'rollback', toVersion: d.previous_version, strategy: d.strategy };
+    };
   });
 
   route('restart', 'restart', { summary: 'Restart the serving release with the current config revision' }, async (_req, d) => {
@@ -123,6 +144,40 @@ export function lifecycleRoutes(app: ApiApp, ctx: ApiContext): void {
 
   route('resume', 'resume', { summary: 'Start a suspended deployment again' }, async (_req, d) => {
     return async () => ({ kind: 'resume', toVersion: d.serving_version ?? d.release_version, strategy: d.strategy });
+  });
+
+  const scale = {
+    summary: 'Add or remove replicas of the serving revision; running replicas are not replaced',
+    body: ScaleBody,
+    conflicts: 'env_not_serving, illegal_transition, awaiting_promotion or operation_in_flight',
+  };
+  route('scale', 'scale', scale, async (req, d) => {
+    const body = req.body as z.output<typeof ScaleBody>; // validated by the route schema
+    return async () => {
+      // New replicas get the env on record; they must match the ones already serving.
+      if (d.serving_config_revision !== d.config_revision)
+        throw conflict(
+          'env_not_serving',
+          `config revision ${d.config_revision} of ${d.id} is not serving yet (${d.serving_config_revision ?? 'none'} is); restart first`,
+        );
+      return {
+        kind: 'scale',
+        toVersion: d.serving_version,
+        strategy: d.strategy,
+        configRevision: d.config_revision,
+        replicas: body.replicas,
+      };
+    };
+  });
+
+  const cleanup = { summary: 'End the rollback window now: stop the warm revisions (a later rollback redeploys)' };
+  route('cleanup', 'cleanup', cleanup, async (_req, d) => {
+    return async () => ({
+      kind: 'cleanup',
+      toVersion: d.serving_version,
+      strategy: d.strategy,
+      configRevision: d.serving_config_revision ?? d.config_revision,
+    });
   });
 
   // Destructive: the body must repeat the deployment id. Destroying a destroyed deployment

@@ -8,10 +8,12 @@ const path = (id: string, action: string) => `/api/deployments/${encodeURICompon
 /** The operations that need nothing but the deployment id. */
 const SIMPLE: { name: string; summary: string }[] = [
   { name: 'retry', summary: "re-run the deployment's failed operation with the same inputs" },
-  { name: 'rollback', summary: 'go back to the previous version' },
   { name: 'restart', summary: 'restart on the same release and config' },
   { name: 'suspend', summary: 'stop compute, keep data; the router answers "suspended"' },
   { name: 'resume', summary: 'start a suspended deployment again' },
+  { name: 'cleanup', summary: 'end the rollback window now: stop the warm revisions' },
+  { name: 'promote', summary: 'switch all traffic to the preview of an upgrade awaiting promotion' },
+  { name: 'abort', summary: 'abort the preview of an upgrade awaiting promotion; the serving version stays' },
 ];
 
 const simple = SIMPLE.map(({ name, summary }): Command => ({
@@ -25,22 +27,67 @@ const simple = SIMPLE.map(({ name, summary }): Command => ({
   run: (ctx, [id], v) => startOperation(ctx, 'POST', path(id, name), {}, v),
 }));
 
+const rollback: Command = {
+  group: 'deployments',
+  name: 'rollback',
+  args: '<id> [--force] [--wait] [--idempotency-key K]',
+  summary: 'go back to the previous version',
+  details: `--force goes back across an irreversible migration (refused otherwise).\n${START_DETAILS}`,
+  options: { ...START_OPTIONS, force: { type: 'boolean' } },
+  positionals: { min: 1, max: 1 },
+  run: (ctx, [id], v) => startOperation(ctx, 'POST', path(id, 'rollback'), v.force ? { force: true } : {}, v),
+};
+
 const upgrade: Command = {
   group: 'deployments',
   name: 'upgrade',
-  args: '<id> [--version V] [--strategy S] [--wait] [--idempotency-key K]',
+  args: '<id> [--version V] [--strategy S] [--manual [--preview-timeout SECONDS]] [--force] [--wait] [--idempotency-key K]',
   summary: 'move to a release (default: the latest) with its strategy or --strategy',
-  details: `Strategies: ${STRATEGIES.join(', ')}.\n${START_DETAILS}`,
-  options: { ...START_OPTIONS, version: { type: 'string' }, strategy: { type: 'string' } },
+  details: [
+    `Strategies: ${STRATEGIES.join(', ')}.`,
+    '--manual starts the new revision at <id>--preview.<domain> and waits (default 24 h, then it aborts)',
+    'for `slipway deployments promote <id>` (an instant switch) or `abort <id>`.',
+    '--force goes to an older release across an irreversible migration (refused otherwise).',
+    START_DETAILS,
+  ].join('\n'),
+  options: {
+    ...START_OPTIONS,
+    version: { type: 'string' },
+    strategy: { type: 'string' },
+    manual: { type: 'boolean' },
+    'preview-timeout': { type: 'string' },
+    force: { type: 'boolean' },
+  },
   positionals: { min: 1, max: 1 },
-  run: (ctx, [id], v) =>
-    startOperation(
-      ctx,
-      'POST',
-      path(id, 'upgrade'),
-      { ...(v.version ? { version: v.version } : {}), ...(v.strategy ? { strategy: v.strategy } : {}) },
-      v,
-    ),
+  run(ctx, [id], v) {
+    const timeout = v['preview-timeout'] === undefined ? undefined : Number(v['preview-timeout']);
+    if (timeout !== undefined && !v.manual) throw new UsageError('--preview-timeout needs --manual');
+    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0))
+      throw new UsageError('--preview-timeout takes a whole number of seconds');
+    const body = {
+      ...(v.version ? { version: v.version } : {}),
+      ...(v.strategy ? { strategy: v.strategy } : {}),
+      ...(v.manual ? { promotion: 'manual' } : {}),
+      ...(timeout !== undefined ? { previewTimeoutSeconds: timeout } : {}),
+      ...(v.force ? { force: true } : {}),
+    };
+    return startOperation(ctx, 'POST', path(id, 'upgrade'), body, v);
+  },
+};
+
+const scale: Command = {
+  group: 'deployments',
+  name: 'scale',
+  args: '<id> --replicas N [--wait] [--idempotency-key K]',
+  summary: 'add or remove replicas of the serving revision (running ones are not replaced)',
+  details: START_DETAILS,
+  options: { ...START_OPTIONS, replicas: { type: 'string' } },
+  positionals: { min: 1, max: 1 },
+  run(ctx, [id], v) {
+    const replicas = Number(v.replicas);
+    if (v.replicas === undefined || !Number.isInteger(replicas)) throw new UsageError('scale needs --replicas N (a whole number)');
+    return startOperation(ctx, 'POST', path(id, 'scale'), { replicas }, v);
+  },
 };
 
 const destroy: Command = {
@@ -91,4 +138,4 @@ const env: Command = {
   },
 };
 
-export const deploymentActionCommands: Command[] = [...simple, upgrade, destroy, env];
+export const deploymentActionCommands: Command[] = [...simple, rollback, upgrade, scale, destroy, env];

@@ -99,6 +99,13 @@ export function formatDeployment(d: DeploymentView): string {
     ['SLOT', d.activeSlot],
     ['CONFIG REV', d.configRevision],
     ['URL', d.url],
+    [
+      'PREVIEW',
+      d.preview
+        ? `${d.preview.url} until ${d.preview.expiresAt ? timestamp(d.preview.expiresAt) : '-'}: slipway deployments promote|abort ${d.id}`
+        : null,
+    ],
+    ['REPLICAS', d.replicas],
     ['LAST ERROR', d.lastError],
     ['CREATED', timestamp(d.createdAt)],
     ['UPDATED', `${timestamp(d.updatedAt)} (${ago(d.updatedAt)})`],

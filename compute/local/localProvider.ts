@@ -2,7 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../ports/logger';
-import { RevisionStartError, type ComputeProvider, type RevisionSpec, type RunningRevision, type StopOptions } from '../../ports/compute';
+import {
+  RevisionStartError,
+  type ComputeProvider,
+  type OneShotOptions,
+  type OneShotResult,
+  type RevisionSpec,
+  type RunningRevision,
+  type StopOptions,
+} from '../../ports/compute';
 import { AppUserError, createAppUsers, type AppIdentity } from './appUsers';
 import { getFreePort } from './freePort';
 import { tailFile } from './logTail';
@@ -10,6 +18,7 @@ import { isOurProcessAlive, processStartTime, signalGroup } from './processInfo'
 import { createRevisionStateFiles, type RevisionState } from './revisionStateFiles';
 import { firstClosedFolder, modeOf } from './traversable';
 import { findOrphanRevision } from './orphanRevision';
+import { runOneShot } from './oneShot';
 
 export interface LocalComputeProviderOptions {
   /** Where state files (`<key>.json`) and captured output (`<key>.log`) live. */
@@ -116,10 +125,7 @@ export function createLocalComputeProvider(opts: LocalComputeProviderOptions): C
     const identity = await identityOf(spec);
 
     const port = await getFreePort(host);
-    const env: Record<string, string> = {};
-    for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]!;
-    if (identity) env.HOME = identity.home;
-    Object.assign(env, spec.env, { [spec.portEnv]: String(port) });
+    const env = { ...processEnv(spec, identity), [spec.portEnv]: String(port) };
 
     // State files and logs are Slipway's: no app user may list or read them.
     await fs.mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
@@ -200,6 +206,28 @@ export function createLocalComputeProvider(opts: LocalComputeProviderOptions): C
     });
   }
 
+  /** A release step: the same user, folder and env as the deployment's revisions, run to its end. */
+  async function runOnce(spec: RevisionSpec, o: OneShotOptions): Promise<OneShotResult> {
+    const { artifactDir, command } = artifactProgram(spec);
+    const [first, ...args] = command;
+    if (!first) throw new RevisionStartError(`${spec.key} has an empty command`);
+    const identity = await identityOf(spec);
+    try {
+      return await runOneShot({
+        executable: first === 'node' ? process.execPath : first,
+        args,
+        cwd: artifactDir,
+        env: processEnv(spec, identity),
+        identity,
+        timeoutMs: o.timeoutMs,
+        maxLines: o.maxLines,
+        abort: o.abort,
+      });
+    } catch (err) {
+      throw new RevisionStartError(`cannot run ${spec.key}: ${describeSpawnError(err as Error)}`);
+    }
+  }
+
   async function status(key: string): Promise<RunningRevision | null> {
     const state = await liveState(key);
     return state ? toRunning(state) : null;
@@ -240,7 +268,15 @@ export function createLocalComputeProvider(opts: LocalComputeProviderOptions): C
       .sort();
   }
 
-  return { name: 'local', start, status, stop, tailLogs, list };
+  return { name: 'local', start, runOnce, status, stop, tailLogs, list };
+}
+
+/** What an app process sees: its own env and a few of Slipway's (PATH, and HOME as the app user's own). */
+function processEnv(spec: RevisionSpec, identity: AppIdentity | null): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]!;
+  if (identity) env.HOME = identity.home;
+  return Object.assign(env, spec.env);
 }
 
 /** Resolves with the pid once the child exists, or rejects when spawning failed (e.g. ENOENT). */

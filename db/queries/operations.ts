@@ -64,6 +64,18 @@ export async function appendOperationLog(
     .execute();
 }
 
+/** Whether the operation's log has this (phase, step) line: how a step done once is known to be done. */
+export async function hasOperationLogStep(db: DbOrTrx, operationId: string, phase: string, step: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('operation_logs')
+    .select('id')
+    .where('operation_id', '=', operationId)
+    .where('phase', '=', phase)
+    .where('step', '=', step)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Every line after afterId, for the log stream (which reads on from the last id it sent). Pages: operationList.ts. */
 export function listOperationLogs(db: DbOrTrx, operationId: string, afterId = '0'): Promise<OperationLog[]> {
   return db

@@ -30,6 +30,12 @@ describe('transition: starting an operation', () => {
     ['teardown failed', facts('failed', null), 'teardown', 'destroying'],
     ['teardown destroyed', facts('destroyed', null), 'teardown', /destroyed/],
     ['anything on destroyed', facts('destroyed', null), 'upgrade', /destroyed/],
+    ['scale running', facts('running'), 'scale', 'scaling'],
+    ['scale failed', facts('failed'), 'scale', /cannot scale a deployment that is failed/],
+    ['scale suspended', facts('suspended'), 'scale', /cannot scale a deployment that is suspended/],
+    ['cleanup running', facts('running'), 'cleanup', 'cleaning_up'],
+    ['cleanup failed with the old version serving', facts('failed'), 'cleanup', 'cleaning_up'],
+    ['cleanup with nothing serving', facts('failed', null), 'cleanup', /nothing is serving yet/],
   ];
   it.each(cases)('%s', (_name, d, kind, expected) => {
     const r = transition(d, { type: 'start', kind });
@@ -51,6 +57,9 @@ describe('transition: finishing an operation', () => {
     ['resume', 'succeed', 'running'],
     ['teardown', 'succeed', 'destroyed'],
     ['teardown', 'fail', 'failed'],
+    ['scale', 'succeed', 'running'],
+    ['scale', 'fail', 'failed'],
+    ['cleanup', 'succeed', 'running'],
   ];
   it.each(cases)('%s %s → %s', (kind, type, status) => {
     expect(transition(facts('running'), { type, kind })).toEqual({ ok: true, status });
@@ -82,7 +91,41 @@ describe('isInProgressStatus', () => {
     ['failed', false],
     ['suspended', false],
     ['pending', false],
+    ['awaiting_promotion', true],
   ])('%s → %s', (status, expected) => {
     expect(isInProgressStatus(status)).toBe(expected);
+  });
+});
+
+describe('transition: manual promotion', () => {
+  const cases: [string, DeploymentFacts, 'await_promotion' | 'promote' | 'abandon', OperationKind, DeploymentStatus | RegExp][] = [
+    ['an upgrade awaits promotion', facts('upgrading'), 'await_promotion', 'upgrade', 'awaiting_promotion'],
+    ['a retry awaits promotion from its own status', facts('deploying'), 'await_promotion', 'retry', 'awaiting_promotion'],
+    ['not from another status', facts('running'), 'await_promotion', 'upgrade', /cannot await promotion of a deployment that is running/],
+    ['promote goes back to the switch', facts('awaiting_promotion'), 'promote', 'upgrade', 'upgrading'],
+    ['promote a retry', facts('awaiting_promotion'), 'promote', 'retry', 'deploying'],
+    ['promote when not awaiting', facts('upgrading'), 'promote', 'upgrade', /not awaiting promotion/],
+    ['an abandoned preview with the old version serving', facts('awaiting_promotion'), 'abandon', 'upgrade', 'running'],
+    ['an abandoned preview with nothing serving', facts('awaiting_promotion', null), 'abandon', 'upgrade', 'failed'],
+  ];
+  it.each(cases)('%s', (_name, d, type, kind, expected) => {
+    const r = transition(d, { type, kind });
+    if (typeof expected === 'string') expect(r).toEqual({ ok: true, status: expected });
+    else {
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.reason).toMatch(expected);
+    }
+  });
+
+  it.each<[OperationKind, DeploymentStatus | RegExp]>([
+    ['upgrade', /cannot upgrade a deployment that is awaiting_promotion/],
+    ['restart', /cannot restart a deployment that is awaiting_promotion/],
+    ['rollback', /cannot rollback a deployment that is awaiting_promotion/],
+    ['teardown', 'destroying'],
+    ['retry', 'deploying'],
+  ])('starting %s while awaiting promotion', (kind, expected) => {
+    const r = transition(facts('awaiting_promotion', '1.0.0', '0.9.0'), { type: 'start', kind });
+    if (typeof expected === 'string') expect(r).toEqual({ ok: true, status: expected });
+    else expect(r.ok || r.reason).toMatch(expected);
   });
 });

@@ -5,6 +5,7 @@ import type { OperationInput } from '../../contract/operation';
 import { STRATEGIES } from '../../domain/operations';
 import { blueGreen } from './blueGreen';
 import { canary } from './canary';
+import { previewThenSwitch } from './preview';
 import { recreate } from './recreate';
 import { rolling } from './rolling';
 
@@ -14,6 +15,9 @@ import { rolling } from './rolling';
  * strategy removed since) fails the operation by name instead of running as another one.
  */
 export async function rollout(ctx: DeploymentContext, op: OperationInput): Promise<void> {
+  // A preview ends in an instant switch whatever the deployment's strategy: the whole point
+  // is that the version people checked is the one that takes all traffic at once.
+  if (ctx.preview) return previewThenSwitch(ctx, op, ctx.preview);
   const strategy = ctx.strategy;
   switch (strategy) {
     case 'blue_green':

@@ -27,13 +27,15 @@ export const servingAfter = (ctx: DeploymentContext, slot: Slot) => ({
   configRevision: ctx.configRevision,
 });
 
-/** Env resolved (secrets generated once) and the current state recorded, before anything starts. */
+/** Env resolved (secrets generated once), the current state recorded and the release step run, before anything starts. */
 export async function prepare(ctx: DeploymentContext, op: OperationInput): Promise<void> {
   // Two quick database steps: local activities since this patch, saving two task-queue round
   // trips per operation; runs started before it replay with the activities they recorded.
   const steps = patched(LOCAL_PREPARE) ? fast : acts;
   await steps.resolveEnv({ ...base(op), version: ctx.targetVersion });
   await steps.snapshotCurrent(base(op));
+  // Before anything starts: a failed release step leaves the old revision serving, untouched.
+  if (ctx.releaseStep) await waits.runReleaseStep({ ...base(op), version: ctx.targetVersion });
 }
 
 export async function startReplica(ctx: DeploymentContext, op: OperationInput, slot: Slot, replica: number): Promise<ReadyRevision> {
