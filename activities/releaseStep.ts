@@ -6,12 +6,12 @@ import { RevisionStartError, type RevisionSpec } from '../ports/compute';
 import type { ReleaseStepInput } from '../contract/deployPhases';
 import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
+import { whileHeartbeating } from './heartbeating';
 import { completePhase, enterPhase, phaseLog } from './operationLog';
 import { missingEnvFailure, resolveRevisionEnv } from './revisionEnv';
 
 /** The end of the output is where a failing migration says why. */
 const OUTPUT_LINES = 100;
-const HEARTBEAT_MS = 2_000;
 
 /** Output may echo env values; the secret ones never reach the operation log. */
 function redact(lines: string[], secrets: string[]): string[] {
@@ -55,23 +55,18 @@ export function createRunReleaseStep(deps: ActivityDeps) {
     };
 
     await log('started', `release step of ${input.version}: ${command.join(' ')} (timeout ${step.timeoutSeconds} s)`);
-    const ctx = Context.current();
-    const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_MS);
+    const runOnce = deps.compute.runOnce.bind(deps.compute);
     let result;
     try {
-      result = await deps.compute.runOnce(spec, {
-        timeoutMs: step.timeoutSeconds * 1000,
-        maxLines: OUTPUT_LINES,
-        abort: ctx.cancellationSignal,
-      });
+      result = await whileHeartbeating(() =>
+        runOnce(spec, { timeoutMs: step.timeoutSeconds * 1000, maxLines: OUTPUT_LINES, abort: Context.current().cancellationSignal }),
+      );
     } catch (err) {
       if (err instanceof RevisionStartError) {
         await log('not-runnable', err.message, 'error');
         throw nonRetryable(FailureType.CommandNotRunnable, err.message);
       }
       throw err;
-    } finally {
-      clearInterval(beat);
     }
     const secretValues = plan.secretKeys.map((k) => plan.values[k]).filter((v): v is string => typeof v === 'string');
     const output = redact(result.output, secretValues);
