@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 
-/** Often enough for the 4 s heartbeat timeout of workflows/activityOptions.ts, with room for a busy event loop. */
+/** Often enough for the 6 s heartbeat timeout of workflows/activityOptions.ts, with room for a busy event loop. */
 const EVERY_MS = 1000;
 
 /**

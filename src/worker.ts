@@ -29,12 +29,13 @@ export function workflowsPath(): string {
  * A worker that dies holding a workflow's cached state sends that workflow's next task to
  * its own sticky queue; the server gives up on it after this long and hands the task to any
  * other worker (the SDK's default is 10 s, which the survivor of a SIGKILL would wait out).
+ * Not shorter: a live but busy worker that misses it replays the whole history elsewhere.
  */
-const STICKY_TIMEOUT = '2s';
+const STICKY_TIMEOUT = '5s';
 /**
  * Long activities heartbeat about once a second; passed on at most this often (the SDK
  * otherwise waits 80 % of the heartbeat timeout), the server hears from a live worker
- * well within the 4 s heartbeat timeout even when the machine is busy.
+ * well within the 6 s heartbeat timeout even when the machine is busy.
  */
 const HEARTBEAT_THROTTLE = '1s';
 

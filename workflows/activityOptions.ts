@@ -15,12 +15,13 @@ const retry = {
 };
 
 /**
- * Database writes, router calls, process starts: each takes well under a second, so a
- * worker that dies in one is noticed (and the call retried elsewhere) within 10 s; the
- * margin is for a loaded machine, where a timed-out attempt is simply retried (they are
- * idempotent).
+ * Database writes and router calls: each takes well under a second, so a worker that dies
+ * in one is noticed (and the call retried elsewhere) after 20 s. Not shorter: on a starved
+ * machine (load 30 on 2 cores) 10 s timed out live calls and the retries sank throughput
+ * to a third (BENCHMARKS.md); the window in which a worker can die inside one is tiny, and
+ * everything that can run long heartbeats instead (below).
  */
-export const short: ActivityOptions = { startToCloseTimeout: '10s', retry };
+export const short: ActivityOptions = { startToCloseTimeout: '20s', retry };
 
 /**
  * Long activities heartbeat at least once a second (readiness probes, drain polls, stop
@@ -28,7 +29,7 @@ export const short: ActivityOptions = { startToCloseTimeout: '10s', retry };
  * in one is noticed after this and the activity resumes on another worker from its
  * heartbeat details.
  */
-const heartbeatTimeout = '4s';
+const heartbeatTimeout = '6s';
 
 /**
  * Long waits that heartbeat (readiness, drains): a dead worker is noticed within the
