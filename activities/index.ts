@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { createAutoUpdateActivities } from './autoUpdate';
 import { createAwaitReady } from './awaitReady';
 import { createFailOperation } from './failOperation';
 import { createClaimOperation } from './claimOperation';
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRouteSetActivities(deps),
     failOperation: createFailOperation(deps),
     ...createMassUpgradeActivities(deps),
+    ...createAutoUpdateActivities(deps),
   };
 }
 

@@ -12,3 +12,4 @@ export {
 export { retireRevisionWorkflow } from './retire';
 export { massUpgradeWorkflow } from './massUpgrade';
 export { massUpgradeItemWorkflow } from './massUpgradeItem';
+export { autoUpdateWorkflow } from './autoUpdate';
