@@ -34,7 +34,7 @@ export async function verifyPush(ctx: ApiContext, req: FastifyRequest, slug: str
   if (!app || !secret || !signatureMatches(secret, req.rawBody ?? Buffer.alloc(0), typeof presented === 'string' ? presented : undefined))
     throw badSignature();
   if (req.bodyError) throw req.bodyError;
-  const header = DELIVERY_HEADERS.map((h) => req.headers[h]).find((v) => typeof v === 'string');
+  const header = DELIVERY_HEADERS.map((h) => req.headers[h]).find((v) => typeof v === 'string' && v.trim() !== '');
   const deliveryId = typeof header === 'string' ? header.trim() : '';
   if (!/^[A-Za-z0-9._:-]{1,200}$/.test(deliveryId))
     throw badRequest(`send a delivery id in ${DELIVERY_HEADERS.join(' or ')}`, [
