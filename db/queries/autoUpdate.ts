@@ -14,7 +14,7 @@ export function autoDeployDeployments(db: DbOrTrx, appId: string): Promise<Deplo
     .execute();
 }
 
-/** Opted-in, unpaused deployments with how many auto-updates each started since `since`. */
+/** Opted-in deployments (paused ones too: the pass reports them) with how many auto-updates each started since `since`. */
 export async function autoUpdateCandidates(db: DbOrTrx, since: Date): Promise<(Deployment & { updates_since: number })[]> {
   const rows = await db
     .selectFrom('deployments as d')
@@ -29,7 +29,6 @@ export async function autoUpdateCandidates(db: DbOrTrx, since: Date): Promise<(D
         .as('updates_since'),
     )
     .where('d.auto_update_enabled', '=', true)
-    .where('d.auto_update_paused_at', 'is', null)
     .where('d.status', '<>', 'destroyed')
     .orderBy('d.id')
     .execute();
