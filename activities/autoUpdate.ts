@@ -14,7 +14,8 @@ export interface AutoUpdatePlan {
 }
 
 /** The same id for the same run and deployment: a retried activity inserts nothing twice. */
-export const autoUpdateOperationId = (runKey: string, deploymentId: string) => derivedId('op', 12, `auto_update\0${runKey}\0${deploymentId}`);
+export const autoUpdateOperationId = (runKey: string, deploymentId: string) =>
+  derivedId('op', 12, `auto_update\0${runKey}\0${deploymentId}`);
 
 export function createAutoUpdateActivities(deps: ActivityDeps) {
   return {
@@ -48,7 +49,16 @@ export function createAutoUpdateActivities(deps: ActivityDeps) {
           continue;
         }
         const id = autoUpdateOperationId(input.runKey, d.id);
-        rows.push(newOperationRow({ id, deployment: d, kind: 'upgrade', trigger: 'auto_update', actor: 'auto-update', toVersion: decision.upgradeTo }));
+        rows.push(
+          newOperationRow({
+            id,
+            deployment: d,
+            kind: 'upgrade',
+            trigger: 'auto_update',
+            actor: 'auto-update',
+            toVersion: decision.upgradeTo,
+          }),
+        );
         plan.items.push({ deploymentId: d.id, operationId: id, toVersion: decision.upgradeTo });
       }
       await insertItemOperations(deps.db, rows);

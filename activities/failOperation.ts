@@ -36,7 +36,11 @@ export function createFailOperation(deps: ActivityDeps) {
       const open = op.status === 'pending' || op.status === 'running';
       // A failed auto-update stops the schedule from trying the same thing every hour.
       if (open && op.trigger === 'auto_update' && !input.cancelled)
-        await pauseAutoUpdate(trx, d.id, `auto-update to ${op.to_version ?? '-'} failed (${op.id}): ${input.errorType}: ${input.errorMessage}`);
+        await pauseAutoUpdate(
+          trx,
+          d.id,
+          `auto-update to ${op.to_version ?? '-'} failed (${op.id}): ${input.errorType}: ${input.errorMessage}`,
+        );
       if (op.status === 'running') {
         const t = transitionOf(d, { type: 'fail', kind: input.kind });
         await updateDeployment(trx, d.id, { status: t.ok ? t.status : d.status, last_error: `${input.errorType}: ${input.errorMessage}` });

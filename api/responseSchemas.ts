@@ -144,7 +144,13 @@ export const DeliveryView = z.object({
   type: z.string(),
   status: z.enum(['pending', 'delivered', 'failed']),
   attempts: z.array(
-    z.object({ attempt: z.number().int(), statusCode: z.number().int().nullable(), error: z.string().nullable(), durationMs: z.number(), at: when }),
+    z.object({
+      attempt: z.number().int(),
+      statusCode: z.number().int().nullable(),
+      error: z.string().nullable(),
+      durationMs: z.number(),
+      at: when,
+    }),
   ),
   nextAttemptAt: when.nullable(),
   createdAt: when,

@@ -100,7 +100,10 @@ export const WebhookSecretBody = z
 export const PushBody = z
   .object({
     version,
-    artifact: z.object({ path: z.string().min(1, 'path of the directory to snapshot') }).strict().optional(),
+    artifact: z
+      .object({ path: z.string().min(1, 'path of the directory to snapshot') })
+      .strict()
+      .optional(),
     image: z.string().min(1).max(512).optional().describe('an OCI image reference; needs a build with image services'),
     manifest: ManifestSchema.optional().describe("default: the app's newest release's manifest"),
   })

@@ -13,11 +13,7 @@ export const DELIVERY_HEADERS = ['x-slipway-delivery', 'x-github-delivery'] as c
 export const appWebhookSecretContext = (appId: string) => `app-webhook:${appId}`;
 
 const badSignature = () =>
-  new ApiError(
-    401,
-    'bad_signature',
-    `send ${SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of the raw body under the app's webhook secret>`,
-  );
+  new ApiError(401, 'bad_signature', `send ${SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of the raw body under the app's webhook secret>`);
 
 /**
  * The checks before a push may create anything, in this order: the signature (an unknown

@@ -95,7 +95,15 @@ async function deliver(deps: DispatcherDeps, d: DueDelivery): Promise<void> {
   }
   const durationMs = Date.now() - started;
   const retryInMs = error ? nextAttemptDelayMs(attempt, deps.retry) : null;
-  const next = !error ? { status: 'delivered' as const } : retryInMs === null ? { status: 'failed' as const } : { status: 'pending' as const, retryInMs };
+  const next = !error
+    ? { status: 'delivered' as const }
+    : retryInMs === null
+      ? { status: 'failed' as const }
+      : { status: 'pending' as const, retryInMs };
   await recordAttempt(deps.db, { deliveryId: d.id, attempt, statusCode, error, durationMs }, next);
-  if (error) deps.logger.info({ deliveryId: d.id, subscriptionId: d.subscription_id, attempt, error, next: next.status }, 'notification delivery failed');
+  if (error)
+    deps.logger.info(
+      { deliveryId: d.id, subscriptionId: d.subscription_id, attempt, error, next: next.status },
+      'notification delivery failed',
+    );
 }

@@ -53,6 +53,12 @@ export async function emitMassUpgradeEvent(db: DbOrTrx, type: MassUpgradeEventTy
   const m = await findMassUpgrade(db, massUpgradeId);
   if (!m) return;
   await emit(db, type, massUpgradeId, null, {
-    massUpgrade: { id: m.id, targetVersion: m.target_version, status: m.status, haltReason: m.halt_reason, progress: (m.progress ?? null) as JsonValue },
+    massUpgrade: {
+      id: m.id,
+      targetVersion: m.target_version,
+      status: m.status,
+      haltReason: m.halt_reason,
+      progress: (m.progress ?? null) as JsonValue,
+    },
   });
 }

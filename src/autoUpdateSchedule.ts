@@ -27,6 +27,8 @@ export async function ensureAutoUpdateSchedule(client: Client, taskQueue: string
     logger.info({ scheduleId: options.scheduleId, everyMinutes }, 'auto-update schedule created');
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(options.scheduleId).update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: options.policies }));
+    await client.schedule
+      .getHandle(options.scheduleId)
+      .update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: options.policies }));
   }
 }

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { ApiApp } from '../app';
-import { deleteSubscription, findSubscription, insertSubscription, listDeliveries, listSubscriptions } from '../../db/queries/subscriptions';
+import {
+  deleteSubscription,
+  findSubscription,
+  insertSubscription,
+  listDeliveries,
+  listSubscriptions,
+} from '../../db/queries/subscriptions';
 import type { NotificationAttempt, NotificationDelivery, Subscription } from '../../db/schema';
 import { isMassUpgradeEvent } from '../../domain/notifications/events';
 import { subscriptionSecretContext } from '../../notifications/dispatcher';
@@ -23,7 +29,13 @@ function presentDelivery(d: NotificationDelivery & { attempt_rows: NotificationA
     eventId: payload.id ?? d.id,
     type: d.event_type,
     status: d.status,
-    attempts: d.attempt_rows.map((a) => ({ attempt: a.attempt, statusCode: a.status_code, error: a.error, durationMs: a.duration_ms, at: a.created_at })),
+    attempts: d.attempt_rows.map((a) => ({
+      attempt: a.attempt,
+      statusCode: a.status_code,
+      error: a.error,
+      durationMs: a.duration_ms,
+      at: a.created_at,
+    })),
     nextAttemptAt: d.status === 'pending' ? d.next_attempt_at : null,
     createdAt: d.created_at,
     deliveredAt: d.delivered_at,
@@ -68,7 +80,9 @@ export function subscriptionRoutes(app: ApiApp, ctx: ApiContext): void {
     access: 'token',
     responses: { 200: { description: 'the subscriptions', schema: SubscriptionView.array() } },
   });
-  app.get('/api/subscriptions', { schema: list }, async (req) => (await listSubscriptions(ctx.db, principalOf(req).tenantId)).map(presentSubscription));
+  app.get('/api/subscriptions', { schema: list }, async (req) =>
+    (await listSubscriptions(ctx.db, principalOf(req).tenantId)).map(presentSubscription),
+  );
 
   const remove = routeSchema({
     summary: 'Delete a subscription; its pending deliveries stop',

@@ -35,7 +35,9 @@ export function webhookRoutes(app: ApiApp, ctx: ApiContext): void {
     if (!found) throw notFound(`app ${req.params.slug}`);
     const value = req.body?.secret ?? randomBytes(32).toString('base64url');
     await setAppWebhookSecret(ctx.db, found.id, ctx.secrets.seal(value, appWebhookSecretContext(found.id)));
-    return reply.status(201).send({ app: found.slug, secret: value, header: `${SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of the raw body>` });
+    return reply
+      .status(201)
+      .send({ app: found.slug, secret: value, header: `${SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of the raw body>` });
   });
 
   // Own scope: only this route keeps the raw bytes, which the signature is computed over.
@@ -74,7 +76,8 @@ export function webhookRoutes(app: ApiApp, ctx: ApiContext): void {
           target,
           { version: body.version, manifest: ManifestSchema.parse(manifest), artifact: body.artifact, image: body.image },
           async (trx, r) => {
-            if (!(await recordWebhookDelivery(trx, { appId: target.id, deliveryId, releaseVersion: r.version }))) throw replayed(deliveryId);
+            if (!(await recordWebhookDelivery(trx, { appId: target.id, deliveryId, releaseVersion: r.version })))
+              throw replayed(deliveryId);
           },
         );
         const deployments = await Promise.all(
@@ -89,10 +92,16 @@ export function webhookRoutes(app: ApiApp, ctx: ApiContext): void {
 /** One autoDeploy deployment: the shared lifecycle checks decide; a refusal is reported, not thrown. */
 async function upgradeOnPush(ctx: ApiContext, d: Deployment, release: Release, deliveryId: string) {
   try {
-    const { operation } = await startLifecycle(ctx, { actor: `webhook:${deliveryId}`, trigger: 'webhook', ids: undefined }, d, 'upgrade', async () => ({
-      kind: 'upgrade',
-      toVersion: release.version,
-    }));
+    const { operation } = await startLifecycle(
+      ctx,
+      { actor: `webhook:${deliveryId}`, trigger: 'webhook', ids: undefined },
+      d,
+      'upgrade',
+      async () => ({
+        kind: 'upgrade',
+        toVersion: release.version,
+      }),
+    );
     return { id: d.id, operationId: operation.id, skipped: null };
   } catch (err) {
     if (err instanceof ApiError && err.statusCode < 500) return { id: d.id, operationId: null, skipped: `${err.code}: ${err.message}` };

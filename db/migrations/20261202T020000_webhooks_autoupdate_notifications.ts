@@ -52,14 +52,23 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('subscription_id', 'text', (c) => c.notNull().references('subscriptions.id'))
     .addColumn('event_type', 'text', (c) => c.notNull())
     .addColumn('payload', 'jsonb', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending').check(sql`status in ('pending', 'delivered', 'failed')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('pending')
+        .check(sql`status in ('pending', 'delivered', 'failed')`),
+    )
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('next_attempt_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('last_error', 'text')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('delivered_at', 'timestamptz')
     .execute();
-  await db.schema.createIndex('notification_deliveries_due_idx').on('notification_deliveries').columns(['status', 'next_attempt_at']).execute();
+  await db.schema
+    .createIndex('notification_deliveries_due_idx')
+    .on('notification_deliveries')
+    .columns(['status', 'next_attempt_at'])
+    .execute();
   await db.schema
     .createIndex('notification_deliveries_subscription_idx')
     .on('notification_deliveries')

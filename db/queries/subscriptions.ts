@@ -60,12 +60,18 @@ export async function subscribersOf(db: DbOrTrx, eventType: string, tenantId: st
     .selectAll()
     .where('deleted_at', 'is', null)
     .where(sql<boolean>`events ? ${eventType}`);
-  q = tenantId === null ? q.where('tenant_id', 'is', null) : q.where((eb) => eb.or([eb('tenant_id', 'is', null), eb('tenant_id', '=', tenantId)]));
+  q =
+    tenantId === null
+      ? q.where('tenant_id', 'is', null)
+      : q.where((eb) => eb.or([eb('tenant_id', 'is', null), eb('tenant_id', '=', tenantId)]));
   return q.execute();
 }
 
 /** The outbox write; a repeated event (a retried activity) has the same ids and adds nothing. */
-export async function enqueueDeliveries(db: DbOrTrx, rows: { id: string; subscriptionId: string; eventType: string; payload: JsonValue }[]) {
+export async function enqueueDeliveries(
+  db: DbOrTrx,
+  rows: { id: string; subscriptionId: string; eventType: string; payload: JsonValue }[],
+) {
   if (rows.length === 0) return;
   await db
     .insertInto('notification_deliveries')

@@ -6,7 +6,10 @@ export async function setAppWebhookSecret(db: DbOrTrx, appId: string, sealed: Se
 }
 
 /** False when this delivery id was seen for the app before: the push is a replay. */
-export async function recordWebhookDelivery(db: DbOrTrx, d: { appId: string; deliveryId: string; releaseVersion: string }): Promise<boolean> {
+export async function recordWebhookDelivery(
+  db: DbOrTrx,
+  d: { appId: string; deliveryId: string; releaseVersion: string },
+): Promise<boolean> {
   const row = await db
     .insertInto('webhook_deliveries')
     .values({ app_id: d.appId, delivery_id: d.deliveryId, release_version: d.releaseVersion })

@@ -40,7 +40,10 @@ describe('Auto-update: the Schedule, the weekly cap, pause and resume, failure p
 
   /** What the Schedule starts, run once now. */
   const runPass = () =>
-    s.temporal.client.workflow.execute(autoUpdateWorkflow, { taskQueue: s.taskQueue, workflowId: `auto-update-test-${s.taskQueue}-${++pass}` });
+    s.temporal.client.workflow.execute(autoUpdateWorkflow, {
+      taskQueue: s.taskQueue,
+      workflowId: `auto-update-test-${s.taskQueue}-${++pass}`,
+    });
   const show = async (id: string) => (await acme('GET', `/api/deployments/${id}`)).body;
   const publish = async (v: 2 | 1, version: string, overrides = {}) =>
     expect((await admin('POST', '/api/apps/hello/releases', helloRelease(v, { version, ...overrides }))).status).toBe(201);

@@ -69,7 +69,10 @@ describe('Notifications: signed, durable event webhooks per tenant', () => {
   });
 
   it('creates subscriptions with the secret shown once; lists them without it; refuses bad input with 400', async () => {
-    const r = await acme('POST', '/api/subscriptions', { url: a.url, events: ['operation.started', 'operation.phase', 'operation.succeeded', 'operation.failed'] });
+    const r = await acme('POST', '/api/subscriptions', {
+      url: a.url,
+      events: ['operation.started', 'operation.phase', 'operation.succeeded', 'operation.failed'],
+    });
     expect(r.status).toBe(201);
     subA = r.body;
     expect(subA.secret).toMatch(/^[A-Za-z0-9_-]{40,}$/);
@@ -88,10 +91,17 @@ describe('Notifications: signed, durable event webhooks per tenant', () => {
   });
 
   it("delivers an operation's started, phase and succeeded events, each signed and with an id", async () => {
-    deployment = await deployHello(acme, { name: 'main', version: '1.0.0', env: { GREETING: 'hi', TOKEN: 'tok-very-secret' }, secretEnv: ['TOKEN'] });
+    deployment = await deployHello(acme, {
+      name: 'main',
+      version: '1.0.0',
+      env: { GREETING: 'hi', TOKEN: 'tok-very-secret' },
+      secretEnv: ['TOKEN'],
+    });
     const deployOp = (await acme('GET', `/api/deployments/${deployment.id}/operations`)).body.operations[0];
     await settle(s, acme, deployOp.id);
-    const got = await eventually('the succeeded event', async () => (a.got.some((g) => g.body.type === 'operation.succeeded') ? a.got : undefined));
+    const got = await eventually('the succeeded event', async () =>
+      a.got.some((g) => g.body.type === 'operation.succeeded') ? a.got : undefined,
+    );
     const types = got.map((g) => g.body.type);
     expect(types[0]).toBe('operation.started');
     expect(types).toContain('operation.phase');
@@ -115,7 +125,9 @@ describe('Notifications: signed, durable event webhooks per tenant', () => {
     expect(op.status).toBe('succeeded');
     const log = await eventually('the flaky receiver to get the upgrade', async () => {
       const l = (await acme('GET', `/api/subscriptions/${subFlaky.id}/deliveries`)).body;
-      const upgrade = l.find((d: any) => d.status === 'delivered' && flaky.got.some((g) => g.body.deliveryId === d.id && g.body.data.operation.id === op.id));
+      const upgrade = l.find(
+        (d: any) => d.status === 'delivered' && flaky.got.some((g) => g.body.deliveryId === d.id && g.body.data.operation.id === op.id),
+      );
       return upgrade ? l : undefined;
     });
     // The deploy's succeeded event met the receiver down twice, then got through.

@@ -69,7 +69,11 @@ describe('Push to deploy: POST /api/apps/:slug/webhooks/push', () => {
     const tampered = await push(s, secret, v2(), 'd-3', { 'x-hub-signature-256': signBody(secret, JSON.stringify({ version: '6.6.6' })) });
     expect(tampered.status).toBe(401);
     // Unsigned garbage learns nothing about its JSON either.
-    const garbage = await fetch(`${s.apiUrl}/api/apps/hello/webhooks/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
+    const garbage = await fetch(`${s.apiUrl}/api/apps/hello/webhooks/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{nope',
+    });
     expect(garbage.status).toBe(401);
     const nobody = await fetch(`${s.apiUrl}/api/apps/nobody/webhooks/push`, {
       method: 'POST',
@@ -97,7 +101,13 @@ describe('Push to deploy: POST /api/apps/:slug/webhooks/push', () => {
     expect(r.body.release.version).toBe('2.0.0');
     expect(r.body.deployments).toEqual([{ id: auto.id, operationId: expect.stringMatching(/^op-/), skipped: null }]);
     const op = await waitForOperation(acme, r.body.deployments[0].operationId);
-    expect(op).toMatchObject({ status: 'succeeded', trigger: 'webhook', actor: 'webhook:delivery-42', toVersion: '2.0.0', kind: 'upgrade' });
+    expect(op).toMatchObject({
+      status: 'succeeded',
+      trigger: 'webhook',
+      actor: 'webhook:delivery-42',
+      toVersion: '2.0.0',
+      kind: 'upgrade',
+    });
     expect((await acme('GET', `/api/deployments/${auto.id}`)).body.servingVersion).toBe('2.0.0');
     const manualOps = (await acme('GET', `/api/deployments/${manual.id}/operations`)).body.operations;
     expect(manualOps.map((o: any) => o.kind)).toEqual(['deploy']);
