@@ -21,6 +21,14 @@ async function push(s: SlipwayStack, secret: string | null, payload: unknown, de
   return { status: res.status, body: (await res.json()) as any };
 }
 
+/** Every string and payload byte of a history, decoded: what anyone with Temporal access could read. */
+function historyText(v: unknown): string {
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+  if (Array.isArray(v)) return v.map(historyText).join('\n');
+  if (v && typeof v === 'object') return Object.values(v).map(historyText).join('\n');
+  return typeof v === 'string' ? v : '';
+}
+
 const v2 = () => {
   const r = helloRelease(2);
   return { version: r.version, artifact: r.artifact };
@@ -113,6 +121,10 @@ describe('Push to deploy: POST /api/apps/:slug/webhooks/push', () => {
     expect(manualOps.map((o: any) => o.kind)).toEqual(['deploy']);
     expect((await acme('GET', `/api/deployments/${manual.id}`)).body).toMatchObject({ servingVersion: '1.0.0', autoDeploy: false });
     await settle(s, acme, op.id);
+    // The secret stays in the API: the upgrade's workflow history never holds it.
+    const history = historyText(await s.temporal.client.workflow.getHandle(op.workflowId, op.runId).fetchHistory());
+    expect(history).toContain(op.id);
+    expect(history).not.toContain(secret);
   });
 
   it("refuses a replayed delivery id (ours or GitHub's header) with 409 and starts nothing", async () => {
