@@ -88,13 +88,13 @@ export function subscriptionRoutes(app: ApiApp, ctx: ApiContext): void {
     summary: 'Delete a subscription; its pending deliveries stop',
     access: 'token',
     params: SubscriptionParams,
-    responses: { 204: { description: 'deleted' } },
+    responses: { 200: { description: 'the deleted subscription', schema: SubscriptionView } },
   });
-  app.delete('/api/subscriptions/:id', { schema: remove }, async (req, reply) => {
+  app.delete('/api/subscriptions/:id', { schema: remove }, async (req) => {
     const s = await findSubscription(ctx.db, req.params.id, principalOf(req).tenantId);
     if (!s) throw notFound(`subscription ${req.params.id}`);
     await deleteSubscription(ctx.db, s.id);
-    return reply.status(204).send();
+    return presentSubscription(s);
   });
 
   const deliveries = routeSchema({

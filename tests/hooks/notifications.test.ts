@@ -150,11 +150,41 @@ describe('Notifications: signed, durable event webhooks per tenant', () => {
   it('an admin subscription hears every tenant; a deleted subscription hears nothing more', async () => {
     const adminSub = (await admin('POST', '/api/subscriptions', { url: b.url, events: ['operation.started'] })).body;
     expect(adminSub.tenantId).toBeNull();
-    expect((await acme('DELETE', `/api/subscriptions/${subA.id}`)).status).toBe(204);
+    expect((await acme('DELETE', `/api/subscriptions/${subA.id}`)).status).toBe(200);
     const before = a.requests();
     const r = await acme('POST', `/api/deployments/${deployment.id}/restart`, {});
     await settle(s, acme, r.body.operation.id);
     await eventually('the admin receiver to hear acme', async () => (b.got.some((g) => g.body.tenantId === 'acme') ? true : undefined));
     expect(a.requests()).toBe(before);
+  });
+
+  it("sends mass-upgrade events to admin subscriptions, and each tenant still hears its own deployment's operation", async () => {
+    const c = await receiver();
+    try {
+      const sub = (await admin('POST', '/api/subscriptions', { url: c.url, events: ['mass_upgrade.started', 'mass_upgrade.completed'] }))
+        .body;
+      const acmeOps = await receiver();
+      try {
+        await acme('POST', '/api/subscriptions', { url: acmeOps.url, events: ['operation.succeeded'] });
+        expect((await admin('POST', '/api/apps/hello/releases', helloRelease(2, { version: '3.0.0' }))).status).toBe(201);
+        const started = await admin('POST', '/api/admin/mass-upgrades', { app: 'hello', targetVersion: '3.0.0', waves: ['100%'] });
+        expect(started.status).toBe(202);
+        const id = started.body.id;
+        const got = await eventually('started and completed', async () => (c.got.length >= 2 ? c.got : undefined), 120_000);
+        expect(got.map((g) => [g.body.type, g.body.data.massUpgrade.id, g.body.tenantId])).toEqual([
+          ['mass_upgrade.started', id, null],
+          ['mass_upgrade.completed', id, null],
+        ]);
+        for (const g of got) expect(signatureMatches(sub.secret, g.raw, g.headers['x-slipway-signature-256'] as string)).toBe(true);
+        const upgraded = await eventually('acme to hear its upgrade', async () =>
+          acmeOps.got.find((g) => g.body.data.operation.trigger === 'mass_upgrade'),
+        );
+        expect(upgraded.body.data.deployment.id).toBe(deployment.id);
+      } finally {
+        await acmeOps.close();
+      }
+    } finally {
+      await c.close();
+    }
   });
 });
