@@ -59,12 +59,12 @@ export function createMassUpgradeActivities(deps: ActivityDeps) {
      */
     async planMassUpgrade(input: { massUpgradeId: string }): Promise<{ waveSizes: number[] }> {
       const row = await load(input.massUpgradeId);
+      // The first activity of every rollout: its start is announced here (the event's id is
+      // fixed per rollout, so a repeat after continue-as-new or a retry sends nothing twice).
+      await emitMassUpgradeEvent(deps.db, 'mass_upgrade.started', row.id);
       if (row.plan?.waves) return { waveSizes: row.plan.waves.map((w) => w.length) };
       const { waves } = await planFleetRollout(deps.db, row.app_id, row.target_version, row.options);
-      await deps.db.transaction().execute(async (trx) => {
-        await updateMassUpgrade(trx, row.id, { plan: { waves } });
-        await emitMassUpgradeEvent(trx, 'mass_upgrade.started', row.id);
-      });
+      await updateMassUpgrade(deps.db, row.id, { plan: { waves } });
       return { waveSizes: waves.map((w) => w.length) };
     },
 
