@@ -10,7 +10,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = `^(node:.*|(${builtinModules.map((m) => m.replace(/[/]/g, '\\/')).join('|')})(\\/.*)?)$`;
 
 /** Layers a workflow may not reach: anything with side effects, or code that is not deterministic. */
-const sideEffectLayers = '^(\\.\\./)+(db|compute|traffic|src|api|cli|metrics|bench|ports)(/|$)';
+const sideEffectLayers = '^(\\.\\./)+(db|compute|traffic|src|api|cli|metrics|bench|ports|notifications)(/|$)';
 
 /** The import rules of workflow code, for files at one depth below workflows/. */
 function workflowImports(files, activitiesLayer) {

@@ -6,6 +6,7 @@ import { FailureType } from '../domain/failures';
 import type { ActivityDeps } from './deps';
 import { operationAndDeployment } from './operationRows';
 import { nonRetryable } from './failure';
+import { emitOperationEvent } from '../notifications/emit';
 
 /**
  * The first step of every lifecycle workflow: the operation the API recorded becomes
@@ -23,6 +24,7 @@ export function createClaimOperation(deps: ActivityDeps) {
     await deps.db.transaction().execute(async (trx) => {
       await markOperationRunning(trx, op.id, input.runId);
       await updateDeployment(trx, d.id, { status: t.status, progress: 0, last_error: null });
+      await emitOperationEvent(trx, 'operation.started', op.id);
     });
   };
 }

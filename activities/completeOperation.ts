@@ -1,6 +1,7 @@
 import { findDeployment, updateDeployment } from '../db/queries/deployments';
 import { findOperation, finishOperation } from '../db/queries/operations';
 import { transitionOf } from '../domain/deploymentStatus';
+import { emitOperationEvent } from '../notifications/emit';
 import type { ActivityDeps } from './deps';
 import { phaseLog } from './operationLog';
 import type { CompleteOperationInput } from '../contract/operationOutcome';
@@ -43,6 +44,7 @@ export function createCompleteOperation(deps: ActivityDeps) {
         });
       }
       await finishOperation(trx, op.id, { status: 'succeeded' });
+      await emitOperationEvent(trx, 'operation.succeeded', op.id);
     });
     await log(
       'done',

@@ -2,6 +2,8 @@ import { findDeployment, updateDeployment } from '../db/queries/deployments';
 import { findOperation, finishOperation } from '../db/queries/operations';
 import { casRevisionStatus, liveRevisions } from '../db/queries/revisions';
 import { transitionOf } from '../domain/deploymentStatus';
+import { pauseAutoUpdate } from '../db/queries/autoUpdate';
+import { emitOperationEvent } from '../notifications/emit';
 import type { ActivityDeps } from './deps';
 import { phaseLog } from './operationLog';
 import { stopRevisionProcess } from './stopRevision';
@@ -31,6 +33,14 @@ export function createFailOperation(deps: ActivityDeps) {
       const op = await findOperation(trx, input.operationId);
       const d = await findDeployment(trx, input.deploymentId);
       if (!op || !d) return;
+      const open = op.status === 'pending' || op.status === 'running';
+      // A failed auto-update stops the schedule from trying the same thing every hour.
+      if (open && op.trigger === 'auto_update' && !input.cancelled)
+        await pauseAutoUpdate(
+          trx,
+          d.id,
+          `auto-update to ${op.to_version ?? '-'} failed (${op.id}): ${input.errorType}: ${input.errorMessage}`,
+        );
       if (op.status === 'running') {
         const t = transitionOf(d, { type: input.abandoned ? 'abandon' : 'fail', kind: input.kind });
         await updateDeployment(trx, d.id, {
@@ -45,6 +55,7 @@ export function createFailOperation(deps: ActivityDeps) {
         errorType: input.errorType,
         errorMessage: input.errorMessage,
       });
+      if (open) await emitOperationEvent(trx, 'operation.failed', op.id);
     });
     if (input.abandoned) await log('abandoned', `${input.kind} ended without a switch: ${input.errorMessage}`, 'warn');
     else await log('failed', `${input.kind} failed: ${input.errorMessage}`, 'error');

@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { createAutoUpdateActivities } from './autoUpdate';
 import { createAwaitReady } from './awaitReady';
 import { createFailOperation } from './failOperation';
 import { createClaimOperation } from './claimOperation';
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPreviewActivities(deps),
     failOperation: createFailOperation(deps),
     ...createMassUpgradeActivities(deps),
+    ...createAutoUpdateActivities(deps),
   };
 }
 

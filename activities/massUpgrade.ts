@@ -18,6 +18,8 @@ import type { OperationKind } from '../domain/operations';
 import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
 import { newOperationRow } from '../db/operationRow';
+import { massUpgradeEventFor } from '../domain/notifications/events';
+import { emitMassUpgradeEvent } from '../notifications/emit';
 
 export interface PreparedItem {
   deploymentId: string;
@@ -57,6 +59,9 @@ export function createMassUpgradeActivities(deps: ActivityDeps) {
      */
     async planMassUpgrade(input: { massUpgradeId: string }): Promise<{ waveSizes: number[] }> {
       const row = await load(input.massUpgradeId);
+      // The first activity of every rollout: its start is announced here (the event's id is
+      // fixed per rollout, so a repeat after continue-as-new or a retry sends nothing twice).
+      await emitMassUpgradeEvent(deps.db, 'mass_upgrade.started', row.id);
       if (row.plan?.waves) return { waveSizes: row.plan.waves.map((w) => w.length) };
       const { waves } = await planFleetRollout(deps.db, row.app_id, row.target_version, row.options);
       await updateMassUpgrade(deps.db, row.id, { plan: { waves } });
@@ -159,11 +164,16 @@ export function createMassUpgradeActivities(deps: ActivityDeps) {
       haltReason: string | null;
       finished: boolean;
     }): Promise<void> {
-      await updateMassUpgrade(deps.db, input.massUpgradeId, {
-        status: input.status,
-        progress: input.progress,
-        haltReason: input.haltReason,
-        finished: input.finished,
+      await deps.db.transaction().execute(async (trx) => {
+        const before = await findMassUpgrade(trx, input.massUpgradeId);
+        await updateMassUpgrade(trx, input.massUpgradeId, {
+          status: input.status,
+          progress: input.progress,
+          haltReason: input.haltReason,
+          finished: input.finished,
+        });
+        const event = massUpgradeEventFor(before?.status ?? null, input.status);
+        if (event && event !== 'mass_upgrade.started') await emitMassUpgradeEvent(trx, event, input.massUpgradeId);
       });
     },
   };

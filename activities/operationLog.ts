@@ -1,6 +1,7 @@
 import { appendOperationLog, setOperationPhase } from '../db/queries/operations';
 import { updateDeployment } from '../db/queries/deployments';
 import { PHASE_PROGRESS, type Phase } from '../domain/operations';
+import { emitOperationEvent } from '../notifications/emit';
 import type { ActivityDeps } from './deps';
 
 export type PhaseLogger = (step: string, message: string, level?: 'info' | 'warn' | 'error') => Promise<void>;
@@ -18,6 +19,7 @@ export function phaseLog(deps: ActivityDeps, operationId: string, phase: Phase):
 
 export async function enterPhase(deps: ActivityDeps, operationId: string, phase: Phase): Promise<void> {
   await setOperationPhase(deps.db, operationId, phase);
+  await emitOperationEvent(deps.db, 'operation.phase', operationId, phase);
 }
 
 export async function completePhase(deps: ActivityDeps, deploymentId: string, phase: Phase): Promise<void> {

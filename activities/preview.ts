@@ -3,13 +3,13 @@ import { transitionOf } from '../domain/deploymentStatus';
 import { previewHostname, previewRouteId } from '../domain/preview';
 import type { ClosePreviewInput, OpenPreviewInput } from '../contract/preview';
 import type { ActivityDeps } from './deps';
+import { emitOperationEvent } from '../notifications/emit';
 import { completePhase, enterPhase, phaseLog } from './operationLog';
 
 /**
- * Manual promotion. openPreview is THE moment an operation starts awaiting promotion (route
- * up, status awaiting_promotion, deadline recorded): anything that must react to that moment
- * (a notification) hooks here. Both are idempotent: a retried attempt finds the status
- * already moved and the route already set.
+ * Manual promotion. openPreview is THE moment an operation starts awaiting promotion: route
+ * up, status awaiting_promotion, deadline recorded, the awaiting_promotion notification. Both
+ * are idempotent: a retried attempt finds the status already moved and the route already set.
  */
 export function createPreviewActivities(deps: ActivityDeps) {
   return {
@@ -26,6 +26,8 @@ export function createPreviewActivities(deps: ActivityDeps) {
       const d = await findDeployment(deps.db, input.deploymentId);
       const t = d ? transitionOf(d, { type: 'await_promotion', kind: input.kind }) : null;
       if (t?.ok) await updateDeployment(deps.db, input.deploymentId, { status: t.status, preview_expires_at: expiresAt });
+      // Every attempt emits: the event's id is derived from the operation, so a retry after a crash adds no second delivery.
+      await emitOperationEvent(deps.db, 'operation.awaiting_promotion', input.operationId);
       const shown = d?.preview_expires_at ?? expiresAt;
       await phaseLog(
         deps,

@@ -26,10 +26,14 @@ import { massUpgradeRoutes } from './routes/massUpgrades';
 import { canaryRoutes } from './routes/canary';
 import { operationRoutes } from './routes/operations';
 import { previewRoutes } from './routes/preview';
+import { automationRoutes } from './routes/automation';
+import { subscriptionRoutes } from './routes/subscriptions';
+import { PUSH_PATH, webhookRoutes } from './routes/webhooks';
 import { jsonSerializerCompiler, zodValidatorCompiler, type ZodInputTypeProvider } from './validation';
 
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
-const isPublic = (path: string) => PUBLIC_PATHS.has(path) || path === DOCS_PREFIX || path.startsWith(`${DOCS_PREFIX}/`);
+const isPublic = (path: string) =>
+  PUBLIC_PATHS.has(path) || path === DOCS_PREFIX || path.startsWith(`${DOCS_PREFIX}/`) || PUSH_PATH.test(path);
 
 /** The app as route plugins see it: request types come from the zod schemas they declare. */
 export type ApiApp = FastifyInstance<
@@ -82,6 +86,9 @@ export function buildApp(ctx: ApiContext): FastifyInstance {
     operationRoutes(api, ctx, logStreams);
     adminTokenRoutes(api, ctx, logStreams);
     massUpgradeRoutes(api, ctx);
+    webhookRoutes(api, ctx);
+    automationRoutes(api, ctx);
+    subscriptionRoutes(api, ctx);
   });
   return app;
 }

@@ -3,7 +3,9 @@ import { createHash, randomBytes } from 'node:crypto';
 const ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 
 /** Short, DNS-safe ids: a deployment id is also its hostname label. */
-export function newId(prefix: 'd' | 'op', length = 10): string {
+export type IdPrefix = 'd' | 'op' | 'sub' | 'evt';
+
+export function newId(prefix: IdPrefix, length = 10): string {
   const bytes = randomBytes(length);
   let s = '';
   for (const b of bytes) s += ALPHABET[b % ALPHABET.length];
@@ -14,7 +16,7 @@ export function newId(prefix: 'd' | 'op', length = 10): string {
  * The same id every time for the same seed: a request repeated with its Idempotency-Key
  * after a crash finds the deployment or operation the first attempt created.
  */
-export function derivedId(prefix: 'd' | 'op', length: number, seed: string): string {
+export function derivedId(prefix: IdPrefix, length: number, seed: string): string {
   const bytes = createHash('sha256').update(seed).digest();
   let s = '';
   for (const b of bytes.subarray(0, length)) s += ALPHABET[b % ALPHABET.length];

@@ -10,24 +10,41 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * nested deeper than INPUT_LIMITS.jsonDepth and strings holding NUL are refused here, before
  * any handler, hash or query sees them.
  */
-export function registerJsonBody(app: FastifyInstance): void {
+export function registerJsonBody(app: FastifyInstance, opts: { keepRaw?: boolean } = {}): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, raw: Buffer, done) => {
+    // With keepRaw (the signed push route), a bad body is reported only after the signature
+    // check: an unsigned caller learns nothing, not even that its JSON was malformed.
+    const fail = (err: Error) => {
+      if (!opts.keepRaw) return done(err, undefined);
+      req.bodyError = err;
+      done(null, undefined);
+    };
+    if (opts.keepRaw) req.rawBody = raw;
     let text: string;
     try {
       text = utf8.decode(raw);
     } catch {
-      done(badRequest('the body is not valid UTF-8', [{ field: 'body', message: 'not valid UTF-8' }]), undefined);
+      fail(badRequest('the body is not valid UTF-8', [{ field: 'body', message: 'not valid UTF-8' }]));
       return;
     }
     void parseJson(req, text, (err, body) => {
-      if (err) return done(err, undefined);
+      if (err) return fail(err);
       const problem = checkShape(body);
-      if (problem) return done(badRequest(`invalid body: ${problem.field}: ${problem.message}`, [problem]), undefined);
+      if (problem) return fail(badRequest(`invalid body: ${problem.field}: ${problem.message}`, [problem]));
       done(null, body);
     });
   });
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The exact bytes received, for routes that verify a signature over them (keepRaw). */
+    rawBody?: Buffer;
+    /** keepRaw routes: why the body did not parse, thrown once the signature is checked. */
+    bodyError?: Error;
+  }
 }
 
 /** Walks the parsed body without recursion (the depth is exactly what is not yet known). */

@@ -27,6 +27,13 @@ export function presentDeployment(
     activeSlot: d.active_slot,
     configRevision: d.config_revision,
     lastError: d.last_error,
+    autoDeploy: d.auto_deploy,
+    autoUpdate: {
+      enabled: d.auto_update_enabled,
+      maxPerWeek: d.auto_update_max_per_week,
+      pauseReason: d.auto_update_pause_reason,
+    },
+    autoUpdatePausedAt: d.auto_update_paused_at,
     updateAvailable: extra.updateAvailable ? { version: extra.updateAvailable } : null,
     preview: d.status === 'awaiting_promotion' && extra.preview ? { ...extra.preview, expiresAt: d.preview_expires_at } : null,
     createdAt: d.created_at,

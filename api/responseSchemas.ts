@@ -46,6 +46,13 @@ export const DeploymentView = z.object({
   activeSlot: z.enum(['blue', 'green']).nullable(),
   configRevision: z.number(),
   lastError: z.string().nullable(),
+  autoDeploy: z.boolean(),
+  autoUpdate: z.object({
+    enabled: z.boolean(),
+    maxPerWeek: z.number().int(),
+    pauseReason: z.string().nullable().describe('why auto-update paused itself (a failed auto-update), or null'),
+  }),
+  autoUpdatePausedAt: when.nullable().describe('auto-update is paused since then; resume with POST …/auto-update/resume'),
   updateAvailable: z.object({ version: z.string() }).nullable(),
   preview: z
     .object({ hostname: z.string(), url: z.string(), expiresAt: when.nullable() })
@@ -121,4 +128,52 @@ export const RolloutItemView = z.object({
   operationId: z.string().nullable().describe('the newest operation this rollout started on the deployment'),
   state: z.string().describe("that operation's status, or not_started"),
   error: z.object({ type: z.string(), message: z.string().nullable() }).nullable(),
+});
+
+export const SubscriptionView = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  tenantId: z.string().nullable().describe('null: an admin subscription (every tenant, and mass upgrades)'),
+  createdAt: when,
+});
+
+export const SubscriptionCreated = SubscriptionView.extend({
+  secret: z.string().nullable().describe('HMAC key of X-Slipway-Signature-256, shown once (null in an Idempotency-Key replay)'),
+});
+
+export const DeliveryView = z.object({
+  id: z.string().describe('also sent as X-Slipway-Delivery'),
+  eventId: z.string(),
+  type: z.string(),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.array(
+    z.object({
+      attempt: z.number().int(),
+      statusCode: z.number().int().nullable(),
+      error: z.string().nullable(),
+      durationMs: z.number(),
+      at: when,
+    }),
+  ),
+  nextAttemptAt: when.nullable(),
+  createdAt: when,
+  deliveredAt: when.nullable(),
+});
+
+export const WebhookSecretSet = z.object({
+  app: z.string(),
+  secret: z.string().nullable().describe('the new secret, shown once (null in an Idempotency-Key replay)'),
+  header: z.string().describe('where the signature goes: X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>'),
+});
+
+export const PushAccepted = z.object({
+  release: ReleaseView,
+  deployments: z.array(
+    z.object({
+      id: z.string(),
+      operationId: z.string().nullable(),
+      skipped: z.string().nullable().describe('why no upgrade started (already on it, in flight, ...)'),
+    }),
+  ),
 });

@@ -7,6 +7,8 @@ import { OPERATION_KINDS, OPERATION_STATUSES, STRATEGIES } from '../domain/opera
 import { DEFAULT_PAGE_LIMIT, MAX_CURSOR_LENGTH, MAX_PAGE_LIMIT } from '../domain/pagination';
 import { DEFAULT_PREVIEW_TIMEOUT_SECONDS, MAX_PREVIEW_TIMEOUT_SECONDS } from '../domain/preview';
 import { CanaryOptionsSchema } from '../domain/strategy';
+import { DEFAULT_AUTO_UPDATE_MAX_PER_WEEK } from '../domain/autoUpdate';
+import { EVENT_TYPES } from '../domain/notifications/events';
 
 /** Request schemas; the same shapes are documented in the README and /docs. */
 
@@ -43,6 +45,22 @@ const EnvNames = z.array(z.string()).max(envKeys, `at most ${envKeys} names`);
 
 export const DeployStrategy = z.enum(STRATEGIES);
 
+/** Opt-in to the auto-update schedule (Vendo's update watcher). */
+export const AutoUpdateSettings = z
+  .object({
+    enabled: z.boolean(),
+    maxPerWeek: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(DEFAULT_AUTO_UPDATE_MAX_PER_WEEK)
+      .describe(`auto-updates at most this often in seven days (default ${DEFAULT_AUTO_UPDATE_MAX_PER_WEEK})`),
+  })
+  .strict();
+
+const autoDeploy = z.boolean().describe("a signed push of the app's webhook upgrades this deployment");
+
 export const CreateDeploymentBody = z
   .object({
     app: slug,
@@ -57,7 +75,55 @@ export const CreateDeploymentBody = z
     replicas: z.number().int().min(1).max(20).default(1),
     env: EnvValues.default({}),
     secretEnv: EnvNames.default([]),
+    autoDeploy: autoDeploy.default(false),
+    autoUpdate: AutoUpdateSettings.optional(),
   })
+  .strict();
+
+export const AutomationBody = z
+  .object({ autoDeploy: autoDeploy.optional(), autoUpdate: AutoUpdateSettings.optional() })
+  .strict()
+  .refine((b) => b.autoDeploy !== undefined || b.autoUpdate !== undefined, { message: 'set autoDeploy or autoUpdate' });
+
+export const WebhookSecretBody = z
+  .object({
+    secret: z
+      .string()
+      .min(16, 'at least 16 characters')
+      .max(256, 'at most 256 characters')
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+      .optional()
+      .describe('the secret your Git host signs with; without it Slipway generates one'),
+  })
+  .strict();
+
+/** A push: the version it names becomes a release. `image` is passed through to release creation. */
+export const PushBody = z
+  .object({
+    version,
+    artifact: z
+      .object({ path: z.string().min(1, 'path of the directory to snapshot') })
+      .strict()
+      .optional(),
+    image: z.string().min(1).max(512).optional().describe('an OCI image reference; needs a build with image services'),
+    manifest: ManifestSchema.optional().describe("default: the app's newest release's manifest"),
+  })
+  .refine((b) => b.artifact !== undefined || b.image !== undefined, { message: 'name an artifact or an image', path: ['artifact'] });
+
+export const SubscriptionParams = z.object({ id: z.string().regex(/^sub-[a-z0-9]{4,32}$/, 'a subscription id like sub-abc123') });
+
+export const CreateSubscriptionBody = z
+  .object({
+    url: z
+      .url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })
+      .max(2000)
+      .describe('where signed event deliveries are POSTed'),
+    events: z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length).describe('event types to receive'),
+  })
+  .strict();
+
+export const ListDeliveriesQuery = z
+  .object({ limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT) })
   .strict();
 
 export const DeploymentParams = z.object({ id: z.string().regex(/^d-[a-z0-9]{4,32}$/, 'a deployment id like d-abc123') });

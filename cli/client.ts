@@ -28,7 +28,7 @@ export class SlipwayClient {
   }
 
   /** A state-changing call; a retried attempt reuses the key, so the API answers it once. */
-  send<T>(method: 'POST' | 'PUT', path: string, body: unknown, idempotencyKey: string = randomUUID()): Promise<T> {
+  send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body: unknown, idempotencyKey: string = randomUUID()): Promise<T> {
     return this.request<T>(method, path, body, { 'idempotency-key': idempotencyKey });
   }
 

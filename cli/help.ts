@@ -5,6 +5,9 @@ const GROUPS: Record<string, string> = {
   deployments: 'Deployments',
   operations: 'Operations',
   'mass-upgrade': 'Fleet rollouts (admin token)',
+  webhook: 'Push to deploy (admin token)',
+  'auto-update': 'Auto-update of a deployment',
+  subscriptions: 'Event webhooks (notifications)',
 };
 
 const GLOBAL_HELP = `Global flags:
@@ -35,7 +38,8 @@ export function groupHelp(group: string, commands: Command[]): string {
 /** Usage line, then the summary indented below it: fits 100 columns whatever the flags. */
 const listing = (cmds: Command[]): string[] => cmds.flatMap((c) => [`  ${usageLine(c)}`, `      ${c.summary}`]);
 
-export const SHORT_USAGE = 'Usage: slipway <deployments|operations|mass-upgrade> <command> [arguments] [flags]   (slipway help)';
+export const SHORT_USAGE =
+  'Usage: slipway <deployments|operations|mass-upgrade|webhook|auto-update|subscriptions> <command> [arguments] [flags]   (slipway help)';
 
 export function commandHelp(c: Command): string {
   return [`Usage: ${usageLine(c)}`, '', c.summary, ...(c.details ? ['', c.details] : []), '', GLOBAL_HELP].join('\n');

@@ -5,6 +5,7 @@ import * as fleet from './migrations/20261121T020000_fleet';
 import * as secretEnvKeyId from './migrations/20261201T000000_secret_env_key_id';
 import * as listIndexes from './migrations/20261201T010000_list_indexes';
 import * as previewScaleRelease from './migrations/20261202T010000_preview_scale_release';
+import * as webhooksAutoUpdateNotifications from './migrations/20261202T020000_webhooks_autoupdate_notifications';
 
 /** Listed in code rather than read from disk so the same list works under tsx, jest and tsc output. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261201T000000_secret_env_key_id': secretEnvKeyId,
   '20261201T010000_list_indexes': listIndexes,
   '20261202T010000_preview_scale_release': previewScaleRelease,
+  '20261202T020000_webhooks_autoupdate_notifications': webhooksAutoUpdateNotifications,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

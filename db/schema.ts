@@ -19,6 +19,16 @@ export interface AppsTable {
   id: Generated<string>;
   slug: string;
   name: string;
+  /** The push webhook's HMAC secret, AES-256-GCM sealed (db/secretCipher.ts); null until an admin sets one. */
+  webhook_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  webhook_secret_key_id: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  app_id: string;
+  delivery_id: string;
+  release_version: string;
   created_at: Timestamp;
 }
 
@@ -51,6 +61,13 @@ export interface DeploymentsTable {
   replicas: ColumnType<number, number | undefined, number>;
   /** Set while awaiting promotion: when the preview times out. */
   preview_expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** A signed push of the app upgrades this deployment (trigger webhook). */
+  auto_deploy: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The auto-update schedule upgrades this deployment when it is behind (trigger auto_update). */
+  auto_update_enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  auto_update_max_per_week: ColumnType<number, number | undefined, number>;
+  auto_update_paused_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  auto_update_pause_reason: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -162,6 +179,45 @@ export interface MassUpgradesTable {
   finished_at: Date | null;
 }
 
+export interface SubscriptionsTable {
+  id: string;
+  /** null: an admin's subscription (every tenant's events, and mass upgrades). */
+  tenant_id: string | null;
+  url: string;
+  events: Json<string[]>;
+  /** The HMAC secret deliveries are signed with, sealed (db/secretCipher.ts). */
+  secret: string;
+  secret_key_id: string;
+  actor: string;
+  created_at: Timestamp;
+  deleted_at: Date | null;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface NotificationDeliveriesTable {
+  id: string;
+  subscription_id: string;
+  event_type: string;
+  payload: Json<JsonValue>;
+  status: ColumnType<DeliveryStatus, DeliveryStatus | undefined, DeliveryStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_error: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: Timestamp;
+  delivered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface NotificationAttemptsTable {
+  id: Generated<string>;
+  delivery_id: string;
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  created_at: Timestamp;
+}
+
 export interface Database {
   apps: AppsTable;
   releases: ReleasesTable;
@@ -173,6 +229,10 @@ export interface Database {
   api_tokens: ApiTokensTable;
   idempotency_keys: IdempotencyKeysTable;
   mass_upgrades: MassUpgradesTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  subscriptions: SubscriptionsTable;
+  notification_deliveries: NotificationDeliveriesTable;
+  notification_attempts: NotificationAttemptsTable;
 }
 
 export type App = Selectable<AppsTable>;
@@ -187,3 +247,6 @@ export type NewOperation = Insertable<OperationsTable>;
 export type OperationLog = Selectable<OperationLogsTable>;
 export type Revision = Selectable<RevisionsTable>;
 export type ApiToken = Selectable<ApiTokensTable>;
+export type Subscription = Selectable<SubscriptionsTable>;
+export type NotificationDelivery = Selectable<NotificationDeliveriesTable>;
+export type NotificationAttempt = Selectable<NotificationAttemptsTable>;

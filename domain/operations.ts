@@ -16,7 +16,16 @@ export const OPERATION_KINDS = [
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
-export const OPERATION_TRIGGERS = ['api', 'dashboard', 'admin', 'mass_upgrade', 'auto_rollback', 'env_change', 'webhook'] as const;
+export const OPERATION_TRIGGERS = [
+  'api',
+  'dashboard',
+  'admin',
+  'mass_upgrade',
+  'auto_rollback',
+  'env_change',
+  'webhook',
+  'auto_update',
+] as const;
 export type OperationTrigger = (typeof OPERATION_TRIGGERS)[number];
 
 export const OPERATION_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_AUTH_FAILURE_LIMIT } from '../api/authFailureLimiter';
 import { DEFAULT_ARTIFACT_SOURCE_ROOTS } from '../compute/local/artifactStore';
+import { DEFAULT_DELIVERY_RETRY, type DeliveryRetryPolicy } from '../domain/notifications/retry';
 import { FAULT_POINT_NAMES, type FaultPointName } from '../ports/faultPoints';
 import { LOG_FORMATS, type LogFormat } from './logger';
 
@@ -36,6 +37,10 @@ export const DEFAULTS = {
   temporalHistoryShards: 4,
   workers: 1,
   apis: 1,
+  /** Vendo's update watcher looks hourly. */
+  autoUpdateIntervalMinutes: 60,
+  notificationRetryInitialMs: DEFAULT_DELIVERY_RETRY.initialDelayMs,
+  notificationMaxAttempts: DEFAULT_DELIVERY_RETRY.maxAttempts,
 } as const;
 
 /** `builtin`: the embedded Node proxy; `haproxy`: HAProxy on PATH, driven through its runtime API (README "The router"). */
@@ -87,6 +92,14 @@ const ConfigSchema = z.object({
   SLIPWAY_AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULTS.authFailureWindowSeconds),
   SLIPWAY_SECRET_KEY: secretKey.optional(),
   SLIPWAY_SECRET_KEY_PREVIOUS: secretKey.optional(),
+  SLIPWAY_AUTO_UPDATE_INTERVAL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(DEFAULTS.autoUpdateIntervalMinutes),
+  SLIPWAY_NOTIFICATION_RETRY_INITIAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(DEFAULTS.notificationRetryInitialMs),
+  SLIPWAY_NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(DEFAULTS.notificationMaxAttempts),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Crash tests only: the process SIGKILLs itself at this point (ports/faultPoints.ts). */
   SLIPWAY_FAULT_KILL_AT: z.enum(FAULT_POINT_NAMES).optional(),
@@ -136,6 +149,10 @@ export interface Config {
   /** Still accepted for decryption while values are re-encrypted under `secretKey`. */
   secretKeyPrevious?: Buffer;
   faultKillAt?: FaultPointName;
+  /** How often the auto-update Schedule runs its pass. */
+  autoUpdateIntervalMinutes: number;
+  /** Outgoing event webhooks: backoff and attempts before a delivery is given up. */
+  notificationRetry: DeliveryRetryPolicy;
 }
 
 export class ConfigError extends Error {}
@@ -190,6 +207,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.SLIPWAY_SECRET_KEY,
     secretKeyPrevious: e.SLIPWAY_SECRET_KEY_PREVIOUS,
     faultKillAt: e.SLIPWAY_FAULT_KILL_AT,
+    autoUpdateIntervalMinutes: e.SLIPWAY_AUTO_UPDATE_INTERVAL_MINUTES,
+    notificationRetry: {
+      ...DEFAULT_DELIVERY_RETRY,
+      initialDelayMs: e.SLIPWAY_NOTIFICATION_RETRY_INITIAL_MS,
+      maxAttempts: e.SLIPWAY_NOTIFICATION_MAX_ATTEMPTS,
+    },
   };
 }
 

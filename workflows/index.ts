@@ -14,3 +14,4 @@ export {
 export { retireRevisionWorkflow } from './retire';
 export { massUpgradeWorkflow } from './massUpgrade';
 export { massUpgradeItemWorkflow } from './massUpgradeItem';
+export { autoUpdateWorkflow } from './autoUpdate';

@@ -10,7 +10,7 @@ import type { ItemKind, QueuedItem, Rollout } from './massUpgradeState';
  * does not re-export) names itself on its prototype; matching the name keeps this file's
  * imports to @temporalio/workflow.
  */
-const isAlreadyStarted = (err: unknown): boolean => err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError';
+export const isAlreadyStarted = (err: unknown): boolean => err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError';
 
 export interface ChildLink {
   parentWorkflowId: string;

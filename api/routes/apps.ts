@@ -1,12 +1,12 @@
 import type { ApiApp } from '../app';
-import { InvalidArtifactError } from '../../compute/local/artifactStore';
-import { findAppBySlug, findRelease, insertApp, insertRelease } from '../../db/queries/apps';
+import { findAppBySlug, insertApp } from '../../db/queries/apps';
 import { APP_ORDER, listAppsPage, listReleasesPage, RELEASE_ORDER } from '../../db/queries/catalogList';
 import { requireAdmin, principalOf } from '../auth';
 import type { ApiContext } from '../context';
-import { badRequest, conflict, notFound } from '../errors';
+import { conflict, notFound } from '../errors';
 import { openPage } from '../paging';
 import { presentRelease } from '../presenters';
+import { publishRelease } from '../releasePublisher';
 import { AppParams, CreateAppBody, CreateReleaseBody, ListAppsQuery, ListReleasesQuery } from '../schemas';
 import { AppView, paged, ReleaseView } from '../responseSchemas';
 import { routeSchema } from '../routeSchema';
@@ -52,22 +52,7 @@ export function appRoutes(app: ApiApp, ctx: ApiContext): void {
     const body = req.body;
     const found = await findAppBySlug(ctx.db, slug);
     if (!found) throw notFound(`app ${slug}`);
-    if (await findRelease(ctx.db, found.id, body.version)) {
-      throw conflict('release_exists', `release ${body.version} of ${slug} already exists; releases are immutable, publish a new version`);
-    }
-    const artifact = await ctx.artifacts.put(body.artifact.path).catch((err: unknown) => {
-      // Missing, not a folder, outside the artifact roots, or a symlink leading out of it.
-      if (err instanceof InvalidArtifactError)
-        throw badRequest(`artifact.path: ${err.message}`, [{ field: 'body.artifact.path', message: err.message }]);
-      throw err;
-    });
-    const row = await insertRelease(ctx.db, {
-      appId: found.id,
-      version: body.version,
-      manifest: body.manifest,
-      artifactDigest: artifact.digest,
-    });
-    if (!row) throw conflict('release_exists', `release ${body.version} of ${slug} already exists`);
+    const row = await publishRelease(ctx, found, body);
     return reply.status(201).send(presentRelease(row));
   });
 

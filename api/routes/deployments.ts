@@ -109,6 +109,10 @@ export function deploymentRoutes(app: ApiApp, ctx: ApiContext): void {
           active_slot: null,
           serving_config_revision: null,
           last_error: null,
+          auto_deploy: body.autoDeploy,
+          ...(body.autoUpdate
+            ? { auto_update_enabled: body.autoUpdate.enabled, auto_update_max_per_week: body.autoUpdate.maxPerWeek }
+            : {}),
         });
         await upsertTenantEnvVars(trx, ctx.secrets, id, body.env, secretKeys);
         return d;

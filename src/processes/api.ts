@@ -6,15 +6,18 @@ import { createArtifactStore } from '../../compute/local/artifactStore';
 import { dataPaths } from '../dataPaths';
 import { requireServices } from '../requireService';
 import { loadSecretCipher } from '../secretKey';
+import { ensureAutoUpdateSchedule } from '../autoUpdateSchedule';
 import { runProcess } from './runProcess';
 
 runProcess('api', async (config, logger) => {
   const { databaseUrl, temporalAddress } = requireServices(config);
   const db = createDb(databaseUrl);
   const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection, namespace: config.namespace });
+  await ensureAutoUpdateSchedule(client, config.taskQueue, config.autoUpdateIntervalMinutes, logger);
   const app = buildApp({
     db,
-    temporal: { client: new Client({ connection, namespace: config.namespace }), taskQueue: config.taskQueue },
+    temporal: { client, taskQueue: config.taskQueue },
     artifacts: createArtifactStore(dataPaths(config.dataDir).artifacts, { sourceRoots: config.artifactRoots }),
     logger,
     faults: killAt(config.faultKillAt),

@@ -13,6 +13,7 @@ import { restoreServingRevisions } from '../restoreServingRevisions';
 import { installTemporalLogging } from '../temporalLogger';
 import { reencryptSecretEnvVars } from '../../db/queries/envVars';
 import { loadSecretCipher } from '../secretKey';
+import { startNotificationDispatcher } from '../../notifications/dispatcher';
 import { runProcess } from './runProcess';
 
 runProcess('worker', async (config, logger) => {
@@ -59,8 +60,18 @@ runProcess('worker', async (config, logger) => {
   if (restored.length > 0) logger.info({ restored: restored.length }, 'restarted serving revisions that were down');
   const worker = await createSlipwayWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps });
   const running = worker.run();
+  // Every worker drains the notification outbox; leases keep two from sending the same row.
+  const dispatcher = startNotificationDispatcher({
+    db,
+    secrets: deps.secrets,
+    logger: logger.child({ component: 'notifications' }),
+    retry: config.notificationRetry,
+    pollMs: 500,
+    attemptTimeoutMs: 10_000,
+  });
   logger.info({ taskQueue: config.taskQueue, namespace: config.namespace }, 'worker polling');
   return async () => {
+    await dispatcher.stop();
     worker.shutdown();
     await running;
     await connection.close();

@@ -21,6 +21,8 @@ import { createSlipwayWorker, type SlipwayWorker } from '../../src/worker';
 import { connectTestClient, workflowBundle, type TestTemporal } from './temporalEnv';
 import { createTestDatabase, type TestDatabase } from './testDatabase';
 import { noFaults } from '../../ports/faultPoints';
+import { DEFAULT_DELIVERY_RETRY, type DeliveryRetryPolicy } from '../../domain/notifications/retry';
+import { startNotificationDispatcher } from '../../notifications/dispatcher';
 
 /**
  * A whole Slipway in this test process, built from the real parts: a fresh database on
@@ -40,6 +42,8 @@ export interface SlipwayStack {
   adminToken: string;
   /** The cipher worker and API seal secret env values with (a random key per stack). */
   secrets: SecretCipher;
+  /** The worker's Temporal task queue (unique per stack). */
+  taskQueue: string;
   tenantToken(tenantId: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -54,6 +58,8 @@ export interface StackOptions {
   drainTimeoutSeconds?: number;
   /** Folders releases may be published from (default: the checkout's examples). */
   artifactRoots?: string[];
+  /** Backoff of outgoing event deliveries (default: the production policy). */
+  notificationRetry?: DeliveryRetryPolicy;
 }
 
 export async function startSlipwayStack(opts: StackOptions = {}): Promise<SlipwayStack> {
@@ -103,6 +109,15 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     },
   });
   const workerRun = worker.run();
+  // As in the worker process: the notification outbox drains beside the worker.
+  const dispatcher = startNotificationDispatcher({
+    db,
+    secrets,
+    logger,
+    retry: opts.notificationRetry ?? DEFAULT_DELIVERY_RETRY,
+    pollMs: 100,
+    attemptTimeoutMs: 2000,
+  });
   const proxyPort = Number(new URL(proxyUrl).port);
   const api = buildApp({
     db,
@@ -129,9 +144,11 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     worker,
     adminToken,
     secrets,
+    taskQueue,
     tenantToken: async (tenantId) => (await createToken(db, { name: `tenant-${tenantId}`, role: 'tenant', tenantId })).token,
     async close() {
       await api.close();
+      await dispatcher.stop();
       worker.shutdown();
       await workerRun;
       // Stop every app process this stack started, whatever state the test left it in.
