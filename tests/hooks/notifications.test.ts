@@ -187,4 +187,24 @@ describe('Notifications: signed, durable event webhooks per tenant', () => {
       await c.close();
     }
   });
+
+  it('tells a subscriber when an upgrade awaits promotion, once', async () => {
+    const c = await receiver();
+    try {
+      const sub = (await acme('POST', '/api/subscriptions', { url: c.url, events: ['operation.awaiting_promotion'] })).body;
+      const d = await deployHello(acme, { name: 'preview-note', version: '1.0.0', env: { GREETING: 'hi' } });
+      const r = await acme('POST', `/api/deployments/${d.id}/upgrade`, { version: '2.0.0', promotion: 'manual' });
+      expect(r.status).toBe(202);
+      const got = await eventually('the awaiting_promotion event', async () =>
+        c.got.find((g) => g.body.data.operation.id === r.body.operation.id),
+      );
+      expect(got.body).toMatchObject({ type: 'operation.awaiting_promotion', tenantId: 'acme', data: { deployment: { id: d.id } } });
+      expect(signatureMatches(sub.secret, got.raw, got.headers['x-slipway-signature-256'] as string)).toBe(true);
+      expect((await acme('POST', `/api/deployments/${d.id}/abort`, {})).status).toBe(202);
+      expect((await settle(s, acme, r.body.operation.id)).status).toBe('cancelled');
+      expect(c.got.map((g) => g.body.type)).toEqual(['operation.awaiting_promotion']);
+    } finally {
+      await c.close();
+    }
+  });
 });
