@@ -217,7 +217,8 @@ export function createLocalComputeProvider(opts: LocalComputeProviderOptions): C
         executable: first === 'node' ? process.execPath : first,
         args,
         cwd: artifactDir,
-        env: processEnv(spec, identity),
+        // A service run as a release step may expect its port as it does when it serves.
+        env: { ...processEnv(spec, identity), [spec.portEnv]: String(await getFreePort(host)) },
         identity,
         timeoutMs: o.timeoutMs,
         maxLines: o.maxLines,

@@ -76,6 +76,8 @@ describe('claimOperation and loadDeploymentContext', () => {
       drainTimeoutSeconds: 5,
       replicas: 1,
       canary: { steps: DEFAULT_CANARY_STEPS, pauseSeconds: 30, maxErrorRate: 0.05, minRequests: 20 },
+      preview: null,
+      releaseStep: null,
     });
     expect(await h.run(h.acts.loadDeploymentContext, input)).toEqual(ctx);
     const logs = await listOperationLogs(h.db, op.id);

@@ -27,6 +27,7 @@ describe('newOperationRow', () => {
       strategy_options: null,
       idempotency_key: null,
       mass_upgrade_id: null,
+      replicas: null,
     });
   });
 
@@ -41,6 +42,7 @@ describe('newOperationRow', () => {
     ],
     ['a retry link and idempotency key', { retryOf: 'op-0', idempotencyKey: 'k' }, { retry_of: 'op-0', idempotency_key: 'k' }],
     ['a mass upgrade', { massUpgradeId: 'mu-1' }, { mass_upgrade_id: 'mu-1' }],
+    ['a scale to 3 replicas', { kind: 'scale', replicas: 3 }, { kind: 'scale', replicas: 3 }],
   ])('takes %s', (_what, extra, expected) => {
     expect(newOperationRow({ ...base, ...(extra as object) })).toMatchObject(expected);
   });

@@ -36,6 +36,8 @@ describe('release phase', () => {
         command: node("console.log('step 1 ok'); console.error('relation users does not exist'); process.exit(3)"),
       }),
       withRelease('2.0.2-hangs', { command: node('setTimeout(() => {}, 60000)'), timeoutSeconds: 1 }),
+      // A named service runs its own command once; a web server never exits, so it meets the timeout.
+      withRelease('2.0.3-service', { service: 'web', timeoutSeconds: 1 }),
     ];
     for (const body of releases) expect((await admin('POST', '/api/apps/hello/releases', body)).status).toBe(201);
   });
@@ -86,6 +88,14 @@ describe('release phase', () => {
     const d = await deployHello(api, { version: '1.0.0', name: 'release-hangs', env: { GREETING: 'h' } });
     const op = await runOperation(api, 'POST', `/api/deployments/${d.id}/upgrade`, { version: '2.0.2-hangs' });
     expect(op.error).toEqual({ type: 'ReleaseFailed', message: 'release step of 2.0.2-hangs ran past its 1 s timeout and was killed' });
+    expect((await answer(s, d.hostname)).json.version).toBe('1.0.0');
+  });
+
+  it("a release step naming a service runs that service's command from the artifact", async () => {
+    const d = await deployHello(api, { version: '1.0.0', name: 'release-service', env: { GREETING: 'svc' } });
+    const op = await runOperation(api, 'POST', `/api/deployments/${d.id}/upgrade`, { version: '2.0.3-service' });
+    expect(op.error).toEqual({ type: 'ReleaseFailed', message: 'release step of 2.0.3-service ran past its 1 s timeout and was killed' });
+    expect((await logs(op.id)).map((l) => l.message)).toContain('release step of 2.0.3-service: node server.js (timeout 1 s)');
     expect((await answer(s, d.hostname)).json.version).toBe('1.0.0');
   });
 
