@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { hasOperationLogStep } from '../db/queries/operations';
 import { FailureType } from '../domain/failures';
 import { webService } from '../domain/manifest';
-import { RevisionStartError, type RevisionSpec } from '../ports/compute';
+import { RevisionStartError, type RevisionProgram, type RevisionSpec } from '../ports/compute';
 import type { ReleaseStepInput } from '../contract/deployPhases';
 import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
@@ -38,23 +38,32 @@ export function createRunReleaseStep(deps: ActivityDeps) {
     if (plan.missing.length > 0) throw missingEnvFailure(input.version, plan.missing);
     if (!deps.compute.runOnce)
       throw nonRetryable(FailureType.ReleaseFailed, `the ${deps.compute.name} compute provider cannot run release steps`);
-    const artifactDir = await deps.artifacts.get(release.artifact_digest);
-    if (!artifactDir)
-      throw nonRetryable(FailureType.ArtifactMissing, `artifact ${release.artifact_digest} of release ${input.version} is missing`);
     const service = step.service ? manifest.services.find((s) => s.name === step.service) : webService(manifest);
     if (!service) throw nonRetryable(FailureType.InvalidManifest, `release.service names no service: ${step.service}`);
     const command = step.command ?? service.command;
+    let program: RevisionProgram;
+    if (service.image) {
+      // The step runs in the service's image; a provider that runs no images refuses it as not runnable.
+      program = { kind: 'image', image: service.image, command, args: step.command ? undefined : service.args };
+    } else {
+      const artifactDir = release.artifact_digest ? await deps.artifacts.get(release.artifact_digest) : null;
+      if (!artifactDir)
+        throw nonRetryable(FailureType.ArtifactMissing, `artifact ${release.artifact_digest} of release ${input.version} is missing`);
+      if (!command) throw nonRetryable(FailureType.InvalidManifest, `release step of ${input.version} has no command`);
+      program = { kind: 'artifact', artifactDir, command };
+    }
     const spec: RevisionSpec = {
       key: `${input.deploymentId}-release-${input.version.replace(/[^A-Za-z0-9._-]/g, '_')}-${input.operationId}`,
       deploymentId: input.deploymentId,
       tenantId: deployment.tenant_id,
       service: step.service ?? 'release',
-      program: { kind: 'artifact', artifactDir, command },
+      program,
       env: plan.values,
       portEnv: service.portEnv,
     };
 
-    await log('started', `release step of ${input.version}: ${command.join(' ')} (timeout ${step.timeoutSeconds} s)`);
+    const shown = command?.join(' ') ?? `${service.image} (its own entrypoint)`;
+    await log('started', `release step of ${input.version}: ${shown} (timeout ${step.timeoutSeconds} s)`);
     const runOnce = deps.compute.runOnce.bind(deps.compute);
     let result;
     try {

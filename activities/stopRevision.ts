@@ -2,10 +2,19 @@ import { casRevisionStatus, findRevision, liveRevisions, setRevisionStatus } fro
 import type { RevisionStatus } from '../db/schema';
 import type { ActivityDeps } from './deps';
 import { whileHeartbeating } from './heartbeating';
+import { revisionServices } from './revisionServices';
 
-/** Stops the process (idempotent) and records it, heartbeating through the grace period. */
+/** Stops the revision's processes (idempotent) and records it, heartbeating through the grace periods. */
 export async function stopRevisionProcess(deps: ActivityDeps, key: string): Promise<void> {
-  await whileHeartbeating(() => deps.compute.stop(key, { graceMs: deps.settings.stopGraceMs }), { stopping: key });
+  await whileHeartbeating(
+    async () => {
+      // Reverse start order: what others depend on stops last.
+      for (const service of (await revisionServices(deps, key)).reverse()) {
+        await deps.compute.stop(service.key, { graceMs: deps.settings.stopGraceMs });
+      }
+    },
+    { stopping: key },
+  );
   await setRevisionStatus(deps.db, key, 'stopped');
 }
 

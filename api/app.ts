@@ -23,6 +23,7 @@ import { healthRoutes } from './routes/health';
 import { lifecycleRoutes } from './routes/lifecycle';
 import { metricsRoutes } from './routes/metrics';
 import { massUpgradeRoutes } from './routes/massUpgrades';
+import { retentionRoutes } from './routes/retention';
 import { canaryRoutes } from './routes/canary';
 import { operationRoutes } from './routes/operations';
 import { previewRoutes } from './routes/preview';
@@ -89,6 +90,7 @@ export function buildApp(ctx: ApiContext): FastifyInstance {
     webhookRoutes(api, ctx);
     automationRoutes(api, ctx);
     subscriptionRoutes(api, ctx);
+    retentionRoutes(api, ctx);
   });
   return app;
 }

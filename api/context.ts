@@ -1,5 +1,6 @@
 import type { Db } from '../db/database';
 import type { FaultPoints } from '../ports/faultPoints';
+import type { ImageRegistry } from '../ports/imageRegistry';
 import type { Logger } from '../ports/logger';
 import type { SecretCipher } from '../db/secretCipher';
 import type { AuthFailureLimits } from './authFailureLimiter';
@@ -8,6 +9,8 @@ import type { TemporalTarget } from './operationStarter';
 /** Snapshots a directory into the content-addressed store (the local artifact store). */
 export interface ArtifactPublisher {
   put(sourceDir: string): Promise<{ digest: string; dir: string }>;
+  /** Retention: deletes an artifact no kept release references. */
+  remove(digest: string): Promise<void>;
 }
 
 /** What route plugins get; built once in buildApp. */
@@ -15,6 +18,8 @@ export interface ApiContext {
   db: Db;
   temporal: TemporalTarget;
   artifacts: ArtifactPublisher;
+  /** Resolves image tags to digests at release creation; absent: releases by image are refused with a 400. */
+  images?: ImageRegistry;
   logger: Logger;
   /** Where crash tests kill the API; `noFaults` everywhere else. */
   faults: FaultPoints;

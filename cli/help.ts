@@ -8,6 +8,7 @@ const GROUPS: Record<string, string> = {
   webhook: 'Push to deploy (admin token)',
   'auto-update': 'Auto-update of a deployment',
   subscriptions: 'Event webhooks (notifications)',
+  admin: 'Maintenance (admin token)',
 };
 
 const GLOBAL_HELP = `Global flags:

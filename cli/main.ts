@@ -6,6 +6,7 @@ import { deploymentQueryCommands } from './commands/deployments';
 import { operationCommands } from './commands/operations';
 import { massUpgradeCommands } from './commands/massUpgrade';
 import { automationCommands } from './commands/automation';
+import { gcCommands } from './commands/gc';
 import { loadCliConfig } from './config';
 import { CliError, EXIT, UsageError } from './errors';
 import { commandHelp, groupHelp, isGroup, mainHelp, SHORT_USAGE } from './help';
@@ -16,6 +17,7 @@ export const COMMANDS: Command[] = [
   ...operationCommands,
   ...massUpgradeCommands,
   ...automationCommands,
+  ...gcCommands,
 ];
 
 export interface Io {

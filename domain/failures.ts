@@ -24,6 +24,8 @@ export const FailureType = {
   PreviewAborted: 'PreviewAborted',
   /** The manifest's release step exited non-zero or ran past its timeout; nothing was switched. */
   ReleaseFailed: 'ReleaseFailed',
+  /** The target release's image is gone from the registry (garbage-collected, or deleted by hand). */
+  ImageMissing: 'ImageMissing',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

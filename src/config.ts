@@ -105,6 +105,12 @@ const ConfigSchema = z.object({
   SLIPWAY_FAULT_KILL_AT: z.enum(FAULT_POINT_NAMES).optional(),
   /** auto: readable lines when stdout is a terminal, JSON lines otherwise (files, pipes, log shippers). */
   SLIPWAY_LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
+  /** `embedded` (the CNCF registry started by `npm start`) or the URL of a running registry (README "Images"). */
+  SLIPWAY_REGISTRY: z
+    .union([z.literal('embedded'), z.url({ protocol: /^https?$/, error: 'must be embedded or an http(s):// URL' })])
+    .optional(),
+  SLIPWAY_REGISTRY_USERNAME: z.string().min(1).optional(),
+  SLIPWAY_REGISTRY_PASSWORD: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -153,6 +159,17 @@ export interface Config {
   autoUpdateIntervalMinutes: number;
   /** Outgoing event webhooks: backoff and attempts before a delivery is given up. */
   notificationRetry: DeliveryRetryPolicy;
+  /** Where images are resolved and pulled from; absent: releases by image are refused. */
+  registry?: RegistryConfig;
+}
+
+export interface RegistryConfig {
+  /** Start the embedded registry (npm start), which then hands its URL to the other processes. */
+  embedded: boolean;
+  /** Set when a registry runs already (given, or the embedded one once started). */
+  url?: string;
+  /** Never logged: redacted keys in src/logger.ts, and only ever put into Authorization headers. */
+  credentials?: { username: string; password: string };
 }
 
 export class ConfigError extends Error {}
@@ -213,7 +230,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       initialDelayMs: e.SLIPWAY_NOTIFICATION_RETRY_INITIAL_MS,
       maxAttempts: e.SLIPWAY_NOTIFICATION_MAX_ATTEMPTS,
     },
+    registry: registryConfig(e, env),
   };
+}
+
+function registryConfig(e: z.infer<typeof ConfigSchema>, env: NodeJS.ProcessEnv): RegistryConfig | undefined {
+  if ((e.SLIPWAY_REGISTRY_USERNAME === undefined) !== (e.SLIPWAY_REGISTRY_PASSWORD === undefined)) {
+    throw new ConfigError('Invalid configuration:\n  SLIPWAY_REGISTRY_USERNAME / SLIPWAY_REGISTRY_PASSWORD: set both or neither');
+  }
+  const credentials = e.SLIPWAY_REGISTRY_USERNAME
+    ? { username: e.SLIPWAY_REGISTRY_USERNAME, password: e.SLIPWAY_REGISTRY_PASSWORD as string }
+    : undefined;
+  // Containers need a registry to pull from, so the docker provider gets the embedded one unless told otherwise.
+  const value = e.SLIPWAY_REGISTRY ?? (env.SLIPWAY_COMPUTE === 'docker' ? 'embedded' : undefined);
+  if (value === undefined) return undefined;
+  if (value === 'embedded') return { embedded: true, credentials };
+  return { embedded: false, url: value, credentials };
 }
 
 /** 32 bytes as 64 hex digits or as base64 / base64url; anything else is null. */

@@ -6,6 +6,8 @@ import { startLocalTemporal, type LocalTemporal } from './bootstrap/startTempora
 import { TemporalCliUnavailableError } from './bootstrap/temporalCli';
 import { TemporalServerUnavailableError } from './bootstrap/temporalServerBinaries';
 import { replicaPlan } from './bootstrap/replicaPlan';
+import { startLocalRegistry } from './bootstrap/registry';
+import { ensureRegistryBinary } from './bootstrap/registryBinary';
 import { createLocalComputeProvider } from '../compute/local/localProvider';
 import { loadConfig, localUrlHost, type Config } from './config';
 import { haproxySettings } from './trafficRouter';
@@ -94,6 +96,8 @@ async function main(): Promise<void> {
   }
   const temporalAddress = config.temporalAddress ?? temporal!.address;
 
+  const registryUrl = await embeddedRegistry(config, paths, logger);
+
   step('migrating the database');
   const db = createDb(databaseUrl, { max: 2 });
   const applied = await migrateToLatest(db);
@@ -101,7 +105,13 @@ async function main(): Promise<void> {
   await db.destroy();
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
-  const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, SLIPWAY_DATA_DIR: config.dataDir };
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    SLIPWAY_DATA_DIR: config.dataDir,
+    ...(registryUrl ? { SLIPWAY_REGISTRY: registryUrl } : {}),
+  };
   const spawnChild = (name: string, label = name, extraEnv: NodeJS.ProcessEnv = {}): SupervisedChild => {
     const child = superviseChild({
       name: label,
@@ -150,6 +160,7 @@ async function main(): Promise<void> {
     `  Router          http://<deployment-id>.${config.routeDomain}:${config.routerPort}`,
     `  Temporal        ${temporalAddress}${temporal ? ` (${temporal.what.replace(/^the /, '')})` : ''}${temporal?.uiUrl ? `   UI ${temporal.uiUrl}` : ''}`,
     `  Postgres        ${redact(databaseUrl)}`,
+    ...(registryUrl ? [`  Registry        ${registryUrl}`] : []),
     `  Data directory  ${config.dataDir}${paths.outward !== config.dataDir ? `   (Postgres, artifacts, app homes: ${paths.outward})` : ''}`,
     'Press Ctrl-C to stop.',
     '',
@@ -159,6 +170,18 @@ async function main(): Promise<void> {
   function step(what: string) {
     process.stdout.write(`slipway: ${what}...\n`);
   }
+}
+
+/** The embedded OCI registry when asked for (SLIPWAY_REGISTRY=embedded, or SLIPWAY_COMPUTE=docker); its URL then goes to the children. */
+async function embeddedRegistry(config: Config, paths: ReturnType<typeof dataPaths>, logger: Logger): Promise<string | undefined> {
+  if (!config.registry?.embedded) return config.registry?.url;
+  process.stdout.write('slipway: starting the OCI registry...\n');
+  const binary = await ensureRegistryBinary({ logger });
+  const registry = await startLocalRegistry({ binary, dataDir: paths.registry, logger }).catch((err: unknown) => {
+    throw serviceFailure('the OCI registry', err, 'fix the cause in those lines, or point SLIPWAY_REGISTRY at a running registry');
+  });
+  cleanups.push({ what: 'OCI registry', run: () => registry.stop() });
+  return registry.url;
 }
 
 /**

@@ -1,13 +1,17 @@
 import type { ApiApp } from '../app';
-import { findAppBySlug, insertApp } from '../../db/queries/apps';
+import { findAppBySlug, findRelease, insertApp, insertRelease } from '../../db/queries/apps';
 import { APP_ORDER, listAppsPage, listReleasesPage, RELEASE_ORDER } from '../../db/queries/catalogList';
 import { requireAdmin, principalOf } from '../auth';
 import type { ApiContext } from '../context';
-import { conflict, notFound } from '../errors';
+import { badRequest, conflict, notFound } from '../errors';
 import { openPage } from '../paging';
 import { presentRelease } from '../presenters';
+import { ManifestSchema, type Manifest } from '../../domain/manifest';
+import { imageRefProblem } from '../../domain/imageRef';
+import { pinImages } from '../releaseImages';
 import { publishRelease } from '../releasePublisher';
-import { AppParams, CreateAppBody, CreateReleaseBody, ListAppsQuery, ListReleasesQuery } from '../schemas';
+import type { FieldError } from '../errors';
+import { AppParams, BumpReleaseBody, CreateAppBody, CreateReleaseBody, ListAppsQuery, ListReleasesQuery, ReleaseParams } from '../schemas';
 import { AppView, paged, ReleaseView } from '../responseSchemas';
 import { routeSchema } from '../routeSchema';
 
@@ -44,7 +48,11 @@ export function appRoutes(app: ApiApp, ctx: ApiContext): void {
     access: 'admin',
     params: AppParams,
     body: CreateReleaseBody,
-    responses: { 201: { description: 'created', schema: ReleaseView }, 409: { description: 'release_exists' } },
+    responses: {
+      201: { description: 'created', schema: ReleaseView },
+      409: { description: 'release_exists' },
+      503: { description: 'the image registry could not be asked' },
+    },
   });
   app.post('/api/apps/:slug/releases', { schema: publish }, async (req, reply) => {
     requireAdmin(req);
@@ -53,6 +61,47 @@ export function appRoutes(app: ApiApp, ctx: ApiContext): void {
     const found = await findAppBySlug(ctx.db, slug);
     if (!found) throw notFound(`app ${slug}`);
     const row = await publishRelease(ctx, found, body);
+    return reply.status(201).send(presentRelease(row));
+  });
+
+  const bump = routeSchema({
+    summary: "New release from an existing one with only some services' images changed (tags pinned to digests)",
+    access: 'admin',
+    params: ReleaseParams,
+    body: BumpReleaseBody,
+    responses: {
+      201: { description: 'created', schema: ReleaseView },
+      404: { description: 'no such app or release' },
+      409: { description: 'release_exists' },
+      503: { description: 'the image registry could not be asked' },
+    },
+  });
+  app.post('/api/apps/:slug/releases/:version/bump', { schema: bump }, async (req, reply) => {
+    requireAdmin(req);
+    const { slug, version } = req.params;
+    const body = req.body;
+    const found = await findAppBySlug(ctx.db, slug);
+    if (!found) throw notFound(`app ${slug}`);
+    const source = await findRelease(ctx.db, found.id, version);
+    if (!source) throw notFound(`release ${version} of ${slug}`);
+    if (await findRelease(ctx.db, found.id, body.version)) {
+      throw conflict('release_exists', `release ${body.version} of ${slug} already exists; releases are immutable, choose a new version`);
+    }
+    const manifest = ManifestSchema.parse(source.manifest);
+    const fields = bumpProblems(manifest, body.images);
+    if (fields.length > 0) throw badRequest(fields.map((f) => `${f.field}: ${f.message}`).join('; '), fields);
+    const bumped = {
+      ...manifest,
+      services: manifest.services.map((s) => (s.name in body.images ? { ...s, image: body.images[s.name] } : s)),
+    };
+    const pinned = await pinImages(ctx.images, bumped, (_i, name) => `body.images.${name}`, new Set(Object.keys(body.images)));
+    const row = await insertRelease(ctx.db, {
+      appId: found.id,
+      version: body.version,
+      manifest: pinned,
+      artifactDigest: source.artifact_digest,
+    });
+    if (!row) throw conflict('release_exists', `release ${body.version} of ${slug} already exists`);
     return reply.status(201).send(presentRelease(row));
   });
 
@@ -72,5 +121,18 @@ export function appRoutes(app: ApiApp, ctx: ApiContext): void {
     const { page, cursorOf } = openPage('releases', RELEASE_ORDER, q, { app: slug });
     const { rows, nextKey } = await listReleasesPage(ctx.db, found.id, page);
     return { releases: rows.map(presentRelease), nextCursor: cursorOf(nextKey) };
+  });
+}
+
+/** A bump changes images only: each named service must exist and already run from an image. */
+function bumpProblems(manifest: Manifest, images: Record<string, string>): FieldError[] {
+  const byName = new Map(manifest.services.map((s) => [s.name, s]));
+  return Object.entries(images).flatMap(([name, ref]): FieldError[] => {
+    const field = `body.images.${name}`;
+    const service = byName.get(name);
+    if (!service) return [{ field, message: `the release has no service ${name} (it has ${[...byName.keys()].join(', ')})` }];
+    if (!service.image) return [{ field, message: `service ${name} runs from the release's artifact; publish a new release to change it` }];
+    const problem = imageRefProblem(ref);
+    return problem ? [{ field, message: problem }] : [];
   });
 }

@@ -8,6 +8,7 @@ import { ensureTemporalCli } from '../../src/bootstrap/temporalCli';
 import { startTemporalDevServer } from '../../src/bootstrap/temporalDevServer';
 import { startTemporalServer } from '../../src/bootstrap/temporalServer';
 import { ensureTemporalServerBinaries } from '../../src/bootstrap/temporalServerBinaries';
+import { ensureRegistryBinary } from '../../src/bootstrap/registryBinary';
 import { ensureHaproxy } from './ensureHaproxy';
 
 /**
@@ -41,8 +42,10 @@ export default async function globalSetup(): Promise<void> {
   const temporal =
     process.env.SLIPWAY_TEST_TEMPORAL === 'server' ? database.then(() => startTemporal(stack, logger)) : startTemporal(stack, logger);
   const bundle = bundleWorkflows(tmpDir, logger);
+  // Built once into the cache (minutes when cold): here rather than in a suite's beforeAll, whose timeout is 2 minutes.
+  const registry = ensureRegistryBinary({ logger });
   // allSettled: if one fails, the others are still recorded on `stack` so teardown stops them.
-  const results = await Promise.allSettled([database, temporal, bundle]);
+  const results = await Promise.allSettled([database, temporal, bundle, registry]);
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
 }

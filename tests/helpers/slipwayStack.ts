@@ -12,6 +12,7 @@ import { createToken } from '../../db/queries/tokens';
 import { createArtifactStore } from '../../compute/local/artifactStore';
 import { createLocalComputeProvider } from '../../compute/local/localProvider';
 import type { ComputeProvider } from '../../ports/compute';
+import type { ImageRegistry } from '../../ports/imageRegistry';
 import { createLogger } from '../../src/logger';
 import type { TrafficRouter } from '../../ports/traffic';
 import type { RouterKind } from '../../src/config';
@@ -60,6 +61,8 @@ export interface StackOptions {
   artifactRoots?: string[];
   /** Backoff of outgoing event deliveries (default: the production policy). */
   notificationRetry?: DeliveryRetryPolicy;
+  /** The registry image tags resolve in (tests/helpers/ociRegistry.ts); without it releases by image are 400. */
+  images?: ImageRegistry;
 }
 
 export async function startSlipwayStack(opts: StackOptions = {}): Promise<SlipwayStack> {
@@ -98,6 +101,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
       clock: systemClock,
       logger,
       secrets,
+      images: opts.images,
       faults: noFaults,
       settings: {
         readinessIntervalMs: 250,
@@ -123,6 +127,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     db,
     temporal: { client: temporal.client, taskQueue },
     artifacts,
+    images: opts.images,
     logger,
     faults: noFaults,
     routerPublicPort: proxyPort,

@@ -130,4 +130,16 @@ describe('security settings', () => {
     expect(() => loadConfig({ SLIPWAY_SECRET_KEY: value })).not.toThrow(value);
     expect(() => loadConfig({ SLIPWAY_SECRET_KEY_PREVIOUS: value })).toThrow(/SLIPWAY_SECRET_KEY_PREVIOUS/);
   });
+
+  it('reads the registry: none by default, embedded for docker compute, or a given URL with credentials', () => {
+    expect(loadConfig({}).registry).toBeUndefined();
+    expect(loadConfig({ SLIPWAY_COMPUTE: 'docker' }).registry).toEqual({ embedded: true, credentials: undefined });
+    expect(loadConfig({ SLIPWAY_REGISTRY: 'embedded' }).registry).toEqual({ embedded: true, credentials: undefined });
+    expect(
+      loadConfig({ SLIPWAY_REGISTRY: 'https://reg.example.com', SLIPWAY_REGISTRY_USERNAME: 'ci', SLIPWAY_REGISTRY_PASSWORD: 'pw' })
+        .registry,
+    ).toEqual({ embedded: false, url: 'https://reg.example.com', credentials: { username: 'ci', password: 'pw' } });
+    expect(() => loadConfig({ SLIPWAY_REGISTRY: 'ftp://x' })).toThrow(/SLIPWAY_REGISTRY: must be embedded or an http/);
+    expect(() => loadConfig({ SLIPWAY_REGISTRY: 'embedded', SLIPWAY_REGISTRY_PASSWORD: 'pw' })).toThrow(/set both or neither/);
+  });
 });

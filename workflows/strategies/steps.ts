@@ -39,6 +39,7 @@ export async function prepare(ctx: DeploymentContext, op: OperationInput): Promi
 }
 
 export async function startReplica(ctx: DeploymentContext, op: OperationInput, slot: Slot, replica: number): Promise<ReadyRevision> {
+  // starts: a start may pull an image or wait on the readiness of what a service depends on; it heartbeats.
   const rev = await starts.startRevision({
     ...base(op),
     version: ctx.targetVersion,
