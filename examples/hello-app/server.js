@@ -9,6 +9,8 @@ if (!Number.isInteger(port) || port <= 0) {
   process.exit(2);
 }
 
+/** Loopback by default; a container image sets 0.0.0.0, since its published port arrives on eth0. */
+const host = process.env.HOST || '127.0.0.1';
 const version = process.env.SLIPWAY_RELEASE_VERSION || 'unknown';
 const greeting = process.env.GREETING || 'hello';
 const json = (process.env.LOG_FORMAT || 'json') === 'json';
@@ -65,7 +67,7 @@ function handle(req, res) {
 const server = http.createServer(handle);
 
 function listen() {
-  server.listen(port, '127.0.0.1', () => {
+  server.listen(port, host, () => {
     log('listening', { port });
     setTimeout(() => {
       ready = true;
