@@ -36,7 +36,12 @@ export const DEFAULTS = {
   temporalHistoryShards: 4,
   workers: 1,
   apis: 1,
+  compute: 'local',
 } as const;
+
+/** `local`: child processes from artifacts (embedded default); `docker`: containers over the Docker Engine API (README "Containers"). */
+export const COMPUTE_KINDS = ['local', 'docker'] as const;
+export type ComputeKind = (typeof COMPUTE_KINDS)[number];
 
 /** `builtin`: the embedded Node proxy; `haproxy`: HAProxy on PATH, driven through its runtime API (README "The router"). */
 export const ROUTER_KINDS = ['builtin', 'haproxy'] as const;
@@ -62,6 +67,16 @@ const ConfigSchema = z.object({
   SLIPWAY_API_PORT: port.default(DEFAULTS.apiPort),
   SLIPWAY_ROUTER_HOST: listenHost.default(DEFAULTS.routerHost),
   SLIPWAY_ROUTER: z.enum(ROUTER_KINDS).default(DEFAULTS.router),
+  SLIPWAY_COMPUTE: z.enum(COMPUTE_KINDS).default(DEFAULTS.compute),
+  /** An existing Docker Engine API (`unix:///…sock` or `tcp://host:port`); without it `npm start` runs Podman's. */
+  DOCKER_HOST: z
+    .string()
+    .regex(/^(unix:\/\/\/|tcp:\/\/|https?:\/\/)/, 'must start with unix:///, tcp:// or http(s)://')
+    .optional(),
+  /** Registry the credentials below are sent to (`host[:port]`), and to no other. */
+  SLIPWAY_REGISTRY_AUTH_HOST: z.string().min(1).optional(),
+  SLIPWAY_REGISTRY_USERNAME: z.string().min(1).optional(),
+  SLIPWAY_REGISTRY_PASSWORD: z.string().min(1).optional(),
   SLIPWAY_ROUTER_PORT: port.default(DEFAULTS.routerPort),
   SLIPWAY_ROUTER_ADMIN_URL: z.string().url().optional(),
   SLIPWAY_ROUTER_ADMIN_PORT: port.default(DEFAULTS.routerAdminPort),
@@ -106,6 +121,10 @@ export interface Config {
   apiPort: number;
   routerHost: string;
   router: RouterKind;
+  compute: ComputeKind;
+  dockerHost?: string;
+  /** For image pulls from one registry; the password is never logged. */
+  registryCredentials?: { registry: string; username: string; password: string };
   routerPort: number;
   routerAdminPort: number;
   routerAdminUrl: string;
@@ -153,6 +172,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `Invalid configuration:\n  SLIPWAY_API_PORT: ${e.SLIPWAY_APIS} APIs take ports SLIPWAY_API_PORT .. +${e.SLIPWAY_APIS - 1}; choose a first port between 1 and ${65536 - e.SLIPWAY_APIS}`,
     );
   }
+  const auth = [e.SLIPWAY_REGISTRY_AUTH_HOST, e.SLIPWAY_REGISTRY_USERNAME, e.SLIPWAY_REGISTRY_PASSWORD];
+  if (auth.some(Boolean) && !auth.every(Boolean)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SLIPWAY_REGISTRY_AUTH_HOST: registry credentials need all three of SLIPWAY_REGISTRY_AUTH_HOST, SLIPWAY_REGISTRY_USERNAME and SLIPWAY_REGISTRY_PASSWORD',
+    );
+  }
   return {
     dataDir: path.resolve(e.SLIPWAY_DATA_DIR),
     artifactRoots: e.SLIPWAY_ARTIFACT_ROOT
@@ -168,6 +193,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiPort: e.SLIPWAY_API_PORT,
     routerHost: e.SLIPWAY_ROUTER_HOST,
     router: e.SLIPWAY_ROUTER,
+    compute: e.SLIPWAY_COMPUTE,
+    dockerHost: e.DOCKER_HOST,
+    registryCredentials: e.SLIPWAY_REGISTRY_USERNAME
+      ? { registry: e.SLIPWAY_REGISTRY_AUTH_HOST!, username: e.SLIPWAY_REGISTRY_USERNAME, password: e.SLIPWAY_REGISTRY_PASSWORD! }
+      : undefined,
     routerPort: e.SLIPWAY_ROUTER_PORT,
     routerAdminPort: e.SLIPWAY_ROUTER_ADMIN_PORT,
     routerAdminUrl: e.SLIPWAY_ROUTER_ADMIN_URL ?? `http://127.0.0.1:${e.SLIPWAY_ROUTER_ADMIN_PORT}`,

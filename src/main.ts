@@ -6,7 +6,13 @@ import { startLocalTemporal, type LocalTemporal } from './bootstrap/startTempora
 import { TemporalCliUnavailableError } from './bootstrap/temporalCli';
 import { TemporalServerUnavailableError } from './bootstrap/temporalServerBinaries';
 import { replicaPlan } from './bootstrap/replicaPlan';
-import { createLocalComputeProvider } from '../compute/local/localProvider';
+import { connectEngine } from '../compute/docker/engineClient';
+import { EngineFirewallError } from './bootstrap/engineFirewall';
+import { startPodmanEngine } from './bootstrap/podmanService';
+import { PODMAN_INSTALL_HINT, PodmanMissingError } from './bootstrap/podmanPackages';
+import { checkEngine, insecureRegistries } from './startup/containerEngine';
+import { createComputeProvider } from './computeProvider';
+import { stopAllContainers } from './stopAllContainers';
 import { loadConfig, localUrlHost, type Config } from './config';
 import { haproxySettings } from './trafficRouter';
 import { findHaproxy, haproxyArgs } from '../traffic/haproxy/haproxyBinary';
@@ -21,7 +27,7 @@ import { stopAllApps } from './stopAllApps';
 import { waitForHttp } from './waitForHttp';
 import { awaitWorkerPolling } from './startup/awaitWorkerPolling';
 import { preflight, redact } from './startup/preflight';
-import { serviceFailure, startupLine } from './startup/startupFailure';
+import { serviceFailure, startupLine, StartupFailure } from './startup/startupFailure';
 
 /**
  * `npm start`: everything on one machine. Embedded Postgres and the Temporal dev server
@@ -101,7 +107,15 @@ async function main(): Promise<void> {
   await db.destroy();
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
-  const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, SLIPWAY_DATA_DIR: config.dataDir };
+  const dockerHost = config.compute === 'docker' ? await containerEngine(config, paths.containers, logger) : undefined;
+
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    SLIPWAY_DATA_DIR: config.dataDir,
+    ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}),
+  };
   const spawnChild = (name: string, label = name, extraEnv: NodeJS.ProcessEnv = {}): SupervisedChild => {
     const child = superviseChild({
       name: label,
@@ -124,8 +138,9 @@ async function main(): Promise<void> {
   cleanups.push({
     what: 'app processes',
     run: async () => {
-      const compute = createLocalComputeProvider({ stateDir: paths.compute, homesDir: paths.apps, artifactsDir: paths.artifacts, logger });
-      const n = await stopAllApps(compute, paths.compute, 10_000);
+      const n = dockerHost
+        ? await stopAllContainers(createComputeProvider({ ...config, dockerHost }, logger), connectEngine(dockerHost), 10_000)
+        : await stopAllApps(createComputeProvider(config, logger), paths.compute, 10_000);
       if (n > 0) logger.info({ apps: n }, 'stopped app processes');
     },
   });
@@ -174,6 +189,27 @@ async function prepareDataDir(dataDir: string, paths: ReturnType<typeof dataPath
     await fs.mkdir(own, { recursive: true, mode: 0o700 });
     await fs.chmod(own, 0o700);
   }
+}
+
+/** The engine the worker's docker provider talks to: the operator's DOCKER_HOST, else Podman's API service started here. */
+async function containerEngine(config: Config, dataDir: string, logger: Logger): Promise<string> {
+  if (config.dockerHost) {
+    await checkEngine(config.dockerHost);
+    return config.dockerHost;
+  }
+  process.stdout.write('slipway: starting the container engine (Podman API service)...\n');
+  const engine = await startPodmanEngine({ dataDir, insecureRegistries: insecureRegistries(config), logger }).catch((err: unknown) => {
+    if (err instanceof PodmanMissingError || err instanceof EngineFirewallError) {
+      throw new StartupFailure(
+        err.message.replace(/; run.*$/, ''),
+        `${err.message.match(/run[^;]*$/)?.[0] ?? `run as root: ${PODMAN_INSTALL_HINT}`}, or set DOCKER_HOST to a running Docker Engine API`,
+        err,
+      );
+    }
+    throw serviceFailure('the Podman API service', err, 'fix the cause in those lines, or set DOCKER_HOST to a running Docker Engine API');
+  });
+  cleanups.push({ what: 'the Podman API service', run: () => engine.stop() });
+  return engine.dockerHost;
 }
 
 /** HAProxy from PATH, on files rendered from the routes the worker saved; a restart reads them again. */

@@ -100,9 +100,9 @@ export function createDockerComputeProvider(opts: DockerComputeProviderOptions):
       const container = await docker.createContainer(containerCreateOptions(spec, image, { publishHost }));
       return container.id;
     } catch (err) {
-      // Another worker created it between our look and our create: adopt theirs.
-      if (engineStatus(err) === 409) return null;
       const message = engineMessage(err);
+      // Another worker created it between our look and our create: adopt theirs. Podman says so with a 500.
+      if (engineStatus(err) === 409 || /name .* is already in use/i.test(message)) return null;
       if (engineStatus(err) === 400 || NOT_RUNNABLE.test(message))
         throw new RevisionStartError(`cannot create revision ${spec.key}: ${message}`);
       throw err;
