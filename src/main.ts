@@ -10,7 +10,7 @@ import { connectEngine } from '../compute/docker/engineClient';
 import { EngineFirewallError } from './bootstrap/engineFirewall';
 import { startPodmanEngine } from './bootstrap/podmanService';
 import { PODMAN_INSTALL_HINT, PodmanMissingError } from './bootstrap/podmanPackages';
-import { checkEngine, insecureRegistries } from './startup/containerEngine';
+import { insecureRegistries } from './startup/containerEngine';
 import { createComputeProvider } from './computeProvider';
 import { stopAllContainers } from './stopAllContainers';
 import { loadConfig, localUrlHost, type Config } from './config';
@@ -193,10 +193,8 @@ async function prepareDataDir(dataDir: string, paths: ReturnType<typeof dataPath
 
 /** The engine the worker's docker provider talks to: the operator's DOCKER_HOST, else Podman's API service started here. */
 async function containerEngine(config: Config, dataDir: string, logger: Logger): Promise<string> {
-  if (config.dockerHost) {
-    await checkEngine(config.dockerHost);
-    return config.dockerHost;
-  }
+  // An operator's engine was checked by preflight.
+  if (config.dockerHost) return config.dockerHost;
   process.stdout.write('slipway: starting the container engine (Podman API service)...\n');
   const engine = await startPodmanEngine({ dataDir, insecureRegistries: insecureRegistries(config), logger }).catch((err: unknown) => {
     if (err instanceof PodmanMissingError || err instanceof EngineFirewallError) {

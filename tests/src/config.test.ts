@@ -28,6 +28,26 @@ describe('loadConfig', () => {
     expect(c.temporalAddress).toBeUndefined();
   });
 
+  it('compute: local by default; docker with an engine address and registry credentials for one registry', () => {
+    expect(loadConfig({}).compute).toBe('local');
+    expect(loadConfig({}).registryCredentials).toBeUndefined();
+    const c = loadConfig({
+      SLIPWAY_COMPUTE: 'docker',
+      DOCKER_HOST: 'unix:///run/x/podman.sock',
+      SLIPWAY_REGISTRY_AUTH_HOST: 'registry.example:5000',
+      SLIPWAY_REGISTRY_USERNAME: 'deployer',
+      SLIPWAY_REGISTRY_PASSWORD: 'pw',
+    });
+    expect(c).toMatchObject({
+      compute: 'docker',
+      dockerHost: 'unix:///run/x/podman.sock',
+      registryCredentials: { registry: 'registry.example:5000', username: 'deployer', password: 'pw' },
+    });
+    expect(() => loadConfig({ SLIPWAY_COMPUTE: 'kubernetes-ish' })).toThrow(/SLIPWAY_COMPUTE/);
+    expect(() => loadConfig({ DOCKER_HOST: '/var/run/docker.sock' })).toThrow(/DOCKER_HOST: must start with unix:\/\/\//);
+    expect(() => loadConfig({ SLIPWAY_REGISTRY_USERNAME: 'deployer' })).toThrow(/need all three/);
+  });
+
   it('reads and coerces variables', () => {
     const c = loadConfig({
       SLIPWAY_API_PORT: '4000',
