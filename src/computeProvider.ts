@@ -2,6 +2,7 @@ import type { ComputeProvider } from '../ports/compute';
 import type { Logger } from '../ports/logger';
 import { connectEngine } from '../compute/docker/engineClient';
 import { createDockerComputeProvider } from '../compute/docker/dockerProvider';
+import type { RegistryCredentials } from '../compute/docker/pullImage';
 import { createLocalComputeProvider } from '../compute/local/localProvider';
 import type { Config } from './config';
 import { dataPaths } from './dataPaths';
@@ -17,8 +18,15 @@ export function createComputeProvider(config: Config, logger: Logger): ComputePr
     return createDockerComputeProvider({
       docker: connectEngine(config.dockerHost),
       logger,
-      registryCredentials: config.registryCredentials,
+      registryCredentials: registryCredentials(config),
     });
   }
   return createLocalComputeProvider({ stateDir: paths.compute, homesDir: paths.apps, artifactsDir: paths.artifacts, logger });
+}
+
+/** The configured registry's credentials, for pulls from that registry's host alone. */
+function registryCredentials(config: Config): RegistryCredentials | undefined {
+  const { url, credentials } = config.registry ?? {};
+  if (!url || !credentials) return undefined;
+  return { registry: new URL(url).host, ...credentials };
 }

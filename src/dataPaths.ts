@@ -38,5 +38,7 @@ export function dataPaths(dataDir: string) {
     adminToken: path.join(dataDir, 'admin-token'),
     routerAdminSecret: path.join(dataDir, 'router', 'admin-secret'),
     secretKey: path.join(dataDir, 'secret-key'),
+    /** The embedded OCI registry: its config and blob store. */
+    registry: path.join(dataDir, 'registry'),
   };
 }

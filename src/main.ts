@@ -13,6 +13,8 @@ import { PODMAN_INSTALL_HINT, PodmanMissingError } from './bootstrap/podmanPacka
 import { insecureRegistries } from './startup/containerEngine';
 import { createComputeProvider } from './computeProvider';
 import { stopAllContainers } from './stopAllContainers';
+import { startLocalRegistry } from './bootstrap/registry';
+import { ensureRegistryBinary } from './bootstrap/registryBinary';
 import { loadConfig, localUrlHost, type Config } from './config';
 import { haproxySettings } from './trafficRouter';
 import { findHaproxy, haproxyArgs } from '../traffic/haproxy/haproxyBinary';
@@ -100,6 +102,8 @@ async function main(): Promise<void> {
   }
   const temporalAddress = config.temporalAddress ?? temporal!.address;
 
+  const registryUrl = await embeddedRegistry(config, paths, logger);
+
   step('migrating the database');
   const db = createDb(databaseUrl, { max: 2 });
   const applied = await migrateToLatest(db);
@@ -107,7 +111,8 @@ async function main(): Promise<void> {
   await db.destroy();
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
-  const dockerHost = config.compute === 'docker' ? await containerEngine(config, paths.containers, logger) : undefined;
+  // After the registry: the engine's registries.conf must name it before the service starts.
+  const dockerHost = config.compute === 'docker' ? await containerEngine(config, paths.containers, registryUrl, logger) : undefined;
 
   const env = {
     ...process.env,
@@ -115,6 +120,7 @@ async function main(): Promise<void> {
     TEMPORAL_ADDRESS: temporalAddress,
     SLIPWAY_DATA_DIR: config.dataDir,
     ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}),
+    ...(registryUrl ? { SLIPWAY_REGISTRY: registryUrl } : {}),
   };
   const spawnChild = (name: string, label = name, extraEnv: NodeJS.ProcessEnv = {}): SupervisedChild => {
     const child = superviseChild({
@@ -165,6 +171,7 @@ async function main(): Promise<void> {
     `  Router          http://<deployment-id>.${config.routeDomain}:${config.routerPort}`,
     `  Temporal        ${temporalAddress}${temporal ? ` (${temporal.what.replace(/^the /, '')})` : ''}${temporal?.uiUrl ? `   UI ${temporal.uiUrl}` : ''}`,
     `  Postgres        ${redact(databaseUrl)}`,
+    ...(registryUrl ? [`  Registry        ${registryUrl}`] : []),
     `  Data directory  ${config.dataDir}${paths.outward !== config.dataDir ? `   (Postgres, artifacts, app homes: ${paths.outward})` : ''}`,
     'Press Ctrl-C to stop.',
     '',
@@ -174,6 +181,18 @@ async function main(): Promise<void> {
   function step(what: string) {
     process.stdout.write(`slipway: ${what}...\n`);
   }
+}
+
+/** The embedded OCI registry when asked for (SLIPWAY_REGISTRY=embedded, or SLIPWAY_COMPUTE=docker); its URL then goes to the children. */
+async function embeddedRegistry(config: Config, paths: ReturnType<typeof dataPaths>, logger: Logger): Promise<string | undefined> {
+  if (!config.registry?.embedded) return config.registry?.url;
+  process.stdout.write('slipway: starting the OCI registry...\n');
+  const binary = await ensureRegistryBinary({ logger });
+  const registry = await startLocalRegistry({ binary, dataDir: paths.registry, logger }).catch((err: unknown) => {
+    throw serviceFailure('the OCI registry', err, 'fix the cause in those lines, or point SLIPWAY_REGISTRY at a running registry');
+  });
+  cleanups.push({ what: 'OCI registry', run: () => registry.stop() });
+  return registry.url;
 }
 
 /**
@@ -192,11 +211,11 @@ async function prepareDataDir(dataDir: string, paths: ReturnType<typeof dataPath
 }
 
 /** The engine the worker's docker provider talks to: the operator's DOCKER_HOST, else Podman's API service started here. */
-async function containerEngine(config: Config, dataDir: string, logger: Logger): Promise<string> {
+async function containerEngine(config: Config, dataDir: string, registryUrl: string | undefined, logger: Logger): Promise<string> {
   // An operator's engine was checked by preflight.
   if (config.dockerHost) return config.dockerHost;
   process.stdout.write('slipway: starting the container engine (Podman API service)...\n');
-  const engine = await startPodmanEngine({ dataDir, insecureRegistries: insecureRegistries(config), logger }).catch((err: unknown) => {
+  const engine = await startPodmanEngine({ dataDir, insecureRegistries: insecureRegistries(registryUrl), logger }).catch((err: unknown) => {
     if (err instanceof PodmanMissingError || err instanceof EngineFirewallError) {
       throw new StartupFailure(
         err.message.replace(/; run.*$/, ''),

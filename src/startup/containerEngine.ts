@@ -1,4 +1,3 @@
-import type { Config } from '../config';
 import { connectEngine, engineMessage } from '../../compute/docker/engineClient';
 import { StartupFailure } from './startupFailure';
 
@@ -21,8 +20,13 @@ export async function checkEngine(dockerHost: string): Promise<void> {
   }
 }
 
-/** Registries the engine may reach over plain HTTP: only ones on this host's loopback. */
-export function insecureRegistries(config: Config): string[] {
-  void config;
-  return [];
+/**
+ * Registries the engine may reach over plain HTTP: the registry's own URL says http://, and only
+ * on this host's loopback (the embedded one); anything remote must speak TLS.
+ */
+export function insecureRegistries(registryUrl: string | undefined): string[] {
+  if (!registryUrl) return [];
+  const url = new URL(registryUrl);
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  return url.protocol === 'http:' && loopback ? [url.host] : [];
 }

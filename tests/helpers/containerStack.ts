@@ -9,7 +9,7 @@ import { startPodmanEngine, type PodmanEngine } from '../../src/bootstrap/podman
 import type { Logger } from '../../src/logger';
 import { LABELS } from '../../compute/docker/containerSpec';
 import { buildNodeImage, pushImage } from './nodeImage';
-import { startTestRegistry, type TestRegistry } from './testRegistry';
+import { startTestRegistry, type TestRegistry } from './ociRegistry';
 
 const REPO = path.resolve(__dirname, '../..');
 
@@ -20,7 +20,7 @@ export interface ContainerStack {
   registry: TestRegistry;
   /** `registry/slipway-test/apps@sha256:…`: hello-app at /app, the hostile probe at /probe. */
   appImage: string;
-  /** Pins the app image under another tag of the same registry (same digest). */
+  /** Scratch space of this stack (image build context, digest files). */
   workDir: string;
   close(): Promise<void>;
 }
@@ -39,7 +39,7 @@ export async function startContainerStack(logger: Logger): Promise<ContainerStac
     defaultCacheDir(process.env),
     `test-containers-${createHash('sha256').update(REPO).digest('hex').slice(0, 10)}`,
   );
-  const registry = await startTestRegistry(path.join(workDir, 'registry'), logger);
+  const registry = await startTestRegistry();
   let engine: PodmanEngine | undefined;
   try {
     engine = await startPodmanEngine({ dataDir: engineDir, insecureRegistries: [registry.host], logger });
@@ -64,13 +64,13 @@ export async function startContainerStack(logger: Logger): Promise<ContainerStac
       async close() {
         await removeManagedContainers(started.docker);
         await started.stop();
-        await registry.stop();
+        await registry.close();
         await fs.rm(workDir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     await engine?.stop();
-    await registry.stop();
+    await registry.close();
     throw err;
   }
 }

@@ -10,7 +10,7 @@ import { startTemporalServer } from '../../src/bootstrap/temporalServer';
 import { ensureTemporalServerBinaries } from '../../src/bootstrap/temporalServerBinaries';
 import { ensureHaproxy } from './ensureHaproxy';
 import { ensurePodmanPackages } from '../../src/bootstrap/podmanPackages';
-import { ensureRegistryBinary } from './testRegistry';
+import { ensureRegistryBinary } from '../../src/bootstrap/registryBinary';
 
 /**
  * One Postgres, one Temporal dev server and one workflow bundle for the whole jest run
@@ -39,7 +39,7 @@ export default async function globalSetup(): Promise<void> {
 
   ensureHaproxy();
   // The container suites need Podman and the registry; installed (or built) here when missing, never skipped.
-  const containerTools = ensurePodmanPackages().then(() => ensureRegistryBinary(logger));
+  const containerTools = ensurePodmanPackages().then(() => ensureRegistryBinary({ logger }));
   const database = startDatabase(stack, logger);
   // The real server keeps its state in the test Postgres, so it waits for it; the dev server does not.
   const temporal =

@@ -13,6 +13,7 @@ import { createToken } from '../../db/queries/tokens';
 import { createArtifactStore } from '../../compute/local/artifactStore';
 import { createLocalComputeProvider } from '../../compute/local/localProvider';
 import type { ComputeProvider } from '../../ports/compute';
+import type { ImageRegistry } from '../../ports/imageRegistry';
 import { createLogger } from '../../src/logger';
 import type { TrafficRouter } from '../../ports/traffic';
 import type { RouterKind } from '../../src/config';
@@ -55,6 +56,8 @@ export interface StackOptions {
   drainTimeoutSeconds?: number;
   /** Folders releases may be published from (default: the checkout's examples). */
   artifactRoots?: string[];
+  /** The registry image tags resolve in (tests/helpers/ociRegistry.ts); without it releases by image are 400. */
+  images?: ImageRegistry;
 }
 
 export async function startSlipwayStack(opts: StackOptions = {}): Promise<SlipwayStack> {
@@ -109,6 +112,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     db,
     temporal: { client: temporal.client, taskQueue },
     artifacts,
+    images: opts.images,
     logger,
     faults: noFaults,
     routerPublicPort: proxyPort,
