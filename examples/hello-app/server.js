@@ -2,6 +2,7 @@
 // Slipway's example app: a dependency-free HTTP server with knobs that make it start
 // slowly, never become ready or crash, so deploys can be shown (and tested) failing.
 const http = require('node:http');
+const os = require('node:os');
 
 const port = Number(process.env.PORT);
 if (!Number.isInteger(port) || port <= 0) {
@@ -48,7 +49,8 @@ function handle(req, res) {
     case '/': {
       if (failRoot)
         return send(res, 500, JSON.stringify({ version, error: 'failing on purpose (HELLO_FAIL_ROOT=1)' }) + '\n', 'application/json');
-      const body = { version, greeting, pid: process.pid };
+      // pid alone is 1 in every container; with the host name it names one process anywhere.
+      const body = { version, greeting, pid: process.pid, instance: `${os.hostname()}:${process.pid}` };
       // Proves a secret reached the app without ever showing it.
       if (process.env.SESSION_SECRET !== undefined) body.secretLength = process.env.SESSION_SECRET.length;
       return send(res, 200, JSON.stringify(body) + '\n', 'application/json');

@@ -44,7 +44,8 @@ export async function startPodmanEngine(o: StartPodmanOptions): Promise<PodmanEn
     name: 'podman',
     command: 'sh',
     // A SIGKILLed service leaves its socket file behind, and a new one would not bind over it.
-    args: ['-c', 'rm -f "$1"; exec podman system service --time=0 "unix://$1"', 'sh', paths.socket],
+    // Its output (a line per pull layer) goes to its own log, not the supervisor's terminal.
+    args: ['-c', 'rm -f "$1"; exec podman system service --time=0 "unix://$1" >>"$2" 2>&1', 'sh', paths.socket, paths.log],
     env: { ...process.env, ...podmanEnv(paths) },
     logger: o.logger,
     restart: true,
