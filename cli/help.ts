@@ -5,6 +5,7 @@ const GROUPS: Record<string, string> = {
   deployments: 'Deployments',
   operations: 'Operations',
   'mass-upgrade': 'Fleet rollouts (admin token)',
+  admin: 'Maintenance (admin token)',
 };
 
 const GLOBAL_HELP = `Global flags:

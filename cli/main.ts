@@ -5,11 +5,18 @@ import { deploymentActionCommands } from './commands/deploymentActions';
 import { deploymentQueryCommands } from './commands/deployments';
 import { operationCommands } from './commands/operations';
 import { massUpgradeCommands } from './commands/massUpgrade';
+import { gcCommands } from './commands/gc';
 import { loadCliConfig } from './config';
 import { CliError, EXIT, UsageError } from './errors';
 import { commandHelp, groupHelp, isGroup, mainHelp, SHORT_USAGE } from './help';
 
-export const COMMANDS: Command[] = [...deploymentQueryCommands, ...deploymentActionCommands, ...operationCommands, ...massUpgradeCommands];
+export const COMMANDS: Command[] = [
+  ...deploymentQueryCommands,
+  ...deploymentActionCommands,
+  ...operationCommands,
+  ...massUpgradeCommands,
+  ...gcCommands,
+];
 
 export interface Io {
   out(text: string): void;

@@ -48,7 +48,11 @@ export function appRoutes(app: ApiApp, ctx: ApiContext): void {
     access: 'admin',
     params: AppParams,
     body: CreateReleaseBody,
-    responses: { 201: { description: 'created', schema: ReleaseView }, 409: { description: 'release_exists' } },
+    responses: {
+      201: { description: 'created', schema: ReleaseView },
+      409: { description: 'release_exists' },
+      503: { description: 'the image registry could not be asked' },
+    },
   });
   app.post('/api/apps/:slug/releases', { schema: publish }, async (req, reply) => {
     requireAdmin(req);
@@ -84,6 +88,7 @@ export function appRoutes(app: ApiApp, ctx: ApiContext): void {
       201: { description: 'created', schema: ReleaseView },
       404: { description: 'no such app or release' },
       409: { description: 'release_exists' },
+      503: { description: 'the image registry could not be asked' },
     },
   });
   app.post('/api/apps/:slug/releases/:version/bump', { schema: bump }, async (req, reply) => {

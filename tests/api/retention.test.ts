@@ -1,6 +1,7 @@
 import { insertDeployment } from '../../db/queries/deployments';
 import { upsertRevision } from '../../db/queries/revisions';
 import { DistributionRegistry } from '../../images/distributionRegistry';
+import { runCli } from '../cli/runCli';
 import { apiClient } from '../helpers/apiClient';
 import { startTestRegistry, type TestRegistry } from '../helpers/ociRegistry';
 import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
@@ -66,6 +67,16 @@ describe('image retention', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ dryRun: true, removedImages: [pinned['4']] });
     expect(await client.exists(pinned['4'])).toBe(true);
+  });
+
+  it('lists the same plan from the CLI on a dry run', async () => {
+    const r = await runCli(['admin', 'gc', '--dry-run', '--keep', '1'], { SLIPWAY_URL: s.apiUrl, SLIPWAY_TOKEN: s.adminToken });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('would remove 1 image(s), 0 artifact(s); kept 4 release(s)');
+    expect(r.stdout).toContain(`image     ${pinned['4']}`);
+    const bad = await runCli(['admin', 'gc', '--keep', '0'], { SLIPWAY_URL: s.apiUrl, SLIPWAY_TOKEN: s.adminToken });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--keep must be a whole number');
   });
 
   it('removes only the image nothing keeps: never served, previous, warm or newest', async () => {
