@@ -41,7 +41,12 @@ export const DEFAULTS = {
   autoUpdateIntervalMinutes: 60,
   notificationRetryInitialMs: DEFAULT_DELIVERY_RETRY.initialDelayMs,
   notificationMaxAttempts: DEFAULT_DELIVERY_RETRY.maxAttempts,
+  compute: 'local',
 } as const;
+
+/** `local`: child processes from artifacts (embedded default); `docker`: containers over the Docker Engine API (README "Containers"). */
+export const COMPUTE_KINDS = ['local', 'docker'] as const;
+export type ComputeKind = (typeof COMPUTE_KINDS)[number];
 
 /** `builtin`: the embedded Node proxy; `haproxy`: HAProxy on PATH, driven through its runtime API (README "The router"). */
 export const ROUTER_KINDS = ['builtin', 'haproxy'] as const;
@@ -67,6 +72,12 @@ const ConfigSchema = z.object({
   SLIPWAY_API_PORT: port.default(DEFAULTS.apiPort),
   SLIPWAY_ROUTER_HOST: listenHost.default(DEFAULTS.routerHost),
   SLIPWAY_ROUTER: z.enum(ROUTER_KINDS).default(DEFAULTS.router),
+  SLIPWAY_COMPUTE: z.enum(COMPUTE_KINDS).default(DEFAULTS.compute),
+  /** An existing Docker Engine API (`unix:///…sock` or `tcp://host:port`); without it `npm start` runs Podman's. */
+  DOCKER_HOST: z
+    .string()
+    .regex(/^(unix:\/\/\/|tcp:\/\/|https?:\/\/)/, 'must start with unix:///, tcp:// or http(s)://')
+    .optional(),
   SLIPWAY_ROUTER_PORT: port.default(DEFAULTS.routerPort),
   SLIPWAY_ROUTER_ADMIN_URL: z.string().url().optional(),
   SLIPWAY_ROUTER_ADMIN_PORT: port.default(DEFAULTS.routerAdminPort),
@@ -125,6 +136,8 @@ export interface Config {
   apiPort: number;
   routerHost: string;
   router: RouterKind;
+  compute: ComputeKind;
+  dockerHost?: string;
   routerPort: number;
   routerAdminPort: number;
   routerAdminUrl: string;
@@ -202,6 +215,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiPort: e.SLIPWAY_API_PORT,
     routerHost: e.SLIPWAY_ROUTER_HOST,
     router: e.SLIPWAY_ROUTER,
+    compute: e.SLIPWAY_COMPUTE,
+    dockerHost: e.DOCKER_HOST,
     routerPort: e.SLIPWAY_ROUTER_PORT,
     routerAdminPort: e.SLIPWAY_ROUTER_ADMIN_PORT,
     routerAdminUrl: e.SLIPWAY_ROUTER_ADMIN_URL ?? `http://127.0.0.1:${e.SLIPWAY_ROUTER_ADMIN_PORT}`,

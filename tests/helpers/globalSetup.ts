@@ -10,6 +10,7 @@ import { startTemporalServer } from '../../src/bootstrap/temporalServer';
 import { ensureTemporalServerBinaries } from '../../src/bootstrap/temporalServerBinaries';
 import { ensureRegistryBinary } from '../../src/bootstrap/registryBinary';
 import { ensureHaproxy } from './ensureHaproxy';
+import { ensurePodmanPackages } from '../../src/bootstrap/podmanPackages';
 
 /**
  * One Postgres, one Temporal dev server and one workflow bundle for the whole jest run
@@ -37,6 +38,8 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as Record<string, unknown>)[STACK_KEY] = stack;
 
   ensureHaproxy();
+  // The container suites need Podman: installed with apt-get here when missing (root), never skipped.
+  const podman = ensurePodmanPackages();
   const database = startDatabase(stack, logger);
   // The real server keeps its state in the test Postgres, so it waits for it; the dev server does not.
   const temporal =
@@ -45,7 +48,7 @@ export default async function globalSetup(): Promise<void> {
   // Built once into the cache (minutes when cold): here rather than in a suite's beforeAll, whose timeout is 2 minutes.
   const registry = ensureRegistryBinary({ logger });
   // allSettled: if one fails, the others are still recorded on `stack` so teardown stops them.
-  const results = await Promise.allSettled([database, temporal, bundle, registry]);
+  const results = await Promise.allSettled([database, temporal, bundle, registry, podman]);
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
 }

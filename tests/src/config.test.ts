@@ -28,6 +28,16 @@ describe('loadConfig', () => {
     expect(c.temporalAddress).toBeUndefined();
   });
 
+  it('compute: local by default; docker with an engine address', () => {
+    expect(loadConfig({}).compute).toBe('local');
+    expect(loadConfig({ SLIPWAY_COMPUTE: 'docker', DOCKER_HOST: 'unix:///run/x/podman.sock' })).toMatchObject({
+      compute: 'docker',
+      dockerHost: 'unix:///run/x/podman.sock',
+    });
+    expect(() => loadConfig({ SLIPWAY_COMPUTE: 'kubernetes-ish' })).toThrow(/SLIPWAY_COMPUTE/);
+    expect(() => loadConfig({ DOCKER_HOST: '/var/run/docker.sock' })).toThrow(/DOCKER_HOST: must start with unix:\/\/\//);
+  });
+
   it('reads and coerces variables', () => {
     const c = loadConfig({
       SLIPWAY_API_PORT: '4000',
