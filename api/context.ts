@@ -1,5 +1,6 @@
 import type { Db } from '../db/database';
 import type { FaultPoints } from '../ports/faultPoints';
+import type { ImageRegistry } from '../ports/imageRegistry';
 import type { Logger } from '../ports/logger';
 import type { SecretCipher } from '../db/secretCipher';
 import type { AuthFailureLimits } from './authFailureLimiter';
@@ -15,6 +16,8 @@ export interface ApiContext {
   db: Db;
   temporal: TemporalTarget;
   artifacts: ArtifactPublisher;
+  /** Resolves image tags to digests at release creation; absent: releases by image are refused with a 400. */
+  images?: ImageRegistry;
   logger: Logger;
   /** Where crash tests kill the API; `noFaults` everywhere else. */
   faults: FaultPoints;

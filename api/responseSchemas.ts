@@ -22,7 +22,8 @@ export const ErrorBody = z
 export const ReleaseView = z.object({
   version: z.string(),
   status: z.enum(['active', 'yanked']),
-  artifactDigest: z.string(),
+  /** null for a release whose services are all images. */
+  artifactDigest: z.string().nullable(),
   manifest: z.unknown(),
   createdAt: when,
 });

@@ -21,7 +21,23 @@ export const CreateReleaseBody = z
   .object({
     version,
     manifest: ManifestSchema,
-    artifact: z.object({ path: z.string().min(1, 'path of the directory to snapshot') }).strict(),
+    /** Needed unless every service is an image. */
+    artifact: z
+      .object({ path: z.string().min(1, 'path of the directory to snapshot') })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const ReleaseParams = z.object({ slug, version });
+
+/** A new release from an existing one with only some services' images changed. */
+export const BumpReleaseBody = z
+  .object({
+    version,
+    images: z
+      .record(z.string(), z.string().min(1).max(512))
+      .refine((m) => Object.keys(m).length > 0, 'name at least one service and its new image'),
   })
   .strict();
 

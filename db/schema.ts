@@ -27,7 +27,8 @@ export interface ReleasesTable {
   app_id: string;
   version: string;
   manifest: Json<Manifest>;
-  artifact_digest: string;
+  /** null when every service is an image. */
+  artifact_digest: string | null;
   status: ColumnType<'active' | 'yanked', 'active' | 'yanked' | undefined, 'active' | 'yanked'>;
   created_at: Timestamp;
 }

@@ -36,7 +36,12 @@ export const DEFAULTS = {
   temporalHistoryShards: 4,
   workers: 1,
   apis: 1,
+  compute: 'local',
 } as const;
+
+/** `local`: child processes from artifacts (embedded default); `docker`: containers over the Docker Engine API (README "Containers"). */
+export const COMPUTE_KINDS = ['local', 'docker'] as const;
+export type ComputeKind = (typeof COMPUTE_KINDS)[number];
 
 /** `builtin`: the embedded Node proxy; `haproxy`: HAProxy on PATH, driven through its runtime API (README "The router"). */
 export const ROUTER_KINDS = ['builtin', 'haproxy'] as const;
@@ -62,6 +67,12 @@ const ConfigSchema = z.object({
   SLIPWAY_API_PORT: port.default(DEFAULTS.apiPort),
   SLIPWAY_ROUTER_HOST: listenHost.default(DEFAULTS.routerHost),
   SLIPWAY_ROUTER: z.enum(ROUTER_KINDS).default(DEFAULTS.router),
+  SLIPWAY_COMPUTE: z.enum(COMPUTE_KINDS).default(DEFAULTS.compute),
+  /** An existing Docker Engine API (`unix:///…sock` or `tcp://host:port`); without it `npm start` runs Podman's. */
+  DOCKER_HOST: z
+    .string()
+    .regex(/^(unix:\/\/\/|tcp:\/\/|https?:\/\/)/, 'must start with unix:///, tcp:// or http(s)://')
+    .optional(),
   SLIPWAY_ROUTER_PORT: port.default(DEFAULTS.routerPort),
   SLIPWAY_ROUTER_ADMIN_URL: z.string().url().optional(),
   SLIPWAY_ROUTER_ADMIN_PORT: port.default(DEFAULTS.routerAdminPort),
@@ -92,6 +103,12 @@ const ConfigSchema = z.object({
   SLIPWAY_FAULT_KILL_AT: z.enum(FAULT_POINT_NAMES).optional(),
   /** auto: readable lines when stdout is a terminal, JSON lines otherwise (files, pipes, log shippers). */
   SLIPWAY_LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
+  /** `embedded` (the CNCF registry started by `npm start`) or the URL of a running registry (README "Images"). */
+  SLIPWAY_REGISTRY: z
+    .union([z.literal('embedded'), z.url({ protocol: /^https?$/, error: 'must be embedded or an http(s):// URL' })])
+    .optional(),
+  SLIPWAY_REGISTRY_USERNAME: z.string().min(1).optional(),
+  SLIPWAY_REGISTRY_PASSWORD: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -106,6 +123,8 @@ export interface Config {
   apiPort: number;
   routerHost: string;
   router: RouterKind;
+  compute: ComputeKind;
+  dockerHost?: string;
   routerPort: number;
   routerAdminPort: number;
   routerAdminUrl: string;
@@ -136,6 +155,17 @@ export interface Config {
   /** Still accepted for decryption while values are re-encrypted under `secretKey`. */
   secretKeyPrevious?: Buffer;
   faultKillAt?: FaultPointName;
+  /** Where images are resolved and pulled from; absent: releases by image are refused. */
+  registry?: RegistryConfig;
+}
+
+export interface RegistryConfig {
+  /** Start the embedded registry (npm start), which then hands its URL to the other processes. */
+  embedded: boolean;
+  /** Set when a registry runs already (given, or the embedded one once started). */
+  url?: string;
+  /** Never logged: redacted keys in src/logger.ts, and only ever put into Authorization headers. */
+  credentials?: { username: string; password: string };
 }
 
 export class ConfigError extends Error {}
@@ -168,6 +198,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiPort: e.SLIPWAY_API_PORT,
     routerHost: e.SLIPWAY_ROUTER_HOST,
     router: e.SLIPWAY_ROUTER,
+    compute: e.SLIPWAY_COMPUTE,
+    dockerHost: e.DOCKER_HOST,
     routerPort: e.SLIPWAY_ROUTER_PORT,
     routerAdminPort: e.SLIPWAY_ROUTER_ADMIN_PORT,
     routerAdminUrl: e.SLIPWAY_ROUTER_ADMIN_URL ?? `http://127.0.0.1:${e.SLIPWAY_ROUTER_ADMIN_PORT}`,
@@ -190,7 +222,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.SLIPWAY_SECRET_KEY,
     secretKeyPrevious: e.SLIPWAY_SECRET_KEY_PREVIOUS,
     faultKillAt: e.SLIPWAY_FAULT_KILL_AT,
+    registry: registryConfig(e, env),
   };
+}
+
+function registryConfig(e: z.infer<typeof ConfigSchema>, env: NodeJS.ProcessEnv): RegistryConfig | undefined {
+  if ((e.SLIPWAY_REGISTRY_USERNAME === undefined) !== (e.SLIPWAY_REGISTRY_PASSWORD === undefined)) {
+    throw new ConfigError('Invalid configuration:\n  SLIPWAY_REGISTRY_USERNAME / SLIPWAY_REGISTRY_PASSWORD: set both or neither');
+  }
+  const credentials = e.SLIPWAY_REGISTRY_USERNAME
+    ? { username: e.SLIPWAY_REGISTRY_USERNAME, password: e.SLIPWAY_REGISTRY_PASSWORD as string }
+    : undefined;
+  // Containers need a registry to pull from, so the docker provider gets the embedded one unless told otherwise.
+  const value = e.SLIPWAY_REGISTRY ?? (env.SLIPWAY_COMPUTE === 'docker' ? 'embedded' : undefined);
+  if (value === undefined) return undefined;
+  if (value === 'embedded') return { embedded: true, credentials };
+  return { embedded: false, url: value, credentials };
 }
 
 /** 32 bytes as 64 hex digits or as base64 / base64url; anything else is null. */

@@ -33,8 +33,12 @@ export function dataPaths(dataDir: string) {
     temporalServer: path.join(dataDir, 'temporal-server'),
     routerState: path.join(dataDir, 'router', 'routes.json'),
     haproxy: path.join(dataDir, 'haproxy'),
+    /** Podman's config and image/container storage when SLIPWAY_COMPUTE=docker runs it (root only, 0700). */
+    containers: path.join(dataDir, 'containers'),
     adminToken: path.join(dataDir, 'admin-token'),
     routerAdminSecret: path.join(dataDir, 'router', 'admin-secret'),
     secretKey: path.join(dataDir, 'secret-key'),
+    /** The embedded OCI registry: its config and blob store. */
+    registry: path.join(dataDir, 'registry'),
   };
 }

@@ -6,7 +6,15 @@ import { startLocalTemporal, type LocalTemporal } from './bootstrap/startTempora
 import { TemporalCliUnavailableError } from './bootstrap/temporalCli';
 import { TemporalServerUnavailableError } from './bootstrap/temporalServerBinaries';
 import { replicaPlan } from './bootstrap/replicaPlan';
-import { createLocalComputeProvider } from '../compute/local/localProvider';
+import { connectEngine } from '../compute/docker/engineClient';
+import { EngineFirewallError } from './bootstrap/engineFirewall';
+import { startPodmanEngine } from './bootstrap/podmanService';
+import { PODMAN_INSTALL_HINT, PodmanMissingError } from './bootstrap/podmanPackages';
+import { insecureRegistries } from './startup/containerEngine';
+import { createComputeProvider } from './computeProvider';
+import { stopAllContainers } from './stopAllContainers';
+import { startLocalRegistry } from './bootstrap/registry';
+import { ensureRegistryBinary } from './bootstrap/registryBinary';
 import { loadConfig, localUrlHost, type Config } from './config';
 import { haproxySettings } from './trafficRouter';
 import { findHaproxy, haproxyArgs } from '../traffic/haproxy/haproxyBinary';
@@ -21,7 +29,7 @@ import { stopAllApps } from './stopAllApps';
 import { waitForHttp } from './waitForHttp';
 import { awaitWorkerPolling } from './startup/awaitWorkerPolling';
 import { preflight, redact } from './startup/preflight';
-import { serviceFailure, startupLine } from './startup/startupFailure';
+import { serviceFailure, startupLine, StartupFailure } from './startup/startupFailure';
 
 /**
  * `npm start`: everything on one machine. Embedded Postgres and the Temporal dev server
@@ -94,6 +102,8 @@ async function main(): Promise<void> {
   }
   const temporalAddress = config.temporalAddress ?? temporal!.address;
 
+  const registryUrl = await embeddedRegistry(config, paths, logger);
+
   step('migrating the database');
   const db = createDb(databaseUrl, { max: 2 });
   const applied = await migrateToLatest(db);
@@ -101,7 +111,17 @@ async function main(): Promise<void> {
   await db.destroy();
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
-  const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, SLIPWAY_DATA_DIR: config.dataDir };
+  // After the registry: the engine's registries.conf must name it before the service starts.
+  const dockerHost = config.compute === 'docker' ? await containerEngine(config, paths.containers, registryUrl, logger) : undefined;
+
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    SLIPWAY_DATA_DIR: config.dataDir,
+    ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}),
+    ...(registryUrl ? { SLIPWAY_REGISTRY: registryUrl } : {}),
+  };
   const spawnChild = (name: string, label = name, extraEnv: NodeJS.ProcessEnv = {}): SupervisedChild => {
     const child = superviseChild({
       name: label,
@@ -124,8 +144,9 @@ async function main(): Promise<void> {
   cleanups.push({
     what: 'app processes',
     run: async () => {
-      const compute = createLocalComputeProvider({ stateDir: paths.compute, homesDir: paths.apps, artifactsDir: paths.artifacts, logger });
-      const n = await stopAllApps(compute, paths.compute, 10_000);
+      const n = dockerHost
+        ? await stopAllContainers(createComputeProvider({ ...config, dockerHost }, logger), connectEngine(dockerHost), 10_000)
+        : await stopAllApps(createComputeProvider(config, logger), paths.compute, 10_000);
       if (n > 0) logger.info({ apps: n }, 'stopped app processes');
     },
   });
@@ -150,6 +171,7 @@ async function main(): Promise<void> {
     `  Router          http://<deployment-id>.${config.routeDomain}:${config.routerPort}`,
     `  Temporal        ${temporalAddress}${temporal ? ` (${temporal.what.replace(/^the /, '')})` : ''}${temporal?.uiUrl ? `   UI ${temporal.uiUrl}` : ''}`,
     `  Postgres        ${redact(databaseUrl)}`,
+    ...(registryUrl ? [`  Registry        ${registryUrl}`] : []),
     `  Data directory  ${config.dataDir}${paths.outward !== config.dataDir ? `   (Postgres, artifacts, app homes: ${paths.outward})` : ''}`,
     'Press Ctrl-C to stop.',
     '',
@@ -159,6 +181,18 @@ async function main(): Promise<void> {
   function step(what: string) {
     process.stdout.write(`slipway: ${what}...\n`);
   }
+}
+
+/** The embedded OCI registry when asked for (SLIPWAY_REGISTRY=embedded, or SLIPWAY_COMPUTE=docker); its URL then goes to the children. */
+async function embeddedRegistry(config: Config, paths: ReturnType<typeof dataPaths>, logger: Logger): Promise<string | undefined> {
+  if (!config.registry?.embedded) return config.registry?.url;
+  process.stdout.write('slipway: starting the OCI registry...\n');
+  const binary = await ensureRegistryBinary({ logger });
+  const registry = await startLocalRegistry({ binary, dataDir: paths.registry, logger }).catch((err: unknown) => {
+    throw serviceFailure('the OCI registry', err, 'fix the cause in those lines, or point SLIPWAY_REGISTRY at a running registry');
+  });
+  cleanups.push({ what: 'OCI registry', run: () => registry.stop() });
+  return registry.url;
 }
 
 /**
@@ -174,6 +208,25 @@ async function prepareDataDir(dataDir: string, paths: ReturnType<typeof dataPath
     await fs.mkdir(own, { recursive: true, mode: 0o700 });
     await fs.chmod(own, 0o700);
   }
+}
+
+/** The engine the worker's docker provider talks to: the operator's DOCKER_HOST, else Podman's API service started here. */
+async function containerEngine(config: Config, dataDir: string, registryUrl: string | undefined, logger: Logger): Promise<string> {
+  // An operator's engine was checked by preflight.
+  if (config.dockerHost) return config.dockerHost;
+  process.stdout.write('slipway: starting the container engine (Podman API service)...\n');
+  const engine = await startPodmanEngine({ dataDir, insecureRegistries: insecureRegistries(registryUrl), logger }).catch((err: unknown) => {
+    if (err instanceof PodmanMissingError || err instanceof EngineFirewallError) {
+      throw new StartupFailure(
+        err.message.replace(/; run.*$/, ''),
+        `${err.message.match(/run[^;]*$/)?.[0] ?? `run as root: ${PODMAN_INSTALL_HINT}`}, or set DOCKER_HOST to a running Docker Engine API`,
+        err,
+      );
+    }
+    throw serviceFailure('the Podman API service', err, 'fix the cause in those lines, or set DOCKER_HOST to a running Docker Engine API');
+  });
+  cleanups.push({ what: 'the Podman API service', run: () => engine.stop() });
+  return engine.dockerHost;
 }
 
 /** HAProxy from PATH, on files rendered from the routes the worker saved; a restart reads them again. */

@@ -10,6 +10,7 @@ import { isOurProcessAlive, processStartTime, signalGroup } from './processInfo'
 import { createRevisionStateFiles, type RevisionState } from './revisionStateFiles';
 import { firstClosedFolder, modeOf } from './traversable';
 import { findOrphanRevision } from './orphanRevision';
+import { createKeyLocks } from '../keyLock';
 
 export interface LocalComputeProviderOptions {
   /** Where state files (`<key>.json`) and captured output (`<key>.log`) live. */
@@ -57,16 +58,7 @@ export function createLocalComputeProvider(opts: LocalComputeProviderOptions): C
   /** Children this very process spawned: held so their exit is observed and they are reaped. */
   const children = new Map<number, ChildProcess>();
   /** Serialises start/stop per key inside this process so a double call cannot spawn twice. */
-  const locks = new Map<string, Promise<unknown>>();
-
-  function withKeyLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = locks.get(key) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
-    const settled = next.catch(() => undefined);
-    locks.set(key, settled);
-    void settled.then(() => locks.get(key) === settled && locks.delete(key));
-    return next;
-  }
+  const withKeyLock = createKeyLocks();
 
   const isAlive = (state: RevisionState) => isOurProcessAlive(state.pid, state.startTime);
 

@@ -25,7 +25,7 @@ export async function findAppBySlug(db: DbOrTrx, slug: string): Promise<App | nu
 
 export async function insertRelease(
   db: DbOrTrx,
-  r: { appId: string; version: string; manifest: unknown; artifactDigest: string },
+  r: { appId: string; version: string; manifest: unknown; artifactDigest: string | null },
 ): Promise<Release | null> {
   const row = await db
     .insertInto('releases')

@@ -2,6 +2,7 @@
 // Slipway's example app: a dependency-free HTTP server with knobs that make it start
 // slowly, never become ready or crash, so deploys can be shown (and tested) failing.
 const http = require('node:http');
+const os = require('node:os');
 
 const port = Number(process.env.PORT);
 if (!Number.isInteger(port) || port <= 0) {
@@ -9,6 +10,8 @@ if (!Number.isInteger(port) || port <= 0) {
   process.exit(2);
 }
 
+/** Loopback by default; a container image sets 0.0.0.0, since its published port arrives on eth0. */
+const host = process.env.HOST || '127.0.0.1';
 const version = process.env.SLIPWAY_RELEASE_VERSION || 'unknown';
 const greeting = process.env.GREETING || 'hello';
 const json = (process.env.LOG_FORMAT || 'json') === 'json';
@@ -46,7 +49,8 @@ function handle(req, res) {
     case '/': {
       if (failRoot)
         return send(res, 500, JSON.stringify({ version, error: 'failing on purpose (HELLO_FAIL_ROOT=1)' }) + '\n', 'application/json');
-      const body = { version, greeting, pid: process.pid };
+      // pid alone is 1 in every container; with the host name it names one process anywhere.
+      const body = { version, greeting, pid: process.pid, instance: `${os.hostname()}:${process.pid}` };
       // Proves a secret reached the app without ever showing it.
       if (process.env.SESSION_SECRET !== undefined) body.secretLength = process.env.SESSION_SECRET.length;
       return send(res, 200, JSON.stringify(body) + '\n', 'application/json');
@@ -65,7 +69,7 @@ function handle(req, res) {
 const server = http.createServer(handle);
 
 function listen() {
-  server.listen(port, '127.0.0.1', () => {
+  server.listen(port, host, () => {
     log('listening', { port });
     setTimeout(() => {
       ready = true;

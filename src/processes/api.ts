@@ -4,6 +4,7 @@ import { createDb } from '../../db/database';
 import { killAt } from '../../ports/faultPoints';
 import { createArtifactStore } from '../../compute/local/artifactStore';
 import { dataPaths } from '../dataPaths';
+import { createImageRegistry } from '../imageRegistry';
 import { requireServices } from '../requireService';
 import { loadSecretCipher } from '../secretKey';
 import { runProcess } from './runProcess';
@@ -16,6 +17,7 @@ runProcess('api', async (config, logger) => {
     db,
     temporal: { client: new Client({ connection, namespace: config.namespace }), taskQueue: config.taskQueue },
     artifacts: createArtifactStore(dataPaths(config.dataDir).artifacts, { sourceRoots: config.artifactRoots }),
+    images: createImageRegistry(config),
     logger,
     faults: killAt(config.faultKillAt),
     routerPublicPort: config.routerPort,

@@ -4,7 +4,7 @@ import { systemClock } from '../../ports/clock';
 import { killAt } from '../../ports/faultPoints';
 import { createDb } from '../../db/database';
 import { createArtifactStore } from '../../compute/local/artifactStore';
-import { createLocalComputeProvider } from '../../compute/local/localProvider';
+import { createComputeProvider } from '../computeProvider';
 import { dataPaths } from '../dataPaths';
 import { requireServices } from '../requireService';
 import { createTrafficRouter } from '../trafficRouter';
@@ -23,12 +23,7 @@ runProcess('worker', async (config, logger) => {
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const deps: ActivityDeps = {
     db,
-    compute: createLocalComputeProvider({
-      stateDir: paths.compute,
-      homesDir: paths.apps,
-      artifactsDir: paths.artifacts,
-      logger: logger.child({ component: 'compute' }),
-    }),
+    compute: createComputeProvider(config, logger.child({ component: 'compute' })),
     router: await createTrafficRouter(config),
     artifacts: createArtifactStore(paths.artifacts),
     clock: systemClock,

@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config';
+import { checkEngine } from './containerEngine';
 import { portOwner } from './portOwner';
 import { StartupFailure } from './startupFailure';
 
@@ -27,6 +28,7 @@ export async function preflight(config: Config): Promise<void> {
   for (const [port, what, variable] of ports) await checkPortFree(port, what, variable);
   if (config.databaseUrl) await checkDatabase(config.databaseUrl);
   if (config.temporalAddress) await checkTemporal(config.temporalAddress);
+  if (config.compute === 'docker' && config.dockerHost) await checkEngine(config.dockerHost);
 }
 
 async function checkDataDirWritable(dataDir: string): Promise<void> {

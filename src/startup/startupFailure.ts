@@ -1,5 +1,6 @@
 import { TemporalCliUnavailableError } from '../bootstrap/temporalCli';
 import { TemporalServerUnavailableError } from '../bootstrap/temporalServerBinaries';
+import { RegistryUnavailableError } from '../bootstrap/registryBinary';
 import { ConfigError } from '../config';
 
 /**
@@ -30,6 +31,10 @@ export function startupLine(err: unknown): string {
   if (err instanceof TemporalServerUnavailableError) {
     const [what, ...fix] = err.message.split('\n').filter((l) => l.trim());
     return oneLine(`the Temporal server is missing: ${what.replace(/\.$/, '')} — ${fix.join(' ')}`);
+  }
+  if (err instanceof RegistryUnavailableError) {
+    const [what, ...fix] = err.message.split('\n').filter((l) => l.trim());
+    return oneLine(`the OCI registry is missing: ${what.replace(/\.$/, '')} — ${fix.join(' ')}`);
   }
   const message = err instanceof Error ? err.message : String(err);
   const [first, ...rest] = message.split('\n').filter((l) => l.trim());

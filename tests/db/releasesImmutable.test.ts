@@ -18,6 +18,7 @@ describe('releases are immutable in the database itself', () => {
       '20261121T020000_fleet',
       '20261201T000000_secret_env_key_id',
       '20261201T010000_list_indexes',
+      '20261202T000000_images',
     ]);
     expect(await migrateToLatest(db)).toEqual([]);
     const app = await insertApp(db, { slug: 'hello', name: 'Hello' });
@@ -55,5 +56,14 @@ describe('releases are immutable in the database itself', () => {
   it('refuses a second release with the same version', async () => {
     const app = await db.selectFrom('apps').select('id').executeTakeFirstOrThrow();
     expect(await insertRelease(db, { appId: app.id, version: '1.0.0', manifest: {}, artifactDigest: 'sha256:cc' })).toBeNull();
+  });
+
+  it('keeps an image-only release without an artifact just as fixed: no digest can be added later', async () => {
+    const app = await db.selectFrom('apps').select('id').executeTakeFirstOrThrow();
+    const rel = await insertRelease(db, { appId: app.id, version: '2.0.0', manifest: {}, artifactDigest: null });
+    expect(rel?.artifact_digest).toBeNull();
+    await expect(db.updateTable('releases').set({ artifact_digest: 'sha256:dd' }).where('id', '=', rel!.id).execute()).rejects.toThrow(
+      /immutable/,
+    );
   });
 });

@@ -9,6 +9,8 @@ import { startTemporalDevServer } from '../../src/bootstrap/temporalDevServer';
 import { startTemporalServer } from '../../src/bootstrap/temporalServer';
 import { ensureTemporalServerBinaries } from '../../src/bootstrap/temporalServerBinaries';
 import { ensureHaproxy } from './ensureHaproxy';
+import { ensurePodmanPackages } from '../../src/bootstrap/podmanPackages';
+import { ensureRegistryBinary } from '../../src/bootstrap/registryBinary';
 
 /**
  * One Postgres, one Temporal dev server and one workflow bundle for the whole jest run
@@ -36,13 +38,15 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as Record<string, unknown>)[STACK_KEY] = stack;
 
   ensureHaproxy();
+  // The container suites need Podman and the registry; installed (or built) here when missing, never skipped.
+  const containerTools = ensurePodmanPackages().then(() => ensureRegistryBinary({ logger }));
   const database = startDatabase(stack, logger);
   // The real server keeps its state in the test Postgres, so it waits for it; the dev server does not.
   const temporal =
     process.env.SLIPWAY_TEST_TEMPORAL === 'server' ? database.then(() => startTemporal(stack, logger)) : startTemporal(stack, logger);
   const bundle = bundleWorkflows(tmpDir, logger);
   // allSettled: if one fails, the others are still recorded on `stack` so teardown stops them.
-  const results = await Promise.allSettled([database, temporal, bundle]);
+  const results = await Promise.allSettled([database, temporal, bundle, containerTools]);
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
 }

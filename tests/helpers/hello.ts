@@ -8,9 +8,15 @@ export type Api = ReturnType<typeof apiClient>;
 /** Release bodies shipped with examples/hello-app (v1 = 1.0.0, v2 = 2.0.0). */
 export function helloRelease(
   v: 1 | 2,
-  overrides: { version?: string; readinessTimeoutSeconds?: number; neverReady?: boolean; failRoot?: boolean } = {},
+  overrides: { version?: string; readinessTimeoutSeconds?: number; neverReady?: boolean; failRoot?: boolean; image?: string } = {},
 ) {
   const body = JSON.parse(readFileSync(path.join(__dirname, '../../examples/hello-app', `release-v${v}.json`), 'utf8'));
+  // The same app from the test image (tests/helpers/containerStack.ts) instead of the artifact.
+  if (overrides.image) {
+    delete body.artifact;
+    const { command: _artifactCommand, ...service } = body.manifest.services[0];
+    body.manifest.services[0] = { ...service, image: overrides.image, port: 8080 };
+  }
   if (overrides.version) body.version = overrides.version;
   if (overrides.readinessTimeoutSeconds) body.manifest.services[0].readiness.timeoutSeconds = overrides.readinessTimeoutSeconds;
   // A broken build: its readiness path never answers 2xx (hello-app's HELLO_NEVER_READY knob).

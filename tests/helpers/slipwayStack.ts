@@ -13,9 +13,13 @@ import { createToken } from '../../db/queries/tokens';
 import { createArtifactStore } from '../../compute/local/artifactStore';
 import { createLocalComputeProvider } from '../../compute/local/localProvider';
 import type { ComputeProvider } from '../../ports/compute';
+import type { ImageRegistry } from '../../ports/imageRegistry';
 import { createLogger } from '../../src/logger';
 import type { TrafficRouter } from '../../ports/traffic';
-import type { RouterKind } from '../../src/config';
+import type { ComputeKind, RouterKind } from '../../src/config';
+import { createDockerComputeProvider } from '../../compute/docker/dockerProvider';
+import { DistributionRegistry } from '../../images/distributionRegistry';
+import { startContainerStack, type ContainerStack } from './containerStack';
 import { startTestTrafficRouter } from './trafficRouters';
 import { installTemporalLogging } from '../../src/temporalLogger';
 import { createSlipwayWorker } from '../../src/worker';
@@ -42,6 +46,8 @@ export interface SlipwayStack {
   /** The cipher worker and API seal secret env values with (a random key per stack). */
   secrets: SecretCipher;
   tenantToken(tenantId: string): Promise<string>;
+  /** With `compute: 'docker'`: the engine, the registry and the pushed test app image. */
+  containers?: ContainerStack;
   close(): Promise<void>;
 }
 
@@ -55,6 +61,10 @@ export interface StackOptions {
   drainTimeoutSeconds?: number;
   /** Folders releases may be published from (default: the checkout's examples). */
   artifactRoots?: string[];
+  /** The registry image tags resolve in (tests/helpers/ociRegistry.ts); without it releases by image are 400. */
+  images?: ImageRegistry;
+  /** `docker`: revisions are containers on a real engine, with the test app image in a real registry. */
+  compute?: ComputeKind;
 }
 
 export async function startSlipwayStack(opts: StackOptions = {}): Promise<SlipwayStack> {
@@ -76,7 +86,11 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
   await migrateToLatest(db);
   const secrets = new SecretCipher(randomBytes(32));
   const { router, proxyUrl, close: closeRouter } = await startTestTrafficRouter(opts.router ?? 'builtin', tmp, logger);
-  const compute = createLocalComputeProvider({ stateDir: path.join(tmp, 'compute'), logger });
+  const containers = opts.compute === 'docker' ? await startContainerStack(logger) : undefined;
+  const compute = containers
+    ? createDockerComputeProvider({ docker: containers.docker, logger })
+    : createLocalComputeProvider({ stateDir: path.join(tmp, 'compute'), logger });
+  const images = opts.images ?? (containers ? new DistributionRegistry({ url: containers.registry.url }) : undefined);
   const artifacts = createArtifactStore(path.join(tmp, 'artifacts'), opts.artifactRoots ? { sourceRoots: opts.artifactRoots } : {});
   const temporal = await connectTestClient();
   const taskQueue = `slipway-test-${randomBytes(4).toString('hex')}`;
@@ -109,6 +123,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     db,
     temporal: { client: temporal.client, taskQueue },
     artifacts,
+    images,
     logger,
     faults: noFaults,
     routerPublicPort: proxyPort,
@@ -130,6 +145,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     worker,
     adminToken,
     secrets,
+    containers,
     tenantToken: async (tenantId) => (await createToken(db, { name: `tenant-${tenantId}`, role: 'tenant', tenantId })).token,
     async close() {
       await api.close();
@@ -138,6 +154,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
       // Stop every app process this stack started, whatever state the test left it in.
       const files = await fs.readdir(path.join(tmp, 'compute')).catch(() => [] as string[]);
       for (const f of files.filter((n) => n.endsWith('.json'))) await compute.stop(f.slice(0, -5), { graceMs: 1000 });
+      await containers?.close();
       await closeRouter();
       await temporal.close();
       await db.destroy();

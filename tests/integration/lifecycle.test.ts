@@ -3,27 +3,28 @@ import { apiClient, eventually } from '../helpers/apiClient';
 import { answer, deployHello, helloRelease, runOperation, waitForOperation, type Api } from '../helpers/hello';
 import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
 import { keepRequesting } from '../helpers/trafficLoop';
-import { ROUTERS } from '../helpers/trafficRouters';
+import { ROUTER_COMPUTE } from '../helpers/computeProviders';
 
 /** Every lifecycle operation against the real stack, with traffic flowing where it must not break, on each router. */
-describe.each(ROUTERS)('lifecycle operations (%s router)', (router) => {
+describe.each(ROUTER_COMPUTE)('lifecycle operations (%s router, %s compute)', (router, compute) => {
   let s: SlipwayStack;
   let admin: Api;
   let tenant: Api;
 
   beforeAll(async () => {
-    s = await startSlipwayStack({ router, rollbackWindowSeconds: 600 });
+    s = await startSlipwayStack({ router, compute, rollbackWindowSeconds: 600 });
+    const image = s.containers?.appImage;
     admin = apiClient(s.apiUrl, s.adminToken);
     tenant = apiClient(s.apiUrl, await s.tenantToken('acme'));
     expect((await admin('POST', '/api/apps', { slug: 'hello' })).status).toBe(201);
-    expect((await admin('POST', '/api/apps/hello/releases', helloRelease(1))).status).toBe(201);
-    expect((await admin('POST', '/api/apps/hello/releases', helloRelease(2))).status).toBe(201);
+    expect((await admin('POST', '/api/apps/hello/releases', helloRelease(1, { image }))).status).toBe(201);
+    expect((await admin('POST', '/api/apps/hello/releases', helloRelease(2, { image }))).status).toBe(201);
     expect(
       (
         await admin(
           'POST',
           '/api/apps/hello/releases',
-          helloRelease(1, { version: '2.0.1-broken', readinessTimeoutSeconds: 2, neverReady: true }),
+          helloRelease(1, { version: '2.0.1-broken', readinessTimeoutSeconds: 2, neverReady: true, image }),
         )
       ).status,
     ).toBe(201);
@@ -111,12 +112,12 @@ describe.each(ROUTERS)('lifecycle operations (%s router)', (router) => {
     });
 
     it('restarts plainly: a new process of the same release', async () => {
-      const pidBefore = (await answer(s, d.hostname)).json.pid;
+      const before = (await answer(s, d.hostname)).json.instance;
       const op = await runOperation(tenant, 'POST', `/api/deployments/${d.id}/restart`);
       expect(op).toMatchObject({ kind: 'restart', status: 'succeeded' });
       const after = (await answer(s, d.hostname)).json;
       expect(after.version).toBe('2.0.0');
-      expect(after.pid).not.toBe(pidBefore);
+      expect(after.instance).not.toBe(before);
     });
 
     it('suspends with a clear 503 and resumes the same release and env', async () => {

@@ -10,19 +10,24 @@ import { apiClient, eventually } from '../helpers/apiClient';
 import { answer, deployHello, helloRelease, runOperation, waitForOperation, type Api } from '../helpers/hello';
 import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
 import { keepRequesting } from '../helpers/trafficLoop';
-import { ROUTERS } from '../helpers/trafficRouters';
+import { ROUTER_COMPUTE } from '../helpers/computeProviders';
 
 /** Rolling and canary strategies, and drains, against the real stack with traffic flowing, on each router. */
-describe.each(ROUTERS)('strategies (%s router)', (router) => {
+describe.each(ROUTER_COMPUTE)('strategies (%s router, %s compute)', (router, compute) => {
   let s: SlipwayStack;
   let api: Api;
 
   beforeAll(async () => {
-    s = await startSlipwayStack({ router, drainTimeoutSeconds: 30 });
+    s = await startSlipwayStack({ router, compute, drainTimeoutSeconds: 30 });
+    const image = s.containers?.appImage;
     api = apiClient(s.apiUrl, await s.tenantToken('acme'));
     const admin = apiClient(s.apiUrl, s.adminToken);
     await admin('POST', '/api/apps', { slug: 'hello' });
-    for (const body of [helloRelease(1), helloRelease(2), helloRelease(2, { version: '2.0.2-bad', failRoot: true })]) {
+    for (const body of [
+      helloRelease(1, { image }),
+      helloRelease(2, { image }),
+      helloRelease(2, { version: '2.0.2-bad', failRoot: true, image }),
+    ]) {
       expect((await admin('POST', '/api/apps/hello/releases', body)).status).toBe(201);
     }
   });

@@ -28,6 +28,16 @@ describe('loadConfig', () => {
     expect(c.temporalAddress).toBeUndefined();
   });
 
+  it('compute: local by default; docker with an engine address', () => {
+    expect(loadConfig({}).compute).toBe('local');
+    expect(loadConfig({ SLIPWAY_COMPUTE: 'docker', DOCKER_HOST: 'unix:///run/x/podman.sock' })).toMatchObject({
+      compute: 'docker',
+      dockerHost: 'unix:///run/x/podman.sock',
+    });
+    expect(() => loadConfig({ SLIPWAY_COMPUTE: 'kubernetes-ish' })).toThrow(/SLIPWAY_COMPUTE/);
+    expect(() => loadConfig({ DOCKER_HOST: '/var/run/docker.sock' })).toThrow(/DOCKER_HOST: must start with unix:\/\/\//);
+  });
+
   it('reads and coerces variables', () => {
     const c = loadConfig({
       SLIPWAY_API_PORT: '4000',
@@ -129,5 +139,17 @@ describe('security settings', () => {
     expect(() => loadConfig({ SLIPWAY_SECRET_KEY: value })).toThrow(/SLIPWAY_SECRET_KEY: must be 32 bytes as base64 or hex/);
     expect(() => loadConfig({ SLIPWAY_SECRET_KEY: value })).not.toThrow(value);
     expect(() => loadConfig({ SLIPWAY_SECRET_KEY_PREVIOUS: value })).toThrow(/SLIPWAY_SECRET_KEY_PREVIOUS/);
+  });
+
+  it('reads the registry: none by default, embedded for docker compute, or a given URL with credentials', () => {
+    expect(loadConfig({}).registry).toBeUndefined();
+    expect(loadConfig({ SLIPWAY_COMPUTE: 'docker' }).registry).toEqual({ embedded: true, credentials: undefined });
+    expect(loadConfig({ SLIPWAY_REGISTRY: 'embedded' }).registry).toEqual({ embedded: true, credentials: undefined });
+    expect(
+      loadConfig({ SLIPWAY_REGISTRY: 'https://reg.example.com', SLIPWAY_REGISTRY_USERNAME: 'ci', SLIPWAY_REGISTRY_PASSWORD: 'pw' })
+        .registry,
+    ).toEqual({ embedded: false, url: 'https://reg.example.com', credentials: { username: 'ci', password: 'pw' } });
+    expect(() => loadConfig({ SLIPWAY_REGISTRY: 'ftp://x' })).toThrow(/SLIPWAY_REGISTRY: must be embedded or an http/);
+    expect(() => loadConfig({ SLIPWAY_REGISTRY: 'embedded', SLIPWAY_REGISTRY_PASSWORD: 'pw' })).toThrow(/set both or neither/);
   });
 });

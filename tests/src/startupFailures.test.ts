@@ -104,6 +104,15 @@ describe('npm start: start-up failures are one line with the cause and the fix',
     expect(run.stderr).not.toContain('hunter2');
   });
 
+  it('SLIPWAY_COMPUTE=docker with a DOCKER_HOST that does not answer', async () => {
+    const socket = path.join(tmp, 'no-engine.sock');
+    const run = await runMain({ ...(await baseEnv(tmp)), SLIPWAY_COMPUTE: 'docker', DOCKER_HOST: `unix://${socket}` });
+    expectOneLine(
+      run,
+      /DOCKER_HOST unix:\/\/.*no-engine\.sock does not answer the Docker Engine API \(.+\) — .*unset it to let Slipway run Podman/,
+    );
+  });
+
   it('TEMPORAL_ADDRESS unreachable', async () => {
     const run = await runMain({
       ...(await baseEnv(tmp)),

@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { startLocalRegistry, type LocalRegistry } from '../../src/bootstrap/registry';
+import { ensureRegistryBinary } from '../../src/bootstrap/registryBinary';
+import { createLogger } from '../../src/logger';
+
+/**
+ * A real distribution registry per test file, and pushes of small real OCI images over its HTTP
+ * API (blob uploads + manifest PUT), so registry tests need no container engine. The images are
+ * valid (config + one gzipped tar layer) but hold only a text file: runnable ones come from podman.
+ */
+export interface TestRegistry extends LocalRegistry {
+  dir: string;
+  /** Pushes a fresh image under `repository:tag` and returns its manifest digest. */
+  push(repository: string, tag: string, content?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startTestRegistry(): Promise<TestRegistry> {
+  const logger = createLogger('test-registry', process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'warn');
+  const binary = await ensureRegistryBinary({ logger });
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'slipway-registry-'));
+  const registry = await startLocalRegistry({ binary, dataDir: dir, logger });
+  return {
+    ...registry,
+    dir,
+    push: (repository, tag, content) =>
+      pushImage(registry.url, repository, tag, content ?? `${repository}:${tag} ${Date.now()} ${Math.random()}`),
+    async close() {
+      await registry.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+
+export async function pushImage(registryUrl: string, repository: string, tag: string, content: string): Promise<string> {
+  const tar = tarOneFile('hello.txt', Buffer.from(`${content}\n`));
+  const layer = gzipSync(tar);
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Entrypoint: ['/bin/true'] },
+      rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
+    }),
+  );
+  await pushBlob(registryUrl, repository, layer);
+  await pushBlob(registryUrl, repository, config);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(layer), size: layer.length }],
+    }),
+  );
+  const res = await fetch(`${registryUrl}/v2/${repository}/manifests/${tag}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+    body: manifest,
+  });
+  if (res.status !== 201) throw new Error(`manifest PUT answered ${res.status}: ${await res.text()}`);
+  return sha256(manifest);
+}
+
+async function pushBlob(registryUrl: string, repository: string, blob: Buffer): Promise<void> {
+  const start = await fetch(`${registryUrl}/v2/${repository}/blobs/uploads/`, { method: 'POST' });
+  if (start.status !== 202) throw new Error(`blob upload start answered ${start.status}`);
+  const location = new URL(start.headers.get('location') as string, registryUrl);
+  location.searchParams.set('digest', sha256(blob));
+  const put = await fetch(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: blob });
+  if (put.status !== 201) throw new Error(`blob PUT answered ${put.status}: ${await put.text()}`);
+}
+
+/** A ustar archive of one regular file: enough for a valid layer without a tar dependency. */
+function tarOneFile(name: string, data: Buffer): Buffer {
+  const header = Buffer.alloc(512);
+  const field = (offset: number, length: number, value: string) => header.write(value, offset, length, 'ascii');
+  const octal = (offset: number, length: number, value: number) =>
+    field(offset, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
+  field(0, 100, name);
+  octal(100, 8, 0o644);
+  octal(108, 8, 0);
+  octal(116, 8, 0);
+  octal(124, 12, data.length);
+  octal(136, 12, 0);
+  field(148, 8, '        ');
+  field(156, 1, '0');
+  field(257, 6, 'ustar\0');
+  field(263, 2, '00');
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
+  const padding = Buffer.alloc((512 - (data.length % 512)) % 512);
+  return Buffer.concat([header, data, padding, Buffer.alloc(1024)]);
+}
