@@ -1,6 +1,6 @@
-import type { Logger } from '../../src/logger';
+import type { Logger } from '../../ports/logger';
 import { RevisionStartError, type ComputeProvider, type RevisionSpec, type RunningRevision, type StopOptions } from '../../ports/compute';
-import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Deployment } from './client';
+import { ApiException, AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Deployment } from './client';
 import {
   ANNOTATIONS,
   APP_CONTAINER,
@@ -229,6 +229,7 @@ export function createKubernetesComputeProvider(options: KubernetesProviderOptio
         String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')),
       );
       const core = await coreFor(namespace);
+      let unavailable: string | undefined;
       for (const pod of pods) {
         try {
           const text = await core.readNamespacedPodLog({
@@ -239,11 +240,12 @@ export function createKubernetesComputeProvider(options: KubernetesProviderOptio
           });
           return String(text).split('\n').filter(Boolean).slice(-maxLines);
         } catch (err) {
-          // A pod that has not started (or a fake kwok pod) has no log yet; try the next one.
-          if (!isStatus(err, 400) && !isStatus(err, 404)) throw err;
+          // A pod that has not started has no log yet, and kwok's fake nodes serve none: try the next one.
+          if (!(err instanceof ApiException)) throw err;
+          unavailable = `(no log from pod ${pod.metadata?.name}: HTTP ${err.code})`;
         }
       }
-      return [];
+      return unavailable ? [unavailable] : [];
     },
 
     async list(deploymentId) {
