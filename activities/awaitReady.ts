@@ -6,7 +6,9 @@ import type { ActivityDeps } from './deps';
 import { nonRetryable } from './failure';
 import { completePhase, enterPhase, phaseLog } from './operationLog';
 import { ProbeTargetError } from './readinessProbe';
-import { waitUntilReady } from './readinessWait';
+import { waitUntilReady, type ReadinessOutcome } from './readinessWait';
+import { revisionServices } from './revisionServices';
+import { waitForService } from './serviceReadiness';
 
 const LOG_TAIL_LINES = 20;
 
@@ -29,37 +31,27 @@ export function createAwaitReady(deps: ActivityDeps) {
     const ctx = Context.current();
     await enterPhase(deps, input.operationId, 'awaitReady');
     const log = phaseLog(deps, input.operationId, 'awaitReady');
+    const notReady = (key: string, what: string, o: Extract<ReadinessOutcome, { ready: false }>) =>
+      failNotReady(deps, log, input.timeoutSeconds, key, what, o);
     const startedAt = (ctx.info.heartbeatDetails as { startedAt?: number } | undefined)?.startedAt ?? deps.clock.now();
-    const outcome = await waitUntilReady(deps, {
-      key: input.key,
-      url: input.url,
-      readinessPath: input.readinessPath,
+    const wait = {
       deadline: startedAt + input.timeoutSeconds * 1000,
       signal: ctx.cancellationSignal,
       cancelled: ctx.cancelled,
-      onWait: ({ probes, last }) => {
+      onWait: ({ probes, last }: { probes: number; last: number | string }) => {
         ctx.heartbeat({ startedAt, probes, last });
         deps.faults.reached(FAULT_POINTS.duringAwaitReady);
       },
-    }).catch(asInvalidManifest);
-    if (!outcome.ready && outcome.reason === 'crashed') {
-      const tail = await deps.compute.tailLogs(input.key, LOG_TAIL_LINES);
-      await log(`crashed-${input.key}`, `revision ${input.key} exited before it became ready; last output:\n${tail.join('\n')}`, 'error');
-      throw nonRetryable(
-        FailureType.RevisionCrashed,
-        `revision ${input.key} exited before it became ready (see the operation log for its output)`,
-      );
-    }
-    if (!outcome.ready) {
-      await log(
-        `timeout-${input.key}`,
-        `not ready after ${input.timeoutSeconds}s; last answer from ${input.readinessPath}: ${outcome.last}`,
-        'error',
-      );
-      throw nonRetryable(
-        FailureType.ReadinessTimeout,
-        `revision ${input.key} was not ready within ${input.timeoutSeconds}s (last answer: ${outcome.last})`,
-      );
+    };
+    const outcome = await waitUntilReady(deps, { ...wait, key: input.key, url: input.url, readinessPath: input.readinessPath }).catch(
+      asInvalidManifest,
+    );
+    if (!outcome.ready) await notReady(input.key, input.readinessPath, outcome);
+    // The other services of the revision switch with it, so they must be ready too.
+    for (const service of (await revisionServices(deps, input.key)).filter((s) => !s.web)) {
+      const other = await waitForService(deps, { ...wait, key: service.key, readiness: service.readiness }).catch(asInvalidManifest);
+      const what = 'path' in service.readiness ? service.readiness.path : `running ${service.readiness.runningSeconds}s`;
+      if (!other.ready) await notReady(service.key, what, other);
     }
     const { probes } = outcome;
     const elapsedMs = deps.clock.now() - startedAt;
@@ -68,6 +60,27 @@ export function createAwaitReady(deps: ActivityDeps) {
     await completePhase(deps, input.deploymentId, 'awaitReady');
     return { probes, elapsedMs };
   };
+}
+
+/** Fails the operation with the process's last output (crashed) or the last answer (timeout). */
+async function failNotReady(
+  deps: ActivityDeps,
+  log: ReturnType<typeof phaseLog>,
+  timeoutSeconds: number,
+  key: string,
+  what: string,
+  outcome: Extract<ReadinessOutcome, { ready: false }>,
+): Promise<never> {
+  if (outcome.reason === 'crashed') {
+    const tail = await deps.compute.tailLogs(key, LOG_TAIL_LINES);
+    await log(`crashed-${key}`, `revision ${key} exited before it became ready; last output:\n${tail.join('\n')}`, 'error');
+    throw nonRetryable(FailureType.RevisionCrashed, `revision ${key} exited before it became ready (see the operation log for its output)`);
+  }
+  await log(`timeout-${key}`, `not ready after ${timeoutSeconds}s; last answer from ${what}: ${outcome.last}`, 'error');
+  throw nonRetryable(
+    FailureType.ReadinessTimeout,
+    `revision ${key} was not ready within ${timeoutSeconds}s (last answer: ${outcome.last})`,
+  );
 }
 
 /** A readiness path that would leave the revision's endpoint is bad input: fail now, never retry. */

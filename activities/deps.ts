@@ -7,6 +7,7 @@ import type { Clock } from '../ports/clock';
 import type { SecretCipher } from '../db/secretCipher';
 import type { ProbeFetch } from './readinessProbe';
 import type { FaultPoints } from '../ports/faultPoints';
+import type { ImageRegistry } from '../ports/imageRegistry';
 
 export type { ArtifactLocator, Clock };
 
@@ -19,6 +20,8 @@ export interface ActivityDeps {
   logger: Logger;
   /** Seals and opens secret env values (AES-256-GCM, src/secretKey.ts loads the key). */
   secrets: SecretCipher;
+  /** Where image services' pinned references are checked before an operation stops anything; absent: no images here. */
+  images?: ImageRegistry;
   /** The readiness probe's HTTP call; the global fetch when absent. */
   probeFetch?: ProbeFetch;
   /** Where crash tests kill the worker; `noFaults` everywhere else. */

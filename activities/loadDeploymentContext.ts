@@ -4,13 +4,27 @@ import type { DbOrTrx } from '../db/database';
 import { findRelease } from '../db/queries/apps';
 import { findOperation } from '../db/queries/operations';
 import { FailureType } from '../domain/failures';
-import { ManifestSchema, webService } from '../domain/manifest';
+import { ManifestSchema, webService, type Manifest } from '../domain/manifest';
 import type { OperationKind } from '../domain/operations';
 import { canaryOptions } from '../domain/strategy';
 import type { ActivityDeps } from './deps';
 import { operationAndDeployment } from './operationRows';
 import { nonRetryable } from './failure';
 import { completePhase, phaseLog } from './operationLog';
+
+const STARTS_A_REVISION = new Set<OperationKind>(['deploy', 'upgrade', 'rollback', 'restart', 'resume']);
+
+async function requireImages(deps: ActivityDeps, version: string, manifest: Manifest): Promise<void> {
+  const images = manifest.services.flatMap((s) => (s.image ? [{ service: s.name, image: s.image }] : []));
+  if (images.length === 0 || !deps.images) return;
+  for (const { service, image } of images) {
+    if (await deps.images.exists(image)) continue;
+    throw nonRetryable(
+      FailureType.ImageMissing,
+      `image ${image} of service ${service} (release ${version}) is no longer in the registry; nothing was stopped. Push it again under that digest or choose another release`,
+    );
+  }
+}
 
 /** Follows retry_of links back to the operation that first tried. */
 async function retryRoot(db: DbOrTrx, opId: string): Promise<{ id: string; kind: OperationKind }> {
@@ -40,6 +54,8 @@ export function createLoadDeploymentContext(deps: ActivityDeps) {
     if (!manifest.success)
       throw nonRetryable(FailureType.InvalidManifest, `release ${targetVersion} has an invalid manifest: ${manifest.error.message}`);
     const web = webService(manifest.data);
+    // Before anything stops: a rollback (or any start) whose image was garbage-collected would only fail later, after the old revision went away.
+    if (STARTS_A_REVISION.has(root.kind)) await requireImages(deps, targetVersion, manifest.data);
     // Rows written before every operation recorded its strategy (teardowns) read the deployment's.
     const strategy = op.strategy ?? d.strategy;
 

@@ -2,7 +2,8 @@ import { findDeployment } from '../db/queries/deployments';
 import { findRevision, markRevisionServing } from '../db/queries/revisions';
 import type { ActivityDeps } from './deps';
 import { waitUntilReady } from './readinessWait';
-import { launchRevision, prepareRevisionLaunch } from './revisionLaunch';
+import { prepareRevisionLaunch } from './revisionLaunch';
+import { startServices } from './startServices';
 
 /**
  * Starts a recorded revision again under its own key (same release, current env) and
@@ -15,7 +16,7 @@ export async function reviveRevision(deps: ActivityDeps, key: string, onWait: ()
   const d = rev && (await findDeployment(deps.db, rev.deployment_id));
   if (!rev || !d) throw new Error(`revision ${key} is not recorded`);
   const launch = await prepareRevisionLaunch(deps, { key, deploymentId: rev.deployment_id, version: rev.release_version });
-  const { url } = await launchRevision(deps, launch);
+  const { url } = await startServices(deps, launch, { onWait, timeoutSeconds: deps.settings.readinessTimeoutSeconds });
 
   const timeoutSeconds = deps.settings.readinessTimeoutSeconds;
   const outcome = await waitUntilReady(deps, {

@@ -3,7 +3,9 @@ import { FAULT_POINTS } from '../ports/faultPoints';
 import type { ActivityDeps } from './deps';
 import { completePhase, enterPhase, phaseLog } from './operationLog';
 import { revisionKey } from './revisionKey';
-import { launchRevision, prepareRevisionLaunch } from './revisionLaunch';
+import { prepareRevisionLaunch } from './revisionLaunch';
+import { startServices } from './startServices';
+import { activityContext } from './activityContext';
 import type { StartedRevision, StartRevisionInput } from '../contract/deployPhases';
 
 /** The "image swap": start the target revision beside whatever serves now. */
@@ -26,7 +28,13 @@ export function createStartRevision(deps: ActivityDeps) {
       url: null,
       status: 'starting',
     });
-    const { url, pid } = await launchRevision(deps, launch, (message) => log(`not-runnable-${key}`, message, 'error'));
+    // Heartbeats throughout: a pull or a dependency's readiness may take longer than the heartbeat timeout.
+    const ctx = activityContext();
+    const beat = setInterval(() => ctx?.heartbeat({ starting: key }), 1000);
+    const { url, pid } = await startServices(deps, launch, {
+      onNotRunnable: (message) => log(`not-runnable-${key}`, message, 'error'),
+      timeoutSeconds: deps.settings.readinessTimeoutSeconds,
+    }).finally(() => clearInterval(beat));
     await upsertRevision(deps.db, {
       key,
       deployment_id: input.deploymentId,
@@ -38,7 +46,8 @@ export function createStartRevision(deps: ActivityDeps) {
       status: 'starting',
     });
     deps.faults.reached(FAULT_POINTS.afterStartRevision);
-    await log(`started-${key}`, `started ${key} (pid ${pid}) on ${url}`);
+    const others = launch.services.filter((s) => !s.web).map((s) => s.spec.service);
+    await log(`started-${key}`, `started ${key} (pid ${pid}) on ${url}${others.length ? ` with ${others.join(', ')}` : ''}`);
     await completePhase(deps, input.deploymentId, 'startRevision');
     return { key, url, slot: input.slot };
   };

@@ -2,8 +2,9 @@ import { Context } from '@temporalio/activity';
 import { casRevisionStatus, findRevision, liveRevisions, setRevisionStatus } from '../db/queries/revisions';
 import type { RevisionStatus } from '../db/schema';
 import type { ActivityDeps } from './deps';
+import { revisionServices } from './revisionServices';
 
-/** Stops the process (idempotent) and records it, heartbeating through the grace period. */
+/** Stops the revision's processes (idempotent) and records it, heartbeating through the grace periods. */
 export async function stopRevisionProcess(deps: ActivityDeps, key: string): Promise<void> {
   const beat = setInterval(() => {
     try {
@@ -13,7 +14,10 @@ export async function stopRevisionProcess(deps: ActivityDeps, key: string): Prom
     }
   }, 1000);
   try {
-    await deps.compute.stop(key, { graceMs: deps.settings.stopGraceMs });
+    // Reverse start order: what others depend on stops last.
+    for (const service of (await revisionServices(deps, key)).reverse()) {
+      await deps.compute.stop(service.key, { graceMs: deps.settings.stopGraceMs });
+    }
   } finally {
     clearInterval(beat);
   }

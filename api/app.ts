@@ -23,6 +23,7 @@ import { healthRoutes } from './routes/health';
 import { lifecycleRoutes } from './routes/lifecycle';
 import { metricsRoutes } from './routes/metrics';
 import { massUpgradeRoutes } from './routes/massUpgrades';
+import { retentionRoutes } from './routes/retention';
 import { canaryRoutes } from './routes/canary';
 import { operationRoutes } from './routes/operations';
 import { jsonSerializerCompiler, zodValidatorCompiler, type ZodInputTypeProvider } from './validation';
@@ -80,6 +81,7 @@ export function buildApp(ctx: ApiContext): FastifyInstance {
     operationRoutes(api, ctx, logStreams);
     adminTokenRoutes(api, ctx, logStreams);
     massUpgradeRoutes(api, ctx);
+    retentionRoutes(api, ctx);
   });
   return app;
 }

@@ -9,6 +9,8 @@ import type { TemporalTarget } from './operationStarter';
 /** Snapshots a directory into the content-addressed store (the local artifact store). */
 export interface ArtifactPublisher {
   put(sourceDir: string): Promise<{ digest: string; dir: string }>;
+  /** Retention: deletes an artifact no kept release references. */
+  remove(digest: string): Promise<void>;
 }
 
 /** What route plugins get; built once in buildApp. */

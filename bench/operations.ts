@@ -62,17 +62,17 @@ export async function runOp(api: Api, method: string, path: string, body: unknow
 }
 
 /** The app `hello` with releases 1.0.0, 2.0.0 and the given extra versions (extra `-bad` ones answer 500 on GET /). */
-export async function createHelloApp(admin: Api, extraVersions: string[] = [], badVersions: string[] = []): Promise<void> {
+export async function createHelloApp(admin: Api, extraVersions: string[] = [], badVersions: string[] = [], image?: string): Promise<void> {
   const check = async (what: string, p: Promise<{ status: number; body: unknown }>) => {
     const r = await p;
     if (r.status !== 201) throw new Error(`${what} answered ${r.status}: ${JSON.stringify(r.body)}`);
   };
   await check('create app', admin('POST', '/api/apps', { slug: 'hello', name: 'Hello' }));
   const bodies = [
-    helloRelease(1),
-    helloRelease(2),
-    ...extraVersions.map((version) => helloRelease(2, { version })),
-    ...badVersions.map((version) => helloRelease(2, { version, failRoot: true })),
+    helloRelease(1, { image }),
+    helloRelease(2, { image }),
+    ...extraVersions.map((version) => helloRelease(2, { version, image })),
+    ...badVersions.map((version) => helloRelease(2, { version, failRoot: true, image })),
   ];
   for (const body of bodies) await check(`release ${body.version}`, admin('POST', '/api/apps/hello/releases', body));
 }

@@ -282,7 +282,7 @@ async function throughput(api: Api, s: BenchStack): Promise<void> {
 
 async function bench(s: BenchStack): Promise<number> {
   const api = apiClient(s.apiUrl, s.adminToken);
-  await createHelloApp(api);
+  await createHelloApp(api, [], [], s.appImage);
   const load0 = os.loadavg();
   const deployments = await overhead(api);
   await rollbackLatency(api, s);

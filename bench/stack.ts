@@ -9,7 +9,8 @@ import { createLocalComputeProvider } from '../compute/local/localProvider';
 import { getFreePort } from '../compute/local/freePort';
 import { dataPaths } from '../src/dataPaths';
 import { ensureSecretFile } from '../src/secretFile';
-import { loadConfig, type RouterKind } from '../src/config';
+import { loadConfig, type ComputeKind, type RouterKind } from '../src/config';
+import { startContainerStack } from '../tests/helpers/containerStack';
 import { haproxySettings } from '../src/trafficRouter';
 import { startHaproxy } from '../traffic/haproxy/haproxyProcess';
 import { createLogger } from '../src/logger';
@@ -35,6 +36,8 @@ export interface BenchStack {
   adminToken: string;
   /** Which Temporal ran (BENCH_TEMPORAL), for the tables. */
   temporalLabel: string;
+  /** BENCH_COMPUTE=docker: revisions are containers, and releases name this pushed test image. */
+  appImage?: string;
   children: TestChild[];
   close(): Promise<void>;
 }
@@ -46,6 +49,8 @@ export interface BenchStackOptions {
   logLevel?: string;
   /** Router in front of the apps: the built-in one (default) or HAProxy (BENCH_ROUTER=haproxy). */
   router?: RouterKind;
+  /** `docker`: a real engine and registry with the test app image (BENCH_COMPUTE=docker). */
+  compute?: ComputeKind;
   /** Receives close() before anything starts, so a deadline during start-up still cleans up. */
   onCloseAvailable?: (close: () => Promise<void>) => void;
 }
@@ -99,6 +104,10 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
     const adminToken = (await createToken(db, { name: 'bench-admin', role: 'admin', tenantId: null })).token;
     await db.destroy();
 
+    const containers = opts.compute === 'docker' ? await startContainerStack(logger) : undefined;
+    // Registered here so it runs after the worker and API stopped: it removes every container.
+    if (containers) cleanups.push({ what: 'container engine and registry', run: () => containers.close() });
+
     const [apiPort, proxyPort, adminPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
     const routerAdminUrl = `http://127.0.0.1:${adminPort}`;
     const env: Record<string, string> = {};
@@ -117,6 +126,9 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
       SLIPWAY_DRAIN_TIMEOUT_SECONDS: String(opts.drainTimeoutSeconds ?? 30),
       SLIPWAY_STOP_GRACE_SECONDS: '5',
       SLIPWAY_ROUTER: opts.router ?? 'builtin',
+      ...(containers
+        ? { SLIPWAY_COMPUTE: 'docker', DOCKER_HOST: containers.engine.dockerHost, SLIPWAY_REGISTRY: containers.registry.url }
+        : {}),
     });
     const spawn = async (name: string, logLevel: string) => {
       const child = await spawnTsProcess(name, `src/processes/${name}.ts`, { ...env, LOG_LEVEL: logLevel }, path.join(dir, `${name}.log`));
@@ -159,6 +171,7 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
       routerAdminSecret,
       adminToken,
       temporalLabel: temporal.label,
+      appImage: containers?.appImage,
       children,
       close,
     };
@@ -201,7 +214,9 @@ export function runBench(name: string, deadlineMs: number, stackOpts: BenchStack
   process.on('SIGINT', () => void finish(130, 'interrupted'));
   process.on('SIGTERM', () => void finish(143, 'terminated'));
   (async () => {
-    const stack = await startBenchStack({ ...stackOpts, onCloseAvailable: (c) => (closeStack = c) });
+    // BENCH_COMPUTE=docker: the same bench with revisions as containers (BENCHMARKS.md "Containers").
+    const compute = process.env.BENCH_COMPUTE === 'docker' ? 'docker' : 'local';
+    const stack = await startBenchStack({ compute, ...stackOpts, onCloseAvailable: (c) => (closeStack = c) });
     return body(stack);
   })().then(
     (code) => finish(code),

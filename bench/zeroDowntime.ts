@@ -100,7 +100,7 @@ interface Row {
 
 async function bench(s: BenchStack): Promise<number> {
   const api = apiClient(s.apiUrl, s.adminToken);
-  await createHelloApp(api, ['3.0.0', '4.0.0'], ['3.9.0-bad']);
+  await createHelloApp(api, ['3.0.0', '4.0.0'], ['3.9.0-bad'], s.appImage);
   step('deploying the main deployment (blue_green, 1 replica) and the rolling one (3 replicas)');
   const main = await deploy(api, { name: 'main', version: '1.0.0', strategy: 'blue_green' });
   const rolling = await deploy(api, { name: 'rolling', version: '1.0.0', strategy: 'rolling', replicas: 3 });

@@ -20,6 +20,8 @@ export const FailureType = {
   SecretKeyMismatch: 'SecretKeyMismatch',
   /** The program is missing or not executable, or the app's user cannot reach it. */
   CommandNotRunnable: 'CommandNotRunnable',
+  /** The target release's image is gone from the registry (garbage-collected, or deleted by hand). */
+  ImageMissing: 'ImageMissing',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

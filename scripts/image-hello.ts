@@ -26,6 +26,8 @@ async function main(): Promise<void> {
         name: 'slipway/hello',
         folders: { app: path.resolve(__dirname, '../examples/hello-app') },
         entrypoint: ['/usr/bin/node', '/app/server.js'],
+        // One image per tag: a bump to another tag is a real image change (another digest).
+        env: { HELLO_IMAGE_TAG: tag },
       },
       env,
       work,

@@ -172,6 +172,7 @@ async function main(): Promise<void> {
     `  Temporal        ${temporalAddress}${temporal ? ` (${temporal.what.replace(/^the /, '')})` : ''}${temporal?.uiUrl ? `   UI ${temporal.uiUrl}` : ''}`,
     `  Postgres        ${redact(databaseUrl)}`,
     ...(registryUrl ? [`  Registry        ${registryUrl}`] : []),
+    ...(dockerHost ? [`  Containers      DOCKER_HOST=${dockerHost}   (the docker CLI works against it)`] : []),
     `  Data directory  ${config.dataDir}${paths.outward !== config.dataDir ? `   (Postgres, artifacts, app homes: ${paths.outward})` : ''}`,
     'Press Ctrl-C to stop.',
     '',

@@ -1,5 +1,6 @@
 import type { ActivityDeps } from '../activities/deps';
 import { reviveRevision } from '../activities/reviveRevision';
+import { revisionServices } from '../activities/revisionServices';
 import { servingRevisionKeys } from '../db/queries/revisions';
 
 /**
@@ -12,7 +13,8 @@ import { servingRevisionKeys } from '../db/queries/revisions';
 export async function restoreServingRevisions(deps: ActivityDeps): Promise<string[]> {
   const restored: string[] = [];
   for (const key of await servingRevisionKeys(deps.db)) {
-    if (await deps.compute.status(key)) continue;
+    const services = await revisionServices(deps, key);
+    if ((await Promise.all(services.map((s) => deps.compute.status(s.key)))).every(Boolean)) continue;
     try {
       const url = await reviveRevision(deps, key);
       restored.push(key);

@@ -21,6 +21,8 @@ export interface ArtifactStore {
   get(digest: string): Promise<string | null>;
   /** true when the stored tree still hashes to its name. Throws when it is not stored. */
   verify(digest: string): Promise<boolean>;
+  /** Deletes a stored artifact (retention); gone already is fine. */
+  remove(digest: string): Promise<void>;
 }
 
 /** The artifact is not in the store (e.g. the store was wiped under a release). */
@@ -116,7 +118,21 @@ export function createArtifactStore(rootDir: string, opts: ArtifactStoreOptions 
     return `sha256:${await digestTree(dir, await listTree(dir))}` === digest;
   }
 
-  return { put, get, verify };
+  async function remove(digest: string): Promise<void> {
+    const dir = dirOf(digest);
+    // Renamed away first, so a reader never sees half a tree under the digest's name.
+    const doomed = `${dir}.removing-${process.pid}-${Date.now()}`;
+    if (
+      !(await fs.rename(dir, doomed).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
+    await removeTree(doomed);
+  }
+
+  return { put, get, verify, remove };
 }
 
 /**

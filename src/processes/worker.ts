@@ -6,6 +6,7 @@ import { createDb } from '../../db/database';
 import { createArtifactStore } from '../../compute/local/artifactStore';
 import { createComputeProvider } from '../computeProvider';
 import { dataPaths } from '../dataPaths';
+import { createImageRegistry } from '../imageRegistry';
 import { requireServices } from '../requireService';
 import { createTrafficRouter } from '../trafficRouter';
 import { createSlipwayWorker } from '../worker';
@@ -29,6 +30,7 @@ runProcess('worker', async (config, logger) => {
     clock: systemClock,
     logger: logger.child({ component: 'activities' }),
     secrets: await loadSecretCipher(config),
+    images: createImageRegistry(config),
     faults: killAt(config.faultKillAt),
     settings: {
       readinessIntervalMs: 1000,

@@ -24,6 +24,17 @@ async function writeTree(dir: string, files: Record<string, string>): Promise<st
 const APP = { 'server.js': 'console.log("hi")\n', 'lib/util.js': 'module.exports = 1;\n' };
 
 describe('artifact store', () => {
+  it('removes a stored artifact (retention), twice without complaint, and a later put stores it again', async () => {
+    const store = createArtifactStore(path.join(tmp, 'store'), { sourceRoots: [tmp] });
+    const a = await store.put(await writeTree(path.join(tmp, 'a'), APP));
+    await store.remove(a.digest);
+    await store.remove(a.digest);
+    expect(await store.get(a.digest)).toBeNull();
+    expect(await fs.readdir(path.join(tmp, 'store'))).toEqual([]);
+    expect(await store.put(path.join(tmp, 'a'))).toEqual(a);
+    await expect(store.remove('sha256:../../etc')).rejects.toBeInstanceOf(InvalidArtifactError);
+  });
+
   it('names the same content with the same digest and stores it once', async () => {
     const store = createArtifactStore(path.join(tmp, 'store'), { sourceRoots: [tmp] });
     const a = await store.put(await writeTree(path.join(tmp, 'a'), APP));

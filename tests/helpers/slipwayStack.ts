@@ -107,6 +107,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
       clock: systemClock,
       logger,
       secrets,
+      images: opts.images,
       faults: noFaults,
       settings: {
         readinessIntervalMs: 250,

@@ -30,7 +30,8 @@ export async function prepare(ctx: DeploymentContext, op: OperationInput): Promi
 }
 
 export async function startReplica(ctx: DeploymentContext, op: OperationInput, slot: Slot, replica: number): Promise<ReadyRevision> {
-  const rev = await acts.startRevision({
+  // waits: a start may pull an image or wait on the readiness of what a service depends on; it heartbeats.
+  const rev = await waits.startRevision({
     ...base(op),
     version: ctx.targetVersion,
     configRevision: ctx.configRevision,
