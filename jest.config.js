@@ -7,9 +7,13 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
     // Node 20 requires this ES-module-only package of @fastify/static (Swagger UI) natively; jest cannot, so it is compiled.
-    '/node_modules/content-disposition/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+    // @kubernetes/client-node 1.x and the OIDC modules it imports are ES modules only (compute/kubernetes/client.ts).
+    '/node_modules/(content-disposition|@kubernetes/client-node|openid-client|oauth4webapi|jose)/.+\\.js$': [
+      '@swc/jest',
+      { jsc: { target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|@kubernetes/client-node|openid-client|oauth4webapi|jose)/)'],
   globalSetup: '<rootDir>/tests/helpers/globalSetup.ts',
   globalTeardown: '<rootDir>/tests/helpers/globalTeardown.ts',
   testTimeout: 120000,

@@ -3,6 +3,8 @@ import type { Logger } from '../ports/logger';
 import { connectEngine } from '../compute/docker/engineClient';
 import { createDockerComputeProvider } from '../compute/docker/dockerProvider';
 import type { RegistryCredentials } from '../compute/docker/pullImage';
+import { createKubernetesComputeProvider } from '../compute/kubernetes/kubernetesProvider';
+import { loadKubeConfig } from '../compute/kubernetes/loadKubeConfig';
 import { createLocalComputeProvider } from '../compute/local/localProvider';
 import type { Config } from './config';
 import { dataPaths } from './dataPaths';
@@ -20,6 +22,9 @@ export function createComputeProvider(config: Config, logger: Logger): ComputePr
       logger,
       registryCredentials: registryCredentials(config),
     });
+  }
+  if (config.compute === 'kubernetes') {
+    return createKubernetesComputeProvider({ kubeConfig: loadKubeConfig(config.kubeconfig), logger });
   }
   return createLocalComputeProvider({ stateDir: paths.compute, homesDir: paths.apps, artifactsDir: paths.artifacts, logger });
 }

@@ -45,7 +45,7 @@ export const DEFAULTS = {
 } as const;
 
 /** `local`: child processes from artifacts (embedded default); `docker`: containers over the Docker Engine API (README "Containers"). */
-export const COMPUTE_KINDS = ['local', 'docker'] as const;
+export const COMPUTE_KINDS = ['local', 'docker', 'kubernetes'] as const;
 export type ComputeKind = (typeof COMPUTE_KINDS)[number];
 
 /** `builtin`: the embedded Node proxy; `haproxy`: HAProxy on PATH, driven through its runtime API (README "The router"). */
@@ -78,6 +78,8 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^(unix:\/\/\/|tcp:\/\/|https?:\/\/)/, 'must start with unix:///, tcp:// or http(s)://')
     .optional(),
+  /** kubeconfig for SLIPWAY_COMPUTE=kubernetes; without it the in-cluster account, else KUBECONFIG / ~/.kube/config. */
+  SLIPWAY_KUBECONFIG: z.string().min(1).optional(),
   SLIPWAY_ROUTER_PORT: port.default(DEFAULTS.routerPort),
   SLIPWAY_ROUTER_ADMIN_URL: z.string().url().optional(),
   SLIPWAY_ROUTER_ADMIN_PORT: port.default(DEFAULTS.routerAdminPort),
@@ -138,6 +140,7 @@ export interface Config {
   router: RouterKind;
   compute: ComputeKind;
   dockerHost?: string;
+  kubeconfig?: string;
   routerPort: number;
   routerAdminPort: number;
   routerAdminUrl: string;
@@ -217,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     router: e.SLIPWAY_ROUTER,
     compute: e.SLIPWAY_COMPUTE,
     dockerHost: e.DOCKER_HOST,
+    kubeconfig: e.SLIPWAY_KUBECONFIG,
     routerPort: e.SLIPWAY_ROUTER_PORT,
     routerAdminPort: e.SLIPWAY_ROUTER_ADMIN_PORT,
     routerAdminUrl: e.SLIPWAY_ROUTER_ADMIN_URL ?? `http://127.0.0.1:${e.SLIPWAY_ROUTER_ADMIN_PORT}`,

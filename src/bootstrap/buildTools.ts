@@ -12,13 +12,29 @@ const LOCK_WAIT_MS = 45 * 60_000;
 export interface RunResult {
   code: number | null;
   tail: string[];
+  /** All of stdout, when asked for with `captureStdout` (e.g. `go mod download -json`). */
+  stdout?: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  /** Keep stdout whole instead of logging it line by line. */
+  captureStdout?: boolean;
 }
 
 /** Runs a command, logging each output line at debug and keeping the last lines for error messages. */
-export function runStreaming(cmd: string, args: string[], env: NodeJS.ProcessEnv, logger: Logger, source = 'go'): Promise<RunResult> {
+export function runStreaming(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+  source = 'go',
+  options: RunOptions = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
+    let stdout = '';
     const onData = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n')) {
         if (!line.trim()) continue;
@@ -27,10 +43,11 @@ export function runStreaming(cmd: string, args: string[], env: NodeJS.ProcessEnv
         if (tail.length > 40) tail.shift();
       }
     };
-    child.stdout.on('data', onData);
+    if (options.captureStdout) child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    else child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, tail }));
+    child.once('close', (code) => resolve(options.captureStdout ? { code, tail, stdout } : { code, tail }));
   });
 }
 

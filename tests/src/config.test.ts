@@ -35,6 +35,11 @@ describe('loadConfig', () => {
       dockerHost: 'unix:///run/x/podman.sock',
     });
     expect(() => loadConfig({ SLIPWAY_COMPUTE: 'kubernetes-ish' })).toThrow(/SLIPWAY_COMPUTE/);
+    expect(loadConfig({ SLIPWAY_COMPUTE: 'kubernetes', SLIPWAY_KUBECONFIG: '/etc/slipway/kubeconfig' })).toMatchObject({
+      compute: 'kubernetes',
+      kubeconfig: '/etc/slipway/kubeconfig',
+    });
+    expect(() => loadConfig({ SLIPWAY_KUBECONFIG: '' })).toThrow(/SLIPWAY_KUBECONFIG/);
     expect(() => loadConfig({ DOCKER_HOST: '/var/run/docker.sock' })).toThrow(/DOCKER_HOST: must start with unix:\/\/\//);
   });
 

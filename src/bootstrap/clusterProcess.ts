@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * One component of a throw-away cluster (etcd, the apiserver, kwok…): its output goes to
+ * `<dir>/<name>.log` (the place to look when a start fails), and it is stopped by pid with
+ * SIGTERM, then SIGKILL. Not supervised: a component that dies fails the test that needs it.
+ */
+export interface ClusterProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly logFile: string;
+  exited(): boolean;
+  /** Rejects once the process exits (for racing against a readiness wait). */
+  readonly died: Promise<never>;
+  stop(graceMs?: number): Promise<void>;
+  /** Last lines of its log, for error messages. */
+  tail(lines?: number): Promise<string>;
+}
+
+const DEFAULT_GRACE_MS = 5_000;
+
+export function startClusterProcess(name: string, command: string, args: string[], dir: string, env?: NodeJS.ProcessEnv): ClusterProcess {
+  const logFile = path.join(dir, `${name}.log`);
+  const fd = openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, { stdio: ['ignore', fd, fd], env: env ?? process.env });
+  } finally {
+    closeSync(fd);
+  }
+  let done = false;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => ((done = true), resolve())));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const tail = async (lines = 25) => {
+    const text = await fs.readFile(logFile, 'utf8').catch(() => '');
+    return text.trimEnd().split('\n').slice(-lines).join('\n');
+  };
+  const died = exit.then(async () => {
+    throw new Error(`${name} exited (code ${child.exitCode}, signal ${child.signalCode}). Last lines of ${logFile}:\n${await tail()}`);
+  });
+  died.catch(() => undefined);
+  child.once('error', () => undefined);
+  return {
+    name,
+    pid: child.pid ?? -1,
+    logFile,
+    exited: () => done,
+    died,
+    tail,
+    async stop(graceMs = DEFAULT_GRACE_MS) {
+      process.removeListener('exit', killOnExit);
+      if (done) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
