@@ -1,0 +1,45 @@
+/**
+ * Every page is built from these templates: each `${value}` is escaped unless it is itself
+ * an Html built here, so text from the API (names, errors, log lines: anything a tenant
+ * can write) can never become markup. There is no way to mark a plain string as safe.
+ */
+const brand = Symbol('html');
+
+export interface Html {
+  readonly [brand]: true;
+  readonly text: string;
+}
+
+type Part = Html | string | number | boolean | null | undefined | Part[];
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+
+export function escapeText(s: string): string {
+  return s.replace(/[&<>"'`]/g, (c) => ESCAPES[c]);
+}
+
+const isHtml = (v: unknown): v is Html => typeof v === 'object' && v !== null && brand in v;
+
+function render(v: Part): string {
+  if (v === null || v === undefined || v === false) return '';
+  if (Array.isArray(v)) return v.map(render).join('');
+  if (isHtml(v)) return v.text;
+  return escapeText(String(v));
+}
+
+export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
+  let text = strings[0];
+  for (let i = 0; i < values.length; i++) text += render(values[i]) + strings[i + 1];
+  return { [brand]: true, text };
+}
+
+/** Replaces an element's content; the only place the dashboard writes markup. */
+export function mount(el: Element, content: Html): void {
+  el.innerHTML = content.text;
+}
+
+export function $(selector: string, root: ParentNode = document): HTMLElement {
+  const el = root.querySelector<HTMLElement>(selector);
+  if (!el) throw new Error(`dashboard: ${selector} is missing`);
+  return el;
+}
