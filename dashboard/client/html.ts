@@ -36,6 +36,17 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
 /** Replaces an element's content; the only place the dashboard writes markup. */
 export function mount(el: Element, content: Html): void {
   el.innerHTML = content.text;
+  el.querySelectorAll('table.stack').forEach(labelCells);
+}
+
+/** On a phone a `stack` table shows each row as a card; each cell is labelled with its column's heading (styles.css). */
+function labelCells(table: Element): void {
+  const headings = [...table.querySelectorAll('thead th')].map((th) => th.textContent?.trim() ?? '');
+  table.querySelectorAll('tbody tr').forEach((tr) =>
+    [...tr.children].forEach((td, i) => {
+      if (!td.hasAttribute('colspan')) td.setAttribute('data-label', headings[i] ?? '');
+    }),
+  );
 }
 
 export function $(selector: string, root: ParentNode = document): HTMLElement {

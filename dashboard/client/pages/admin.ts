@@ -7,7 +7,7 @@ import type { App, Release, Token } from '../types';
 function appsTable(apps: App[], releases: Map<string, Release[]>): Html {
   if (apps.length === 0)
     return html`<p class="muted">No apps yet. Create one with <code>POST /api/apps</code> (see <a href="/docs">/docs</a>).</p>`;
-  return html`<table class="grid" id="apps">
+  return html`<table class="grid stack" id="apps">
     <thead>
       <tr>
         <th>App</th>
@@ -33,7 +33,7 @@ function appsTable(apps: App[], releases: Map<string, Release[]>): Html {
 }
 
 function tokensTable(tokens: Token[]): Html {
-  return html`<table class="grid" id="tokens">
+  return html`<table class="grid stack" id="tokens">
     <thead>
       <tr>
         <th>Id</th>
@@ -71,7 +71,7 @@ const tokenForm = html`<form id="token-form" class="inline">
       <option value="admin">admin</option>
     </select></label
   >
-  <label>Tenant <input name="tenantId" size="12" placeholder="for tenant tokens" /></label>
+  <label>Tenant <input name="tenantId" size="16" placeholder="for tenant tokens" /></label>
   <button type="submit">Create token</button>
 </form>`;
 

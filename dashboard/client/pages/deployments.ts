@@ -93,7 +93,7 @@ export const deploymentsPage: Page = async (main, signal, params) => {
       ${filterForm(filters, admin)}
       <div id="list-error"></div>
       <div class="scroll">
-        <table class="grid" id="deployments">
+        <table class="grid stack" id="deployments">
           <thead>
             <tr>
               <th>App</th>

@@ -62,14 +62,15 @@ function preview(plan: DryRun): Html {
 function progressBar(m: MassUpgrade): Html {
   const c = m.progress?.counts;
   const done = c ? c.succeeded + c.failed + c.skipped : 0;
-  return html`<div class="meter" title="${done}/${c?.total ?? 0}">
-    <div class="fill" data-width="${c && c.total ? (done / c.total) * 100 : 0}"></div>
+  return html`<div class="progress">
+    <div class="meter"><div class="fill" data-width="${c && c.total ? (done / c.total) * 100 : 0}"></div></div>
+    <span class="small muted">${done}/${c?.total ?? '?'}</span>
   </div>`;
 }
 
 function rolloutList(list: MassUpgrade[], selected: string | null): Html {
   if (list.length === 0) return html`<p class="muted">No rollouts yet.</p>`;
-  return html`<table class="grid" id="rollouts">
+  return html`<table class="grid stack" id="rollouts">
     <thead>
       <tr>
         <th>Rollout</th>
@@ -174,16 +175,20 @@ export const rolloutsPage: Page = async (main, signal) => {
 
   const refresh = async () => {
     try {
-      const { massUpgrades } = await api<{ massUpgrades: MassUpgrade[] }>('GET', '/api/admin/mass-upgrades?limit=20');
+      const [{ massUpgrades }, one] = await Promise.all([
+        api<{ massUpgrades: MassUpgrade[] }>('GET', '/api/admin/mass-upgrades?limit=20'),
+        selected
+          ? Promise.all([
+              api<MassUpgrade>('GET', `/api/admin/mass-upgrades/${selected}`),
+              api<{ items: RolloutItem[] }>('GET', `/api/admin/mass-upgrades/${selected}/items?limit=500`),
+            ])
+          : null,
+      ]);
       if (signal.aborted) return;
-      mount($('#rollout-list', main), rolloutList(massUpgrades, selected));
-      if (selected) {
-        const [m, items] = await Promise.all([
-          api<MassUpgrade>('GET', `/api/admin/mass-upgrades/${selected}`),
-          api<{ items: RolloutItem[] }>('GET', `/api/admin/mass-upgrades/${selected}/items?limit=500`),
-        ]);
-        if (!signal.aborted) mount($('#rollout-view', main), detail(m, items.items));
-      }
+      // The list shows stored rows; the selected rollout's live status (its workflow's answer) wins over its row.
+      const list = one ? massUpgrades.map((m) => (m.id === one[0].id ? one[0] : m)) : massUpgrades;
+      mount($('#rollout-list', main), rolloutList(list, selected));
+      if (one) mount($('#rollout-view', main), detail(one[0], one[1].items));
       // Widths from data go through the DOM: the page allows no inline styles.
       main.querySelectorAll<HTMLElement>('.fill[data-width]').forEach((f) => (f.style.width = `${Number(f.dataset.width)}%`));
     } catch (err) {

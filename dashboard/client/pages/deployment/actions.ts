@@ -39,7 +39,9 @@ export function actionsPanel(d: Deployment, releases: Release[]): Html {
       <button type="button" data-action="retry">Retry</button>
     </div>
     <form id="destroy-form" class="danger-zone">
-      <label>Type <code>${d.id}</code> to destroy it <input name="confirm" autocomplete="off" /></label>
+      <label
+        ><span>Type <code>${d.id}</code> to destroy it</span><input name="confirm" autocomplete="off"
+      /></label>
       <button type="submit" class="danger" id="destroy" disabled>Destroy</button>
     </form>`;
 }

@@ -5,7 +5,7 @@ import type { EnvEntry } from '../../types';
 import type { DeploymentPage } from './context';
 
 function table(entries: EnvEntry[]): Html {
-  return html`<table class="grid" id="env">
+  return html`<table class="grid stack" id="env">
       <thead>
         <tr>
           <th>Name</th>

@@ -6,7 +6,7 @@ import type { LogLine, Operation } from '../../types';
 export function operationsTable(ops: Operation[], selected: string | null): Html {
   if (ops.length === 0) return html`<p class="muted">No operations yet.</p>`;
   return html`<div class="scroll">
-    <table class="grid" id="operations">
+    <table class="grid stack" id="operations">
       <thead>
         <tr>
           <th>Operation</th>

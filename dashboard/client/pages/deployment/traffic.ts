@@ -18,7 +18,7 @@ function statsTable(t: Traffic, prev: Traffic | null): Html {
   if (t.revisions.length === 0) return html`<p class="muted">Nothing in the route${t.suspended ? ' (suspended)' : ''}.</p>`;
   const seconds = prev ? (Date.parse(t.sampledAt) - Date.parse(prev.sampledAt)) / 1000 : 0;
   const before = new Map(prev?.revisions.map((r) => [r.revision, r]));
-  return html`<table class="grid" id="router-stats">
+  return html`<table class="grid stack" id="router-stats">
       <thead>
         <tr>
           <th>Revision</th>
