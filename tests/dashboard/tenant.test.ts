@@ -117,4 +117,26 @@ describe('dashboard: a tenant', () => {
     await waitForText(page, '#flash', 'started restart');
     await screenshots(page, 'tenant-env');
   });
+  test('a canary in flight shows its weight and the canary vs stable 5xx, and Promote finishes it', async () => {
+    const page = b.page();
+    const tenant = apiClient(s.apiUrl, tenantToken);
+    const from = (await tenant('GET', `/api/deployments/${mine.id}`)).body.servingVersion;
+    const to = from === '2.0.0' ? '1.0.0' : '2.0.0';
+    await signIn(page, s.apiUrl, tenantToken, `#/deployments/${mine.id}`);
+    await page.locator('#upgrade-form').waitFor();
+    await page.locator('#upgrade-form select[name="version"]').selectOption(to);
+    await page.locator('#upgrade-form select[name="strategy"]').selectOption('canary');
+    await page.getByRole('button', { name: 'Upgrade', exact: true }).click();
+    // Default steps 10 → 25 → 50 → 100 % with 30 s pauses: the first step holds long enough to look at.
+    await waitForText(page, '#canary-weight', /^(10|25) %$/, 60_000);
+    for (let i = 0; i < 10; i++) await answer(s, mine.hostname);
+    await waitForText(page, '#canary', /canary (–|[\d.]+ %) \(\d+\/\d+\), stable (–|[\d.]+ %) \(\d+\/[1-9]\d*\)/);
+    await screenshots(page, 'tenant-canary');
+    await page.getByRole('button', { name: 'Promote to 100 %' }).click();
+    await waitForText(page, '#flash', 'Canary promote: signal sent to upgrade');
+    await waitForText(page, '#operation-detail [data-status]', 'succeeded', 90_000);
+    await waitForText(page, '#serving-version', to);
+    expect((await answer(s, mine.hostname)).json.version).toBe(to);
+    await waitForText(page, '#canary-panel', /^$/);
+  });
 });

@@ -95,12 +95,11 @@ export function deploymentPage(id: string): Page {
       selectOperation: select,
       async act(method, path, body, label) {
         try {
-          const r = await api<{ operation?: Operation | null; message?: string }>(method, path, body);
-          flash(
-            html`<div class="notice" role="status">
-              ${label}: ${r.operation ? `started ${r.operation.kind} ${r.operation.id}` : (r.message ?? 'done')}
-            </div>`,
-          );
+          const r = await api<{ operation?: Operation | null; message?: string; signal?: string }>(method, path, body);
+          const op = r.operation;
+          // Canary promote/abort signal the operation already running; everything else starts one.
+          const what = op ? `${r.signal ? 'signal sent to' : 'started'} ${op.kind} ${op.id}` : (r.message ?? 'done');
+          flash(html`<div class="notice" role="status">${label}: ${what}</div>`);
           await loadOperations();
           if (r.operation) select(r.operation.id);
           return true;
