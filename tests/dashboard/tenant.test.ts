@@ -51,11 +51,14 @@ describe('dashboard: a tenant', () => {
     await signIn(page, s.apiUrl, tenantToken, `#/deployments/${mine.id}`);
     await page.locator('#update-banner').waitFor();
     await page.getByRole('button', { name: 'Update to 2.0.0' }).click();
+    await waitForText(page, '#flash', /started upgrade op-/);
+    const upgradeId = /op-[a-z0-9]+/.exec((await page.locator('#flash').textContent()) ?? '')![0];
+    await page.locator(`#operation-detail [data-op-id="${upgradeId}"]`).waitFor();
 
     // Phases appear while the operation runs, from the log stream, before it has finished.
     await page.locator('#phases li[data-phase="startRevision"]').waitFor({ timeout: 60_000 });
     await waitForText(page, '#logs', 'startRevision');
-    await waitForText(page, '#operation-detail [data-status]', 'succeeded', 90_000);
+    await page.locator(`#operation-detail [data-op-id="${upgradeId}"] [data-status="succeeded"]`).waitFor({ timeout: 90_000 });
     expect(await page.locator('#phases li').allTextContents()).toEqual(
       expect.arrayContaining([expect.stringContaining('switchTraffic'), expect.stringContaining('finalize')]),
     );
@@ -120,6 +123,11 @@ describe('dashboard: a tenant', () => {
   test('a canary in flight shows its weight and the canary vs stable 5xx, and Promote finishes it', async () => {
     const page = b.page();
     const tenant = apiClient(s.apiUrl, tenantToken);
+    // The env change of the test before restarts the deployment; one operation at a time.
+    await eventually('no operation in flight', async () => {
+      const ops = (await tenant('GET', `/api/deployments/${mine.id}/operations?limit=5`)).body.operations;
+      return ops.every((o: { status: string }) => !['pending', 'running'].includes(o.status)) ? true : undefined;
+    });
     const from = (await tenant('GET', `/api/deployments/${mine.id}`)).body.servingVersion;
     const to = from === '2.0.0' ? '1.0.0' : '2.0.0';
     await signIn(page, s.apiUrl, tenantToken, `#/deployments/${mine.id}`);
@@ -130,13 +138,17 @@ describe('dashboard: a tenant', () => {
     // Default steps 10 → 25 → 50 → 100 % with 30 s pauses: the first step holds long enough to look at.
     await waitForText(page, '#canary-weight', /^(10|25) %$/, 60_000);
     for (let i = 0; i < 10; i++) await answer(s, mine.hostname);
-    await waitForText(page, '#canary', /canary (–|[\d.]+ %) \(\d+\/\d+\), stable (–|[\d.]+ %) \(\d+\/[1-9]\d*\)/);
+    await waitForText(page, '#canary', /canary\s+(–|[\d.]+ %)\s+\(\d+\/\d+\),\s+stable\s+(–|[\d.]+ %)\s+\(\d+\/[1-9]\d*\)/);
+    await waitForText(page, '#router-stats', '10 %');
     await screenshots(page, 'tenant-canary');
     await page.getByRole('button', { name: 'Promote to 100 %' }).click();
     await waitForText(page, '#flash', 'Canary promote: signal sent to upgrade');
     await waitForText(page, '#operation-detail [data-status]', 'succeeded', 90_000);
     await waitForText(page, '#serving-version', to);
     expect((await answer(s, mine.hostname)).json.version).toBe(to);
-    await waitForText(page, '#canary-panel', /^$/);
+    // No canary in flight any more: the card is gone (an empty element is invisible, so no locator wait).
+    await eventually('the canary card to go', async () =>
+      (await page.locator('#canary-panel').textContent())?.trim() === '' ? true : undefined,
+    );
   });
 });

@@ -79,6 +79,8 @@ export function deploymentPage(id: string): Page {
       if (!selected && operations[0]) select(operations[0].id);
     };
     const select = (opId: string) => {
+      // Already open (a click racing a reload): keep its stream rather than start over.
+      if (opId === selected && stopDetail) return;
       selected = opId;
       stopDetail?.();
       mount($('#operations-list', main), operationsTable(operations, selected));

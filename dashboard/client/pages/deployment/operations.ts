@@ -3,6 +3,8 @@ import { badge, duration, explain, when } from '../../format';
 import { $, html, mount, type Html } from '../../html';
 import type { LogLine, Operation } from '../../types';
 
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
 export function operationsTable(ops: Operation[], selected: string | null): Html {
   if (ops.length === 0) return html`<p class="muted">No operations yet.</p>`;
   return html`<div class="scroll">
@@ -60,7 +62,7 @@ export function phaseSteps(op: Operation, lines: LogLine[]): PhaseStep[] {
 }
 
 function detail(op: Operation, lines: LogLine[], live: boolean): Html {
-  return html`<div class="title-row">
+  return html`<div class="title-row" data-op-id="${op.id}">
       <h3>${op.kind} ${op.id}</h3>
       ${badge(op.status)}${live ? html`<span class="live">● streaming</span>` : ''}
     </div>
@@ -74,7 +76,7 @@ function detail(op: Operation, lines: LogLine[], live: boolean): Html {
     </ol>
     ${op.error ? html`<div class="error"><strong>${op.error.type}</strong>: ${op.error.message ?? ''}</div>` : ''}
     <pre class="logs" id="logs">
-${lines.map((l) => html`<span class="${l.level}">${when(l.at).slice(11)} [${l.phase}] ${l.message}</span> `)}</pre>`;
+${lines.map((l) => html`<span class="line ${l.level}">${when(l.at).slice(11)} [${l.phase}] ${l.message}</span>`)}</pre>`;
 }
 
 /**
@@ -94,12 +96,28 @@ export function showOperation(el: HTMLElement, id: string, signal: AbortSignal, 
         const logs = document.getElementById('logs');
         if (logs) logs.scrollTop = logs.scrollHeight;
       };
+      if (TERMINAL.has(op.status)) {
+        // Finished: its whole log in one page, drawn once (no moment showing "succeeded" without its phases).
+        lines.push(...(await api<{ logs: LogLine[] }>('GET', `/api/operations/${id}/logs?limit=500`)).logs);
+        draw(false);
+        return;
+      }
       draw(true);
       await follow(
         `/api/operations/${id}/logs?follow=1`,
         (e) => {
-          if (e.event === 'log') lines.push(JSON.parse(e.data) as LogLine);
+          if (e.event !== 'log') return;
+          const line = JSON.parse(e.data) as LogLine;
+          const newPhase = !lines.some((l) => l.phase === line.phase);
+          lines.push(line);
           draw(true);
+          // Status and phase move with the phases: read the row again once per phase, not per line.
+          if (newPhase)
+            void api<Operation>('GET', `/api/operations/${id}`).then((o) => {
+              if (TERMINAL.has(op.status)) return;
+              op = o;
+              draw(true);
+            });
         },
         stop.signal,
       );

@@ -54,7 +54,9 @@ function statsTable(t: Traffic, prev: Traffic | null): Html {
 
 /** A canary upgrade in flight: the canary is the revision of the operation's target version. */
 function canaryCard(op: Operation, t: Traffic, base: Traffic | null): Html {
-  const isCanary = (r: Row) => r.version === op.toVersion && (r.configRevision === null || r.configRevision === op.configRevision);
+  // Revision keys end with their owning operation (activities/revisionKey.ts); a warm previous revision of the same version is not the canary.
+  const owner = op.retryOf ?? op.id;
+  const isCanary = (r: Row) => r.revision.endsWith(`-${owner}`);
   const canary = t.revisions.filter(isCanary);
   const stable = t.revisions.filter((r) => !isCanary(r));
   const start = new Map(base?.revisions.map((r) => [r.revision, r]));
