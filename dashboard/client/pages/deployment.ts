@@ -68,9 +68,19 @@ export function deploymentPage(id: string): Page {
       mount($('#summary', main), header(deployment));
       mount($('#banner', main), updateBanner(deployment));
       mount($('#versions-panel', main), versionsPanel(deployment, releases));
-      // The actions form is not redrawn while someone types in it.
+      // Live updates redraw the panel; what someone had chosen or typed in it survives.
       const panel = $('#actions-panel', main);
-      if (!panel.contains(document.activeElement) || panel.childElementCount === 0) mount(panel, actionsPanel(deployment, releases));
+      if (panel.contains(document.activeElement) && panel.childElementCount > 0) return;
+      const kept = [...panel.querySelectorAll<HTMLInputElement | HTMLSelectElement>('select, input')].map(
+        (f) => [f.name, f.value] as const,
+      );
+      mount(panel, actionsPanel(deployment, releases));
+      for (const [name, value] of kept) {
+        const field = panel.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${name}"]`);
+        if (field && (!(field instanceof HTMLSelectElement) || [...field.options].some((o) => o.value === value))) field.value = value;
+      }
+      const destroy = panel.querySelector<HTMLButtonElement>('#destroy');
+      if (destroy) destroy.disabled = panel.querySelector<HTMLInputElement>('[name="confirm"]')?.value !== id;
     };
     const loadOperations = async () => {
       const r = await api<{ operations: Operation[] }>('GET', `/api/deployments/${id}/operations?limit=20`);
