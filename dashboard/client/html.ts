@@ -36,6 +36,9 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
 /** Replaces an element's content; the only place the dashboard writes markup. */
 export function mount(el: Element, content: Html): void {
   el.innerHTML = content.text;
+  // The element may be a whole panel or a table's own tbody.
+  const around = el.closest('table.stack');
+  if (around) labelCells(around);
   el.querySelectorAll('table.stack').forEach(labelCells);
 }
 
