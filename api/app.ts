@@ -25,6 +25,10 @@ import { metricsRoutes } from './routes/metrics';
 import { massUpgradeRoutes } from './routes/massUpgrades';
 import { retentionRoutes } from './routes/retention';
 import { canaryRoutes } from './routes/canary';
+import { deploymentEventRoutes } from './routes/deploymentEvents';
+import { envReadRoutes } from './routes/envRead';
+import { trafficRoutes } from './routes/traffic';
+import { DASHBOARD_PREFIX, registerDashboard } from './dashboard';
 import { operationRoutes } from './routes/operations';
 import { previewRoutes } from './routes/preview';
 import { automationRoutes } from './routes/automation';
@@ -33,8 +37,10 @@ import { PUSH_PATH, webhookRoutes } from './routes/webhooks';
 import { jsonSerializerCompiler, zodValidatorCompiler, type ZodInputTypeProvider } from './validation';
 
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+// The dashboard's page and assets hold no data: its scripts call the API with the token the user typed.
 const isPublic = (path: string) =>
-  PUBLIC_PATHS.has(path) || path === DOCS_PREFIX || path.startsWith(`${DOCS_PREFIX}/`) || PUSH_PATH.test(path);
+  PUBLIC_PATHS.has(path) || path === '/' || under(path, DOCS_PREFIX) || under(path, DASHBOARD_PREFIX) || PUSH_PATH.test(path);
 
 /** The app as route plugins see it: request types come from the zod schemas they declare. */
 export type ApiApp = FastifyInstance<
@@ -67,12 +73,13 @@ export function buildApp(ctx: ApiContext): FastifyInstance {
     if (isPublic(req.url.split('?')[0])) return;
     req.principal = await authenticate(ctx.db, req, limiter);
   });
-  // Shared by the log route and token revocation, which ends a revoked token's streams.
+  // Shared by the event-stream routes and token revocation, which ends a revoked token's streams.
   const logStreams = new LogStreams();
   registerJsonBody(app);
   trackRoutes(app);
   registerIdempotency(app, ctx);
   registerDocs(app);
+  registerDashboard(app, ctx.logger);
   // Routes are added once the docs plugin has loaded, so it sees every one of them.
   app.after(() => {
     const api: ApiApp = app.withTypeProvider<ZodInputTypeProvider>();
@@ -81,9 +88,12 @@ export function buildApp(ctx: ApiContext): FastifyInstance {
     appRoutes(api, ctx);
     deploymentRoutes(api, ctx);
     envRoutes(api, ctx);
+    envReadRoutes(api, ctx);
     lifecycleRoutes(api, ctx);
     canaryRoutes(api, ctx);
     previewRoutes(api, ctx);
+    trafficRoutes(api, ctx);
+    deploymentEventRoutes(api, ctx, logStreams);
     operationRoutes(api, ctx, logStreams);
     adminTokenRoutes(api, ctx, logStreams);
     massUpgradeRoutes(api, ctx);

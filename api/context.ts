@@ -2,6 +2,7 @@ import type { Db } from '../db/database';
 import type { FaultPoints } from '../ports/faultPoints';
 import type { ImageRegistry } from '../ports/imageRegistry';
 import type { Logger } from '../ports/logger';
+import type { TrafficRouter } from '../ports/traffic';
 import type { SecretCipher } from '../db/secretCipher';
 import type { AuthFailureLimits } from './authFailureLimiter';
 import type { TemporalTarget } from './operationStarter';
@@ -30,4 +31,6 @@ export interface ApiContext {
   secrets: SecretCipher;
   /** Failed token checks per client address before 429 (default DEFAULT_AUTH_FAILURE_LIMIT). */
   authFailureLimits?: AuthFailureLimits;
+  /** Read-only here: GET /api/deployments/:id/traffic asks it for counters; absent → 503. */
+  router?: Pick<TrafficRouter, 'getRoute' | 'stats'>;
 }

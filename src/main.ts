@@ -168,6 +168,7 @@ async function main(): Promise<void> {
     '',
     'Slipway is up.',
     `  API             ${replicas.apiPorts.map((port) => `http://${localUrlHost(config.apiHost)}:${port}`).join(' ')}   (admin token: ${token.file})`,
+    `  Dashboard       http://${localUrlHost(config.apiHost)}:${replicas.apiPorts[0]}/   (sign in with the admin token, or a tenant token)`,
     `  Router          http://<deployment-id>.${config.routeDomain}:${config.routerPort}`,
     `  Temporal        ${temporalAddress}${temporal ? ` (${temporal.what.replace(/^the /, '')})` : ''}${temporal?.uiUrl ? `   UI ${temporal.uiUrl}` : ''}`,
     `  Postgres        ${redact(databaseUrl)}`,

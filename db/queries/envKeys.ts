@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DbOrTrx } from '../database';
 
 // Queries on env variable names only: they never read or write a value, so they stay apart
@@ -22,4 +23,17 @@ export async function listSecretEnvKeys(db: DbOrTrx, deploymentId: string): Prom
     .where('secret', '=', true)
     .execute();
   return rows.map((r) => r.key);
+}
+
+/** Names and plain values for the env editor; a secret's value is never selected, even sealed. */
+export async function listEnvEntries(
+  db: DbOrTrx,
+  deploymentId: string,
+): Promise<{ key: string; source: 'tenant' | 'generated'; secret: boolean; value: string | null }[]> {
+  return db
+    .selectFrom('deployment_env_vars')
+    .select(['key', 'source', 'secret', sql<string | null>`case when secret then null else value end`.as('value')])
+    .where('deployment_id', '=', deploymentId)
+    .orderBy('key')
+    .execute();
 }

@@ -77,3 +77,9 @@ export async function servingRevisionKeys(db: DbOrTrx): Promise<string[]> {
     .execute();
   return rows.map((r) => r.key);
 }
+
+/** The revisions behind a deployment's upstream keys (a key belongs to one deployment only). */
+export async function findRevisionsByKeys(db: DbOrTrx, deploymentId: string, keys: string[]): Promise<Revision[]> {
+  if (keys.length === 0) return [];
+  return db.selectFrom('revisions').selectAll().where('deployment_id', '=', deploymentId).where('key', 'in', keys).execute();
+}

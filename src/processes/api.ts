@@ -9,6 +9,7 @@ import { requireServices } from '../requireService';
 import { loadSecretCipher } from '../secretKey';
 import { ensureAutoUpdateSchedule } from '../autoUpdateSchedule';
 import { runProcess } from './runProcess';
+import { createTrafficRouter } from '../trafficRouter';
 
 runProcess('api', async (config, logger) => {
   const { databaseUrl, temporalAddress } = requireServices(config);
@@ -27,6 +28,8 @@ runProcess('api', async (config, logger) => {
     routeDomain: config.routeDomain,
     authFailureLimits: config.authFailureLimits,
     secrets: await loadSecretCipher(config),
+    // Only the built-in router's admin API is safe to read from here; HAProxy's state belongs to the worker.
+    router: config.router === 'builtin' ? await createTrafficRouter(config) : undefined,
   });
   const address = await app.listen({ host: config.apiHost, port: config.apiPort });
   logger.info({ address }, 'api listening');

@@ -144,6 +144,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     routerPublicPort: proxyPort,
     routeDomain: 'localhost',
     secrets,
+    router,
   });
   const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
   const adminToken = (await createToken(db, { name: 'test-admin', role: 'admin', tenantId: null })).token;
