@@ -3,21 +3,8 @@ import { badge, explain, strategyName, when } from '../format';
 import { $, html, mount, type Html } from '../html';
 import type { Page } from '../main';
 import type { Deployment, Operation } from '../types';
+import { DEPLOYMENT_STATUSES } from '../../../domain/deploymentStatus';
 
-const STATUSES = [
-  'pending',
-  'deploying',
-  'running',
-  'upgrading',
-  'rolling_back',
-  'restarting',
-  'suspending',
-  'suspended',
-  'resuming',
-  'failed',
-  'destroying',
-  'destroyed',
-];
 const STRATEGIES = ['blue_green', 'rolling', 'canary', 'recreate'];
 const FILTERS = ['app', 'status', 'servingVersion', 'strategy', 'updateAvailable', 'tenant'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
@@ -34,7 +21,7 @@ function matches(d: Deployment, f: Filters): boolean {
 }
 
 function filterForm(f: Filters, admin: boolean): Html {
-  const select = (name: keyof Filters, label: string, options: string[]) =>
+  const select = (name: keyof Filters, label: string, options: readonly string[]) =>
     html`<label
       >${label}<select name="${name}">
         <option value="">any</option>
@@ -43,7 +30,7 @@ function filterForm(f: Filters, admin: boolean): Html {
     >`;
   return html`<form id="filters" class="filters">
     <label>App <input name="app" value="${f.app ?? ''}" placeholder="slug" size="10" /></label>
-    ${select('status', 'Status', STATUSES)}
+    ${select('status', 'Status', DEPLOYMENT_STATUSES)}
     <label>Serving <input name="servingVersion" value="${f.servingVersion ?? ''}" placeholder="1.0.0" size="8" /></label>
     ${select('strategy', 'Strategy', STRATEGIES)}
     ${admin ? html`<label>Tenant <input name="tenant" value="${f.tenant ?? ''}" size="10" /></label>` : ''}
