@@ -32,12 +32,13 @@ export async function publishRelease(
   if (await findRelease(ctx.db, app.id, r.version)) {
     throw conflict('release_exists', `release ${r.version} of ${app.slug} already exists; releases are immutable, publish a new version`);
   }
-  if (!r.artifact && needsArtifact(r.manifest)) {
+  const requested = withPushedImage(r);
+  if (!r.artifact && needsArtifact(requested)) {
     const message = 'needed unless every service is an image';
     throw badRequest(`artifact: ${message}`, [{ field: 'body.artifact', message }]);
   }
   // Tags become digests now: the release never changes when a tag moves.
-  const manifest = await pinImages(ctx.images, withPushedImage(r), (i) => `body.manifest.services.${i}.image`);
+  const manifest = await pinImages(ctx.images, requested, (i) => `body.manifest.services.${i}.image`);
   const artifact = r.artifact
     ? await ctx.artifacts.put(r.artifact.path).catch((err: unknown) => {
         // Missing, not a folder, outside the artifact roots, or a symlink leading out of it.

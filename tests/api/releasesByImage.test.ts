@@ -1,3 +1,4 @@
+import { signBody } from '../../domain/signature';
 import { DistributionRegistry } from '../../images/distributionRegistry';
 import { apiClient } from '../helpers/apiClient';
 import { helloRelease } from '../helpers/hello';
@@ -90,5 +91,28 @@ describe('releases by image: tags pinned to digests at creation, image-only bump
     const r = await admin('POST', '/api/apps/shop/releases', imageRelease('6.0.0', 'shop/web:missing', 'shop/worker:1'));
     expect(r.status).toBe(400);
     expect(r.body.fields.map((f: any) => f.field)).toEqual(['body.manifest.services.1.image']);
+  });
+
+  it("a signed push's image becomes the http service's, pinned; an app whose web runs from an artifact refuses it", async () => {
+    const secret = (await admin('POST', '/api/apps/shop/webhook-secret', {})).body.secret as string;
+    const send = async (payload: unknown, delivery: string) => {
+      const raw = JSON.stringify(payload);
+      const res = await fetch(`${s.apiUrl}/api/apps/shop/webhooks/push`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-slipway-delivery': delivery, 'x-hub-signature-256': signBody(secret, raw) },
+        body: raw,
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const pushed = await registry.push('shop/web', 'push');
+    // The newest release (4.0.0) runs its web service from an artifact: an image cannot replace it.
+    const refused = await send({ version: '7.0.0', image: 'shop/web:push' }, 'img-1');
+    expect([refused.status, refused.body.fields[0].field]).toEqual([400, 'body.image']);
+    const manifest = imageRelease('unused', 'shop/web:stable', 'shop/worker:1').manifest;
+    const ok = await send({ version: '7.0.0', image: 'shop/web:push', manifest }, 'img-2');
+    expect(ok.status).toBe(202);
+    const services = ok.body.release.manifest.services as { name: string; image: string }[];
+    expect(services.find((x) => x.name === 'web')!.image).toBe(`${registry.host}/shop/web@${pushed}`);
+    expect(services.find((x) => x.name === 'worker')!.image).toMatch(new RegExp(`^${registry.host}/shop/worker@sha256:`));
   });
 });
