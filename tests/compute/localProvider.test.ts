@@ -90,7 +90,13 @@ describe('local compute provider', () => {
     await waitReady(running.endpoint.port);
 
     const body = await (await fetch(url(running.endpoint.port, '/'))).json();
-    expect(body).toEqual({ version: '1.0.0', greeting: 'hi there', pid: running.pid, secretLength: 10 });
+    expect(body).toEqual({
+      version: '1.0.0',
+      greeting: 'hi there',
+      pid: running.pid,
+      instance: `${os.hostname()}:${running.pid}`,
+      secretLength: 10,
+    });
     expect((await fetch(url(running.endpoint.port, '/fail'))).status).toBe(500);
     expect(await provider.status('hello-1')).toEqual(running);
 

@@ -89,8 +89,19 @@ export async function removeManagedContainers(docker: Docker): Promise<void> {
 
 /** Drops the pulled copy of an image so the next start must pull it from the registry again. */
 export async function forgetImage(docker: Docker, ref: string): Promise<void> {
-  await docker
+  // By id: the image also carries its local build tag, and removing one name of several only untags it.
+  const id = await docker
     .getImage(ref)
-    .remove({ force: true })
-    .catch(() => undefined);
+    .inspect()
+    .then((i) => i.Id)
+    .catch(() => null);
+  if (id) await docker.getImage(id).remove({ force: true });
+  if (
+    await docker
+      .getImage(ref)
+      .inspect()
+      .then(() => true)
+      .catch(() => false)
+  )
+    throw new Error(`the engine still has ${ref} after removing image ${id}`);
 }
