@@ -60,7 +60,9 @@ export async function startLocalRegistry(options: LocalRegistryOptions): Promise
   await fs.writeFile(configFile, registryConfig(storageDir, host), { mode: 0o600 });
 
   // Own process group, so a terminal's Ctrl-C reaches only the supervisor, which stops it last.
-  const child = spawn(binary, ['serve', configFile], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // v3 exports OpenTelemetry traces to localhost:4318 by default and logs an error every 5 s when nothing listens.
+  const env = { ...process.env, OTEL_TRACES_EXPORTER: 'none' };
+  const child = spawn(binary, ['serve', configFile], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
   const tail: string[] = [];
   let stopping = false;
   const onLine = (line: string) => {
