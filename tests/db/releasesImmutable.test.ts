@@ -19,6 +19,8 @@ describe('releases are immutable in the database itself', () => {
       '20261201T000000_secret_env_key_id',
       '20261201T010000_list_indexes',
       '20261202T000000_images',
+      '20261202T010000_preview_scale_release',
+      '20261202T020000_webhooks_autoupdate_notifications',
     ]);
     expect(await migrateToLatest(db)).toEqual([]);
     const app = await insertApp(db, { slug: 'hello', name: 'Hello' });
