@@ -2,6 +2,7 @@ import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -36,6 +37,9 @@ import { subscriptionRoutes } from './routes/subscriptions';
 import { PUSH_PATH, webhookRoutes } from './routes/webhooks';
 import { jsonSerializerCompiler, zodValidatorCompiler, type ZodInputTypeProvider } from './validation';
 
+/** find-my-way's default; no id Slipway makes comes near it. */
+const MAX_PARAM_LENGTH = 100;
+
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
 // The dashboard's page and assets hold no data: its scripts call the API with the token the user typed.
@@ -58,6 +62,16 @@ export function buildApp(ctx: ApiContext): FastifyInstance {
     bodyLimit: 1024 * 1024,
     // Fastify's two info lines per request drown a terminal; one debug line per request instead (LOG_LEVEL=debug).
     logController: new LogController({ disableRequestLogging: true }),
+    // A path parameter past the router's length limit, or a URL that does not decode, is bad input
+    // like any other: 400 naming the params in the API's own shape (Fastify's own answer is an
+    // undocumented 414 or a body of another shape).
+    frameworkErrors: (err, _req, reply: FastifyReply) => {
+      const message =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`
+          : 'the URL path does not decode (bad percent-encoding)';
+      void reply.status(400).send({ code: 'bad_request', message, fields: [{ field: 'params', message }] });
+    },
   });
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');

@@ -105,4 +105,13 @@ describe('API answers bad input with 4xx naming the field, and starts nothing', 
     expect((await tenant('GET', '/api/deployments/not-an-id')).status).toBe(400);
     expect((await tenant('GET', '/api/nowhere')).status).toBe(404);
   });
+
+  it('answers an over-long path parameter or an undecodable path with 400 naming the params, and starts nothing', async () => {
+    const before = await operationsCount();
+    const long = await tenant('POST', `/api/deployments/d-${'x'.repeat(300)}/destroy`, { confirm: 'x' });
+    expect([long.status, long.body.code, long.body.fields[0].field]).toEqual([400, 'bad_request', 'params']);
+    const undecodable = await tenant('GET', '/api/deployments/%E0%A4%A');
+    expect([undecodable.status, undecodable.body.fields[0].field]).toEqual([400, 'params']);
+    expect(await operationsCount()).toBe(before);
+  });
 });
