@@ -123,12 +123,13 @@ describe('Notifications: signed, durable event webhooks per tenant', () => {
     expect(r.status).toBe(202);
     const op = await settle(s, acme, r.body.operation.id);
     expect(op.status).toBe('succeeded');
-    const log = await eventually('the flaky receiver to get the upgrade', async () => {
+    // Both deliveries through: the upgrade's may get in while the deploy's waits out its backoff.
+    const log = await eventually('the flaky receiver to get the deploy and the upgrade', async () => {
       const l = (await acme('GET', `/api/subscriptions/${subFlaky.id}/deliveries`)).body;
       const upgrade = l.find(
         (d: any) => d.status === 'delivered' && flaky.got.some((g) => g.body.deliveryId === d.id && g.body.data.operation.id === op.id),
       );
-      return upgrade ? l : undefined;
+      return upgrade && l.length === 2 && l.every((d: any) => d.status === 'delivered') ? l : undefined;
     });
     // The deploy's succeeded event met the receiver down twice, then got through.
     const first = log[log.length - 1];
