@@ -152,34 +152,45 @@ test('after an HAProxy restart it serves the routes Slipway set, from the saved 
   expect(stats!.upstreams[0].requests).toBeGreaterThanOrEqual(1);
 });
 
-test('a restarted worker (a new HaproxyRouter on the saved state) still sees what is in flight, so a drain waits for it', async () => {
+/**
+ * Holds one request on upstream `h` of d1, switches d1 to `a` (so `h` drains), runs `afterSwitch`,
+ * and checks that the router it answers still counts the held request, then lets it go.
+ */
+async function drainSeesHeldRequest(
+  pool: { poolSize: number; slotsPerBackend: number } | undefined,
+  afterSwitch: () => Promise<TrafficRouter>,
+): Promise<void> {
   const held: import('node:http').ServerResponse[] = [];
   const holding = await startUpstream('H', (_req, res) => held.push(res));
   try {
-    await start();
+    await start(pool);
     await router.setRoute({ deploymentId: 'd1', hostname: 'd1.localhost', upstreams: [{ key: 'h', url: holding.url, weight: 100 }] });
     const pending = get('d1.localhost');
     await eventually(
       async () => held.length,
       (n) => n === 1,
     );
-    // The old worker swapped the route, then died; the new one only polls, as drainPrevious does.
     await router.setRoute({ deploymentId: 'd1', hostname: 'd1.localhost', upstreams: [{ key: 'a', url: a.url, weight: 100 }] });
-    const restarted = await createHaproxyRouter(haproxy.settings);
-    expect((await restarted.stats('d1'))!.upstreams.map((u) => [u.key, u.inFlight])).toEqual([
+    const polling = await afterSwitch();
+    expect((await polling.stats('d1'))!.upstreams.map((u) => [u.key, u.inFlight])).toEqual([
       ['a', 0],
       ['h', 1],
     ]);
     held[0].end('done');
     expect((await pending).status).toBe(200);
     await eventually(
-      () => restarted.stats('d1'),
+      () => polling.stats('d1'),
       (st) => st!.upstreams.length === 1 && st!.upstreams[0].key === 'a',
     );
   } finally {
     for (const res of held) res.end();
     await holding.close();
   }
+}
+
+test('a restarted worker (a new HaproxyRouter on the saved state) still sees what is in flight, so a drain waits for it', async () => {
+  // The old worker swapped the route, then died; the new one only polls, as drainPrevious does.
+  await drainSeesHeldRequest(undefined, () => createHaproxyRouter(haproxy.settings));
 });
 
 test('a full pool grows by a hitless reload: same master process, every route still served', async () => {
@@ -209,34 +220,11 @@ test('a full pool grows by a hitless reload: same master process, every route st
 });
 
 test('a drain that overlaps a reload still sees the requests the old HAProxy worker proxies', async () => {
-  const held: import('node:http').ServerResponse[] = [];
-  const holding = await startUpstream('H', (_req, res) => held.push(res));
-  try {
-    await start({ poolSize: 2, slotsPerBackend: 1 });
-    await router.setRoute({ deploymentId: 'd1', hostname: 'd1.localhost', upstreams: [{ key: 'h', url: holding.url, weight: 100 }] });
-    const pending = get('d1.localhost');
-    await eventually(
-      async () => held.length,
-      (n) => n === 1,
-    );
-    // The switch leaves `h` draining; the next route does not fit the pool, so HAProxy reloads
-    // and the held request stays with the old worker.
-    await router.setRoute({ deploymentId: 'd1', hostname: 'd1.localhost', upstreams: [{ key: 'a', url: a.url, weight: 100 }] });
+  // The next route does not fit the pool, so HAProxy reloads and the held request stays with the old worker.
+  await drainSeesHeldRequest({ poolSize: 2, slotsPerBackend: 1 }, async () => {
     await router.setRoute({ deploymentId: 'd2', hostname: 'd2.localhost', upstreams: [{ key: 'b', url: b.url, weight: 100 }] });
-    expect((await router.stats('d1'))!.upstreams.map((u) => [u.key, u.inFlight])).toEqual([
-      ['a', 0],
-      ['h', 1],
-    ]);
-    held[0].end('done');
-    expect((await pending).status).toBe(200);
-    await eventually(
-      () => router.stats('d1'),
-      (st) => st!.upstreams.length === 1 && st!.upstreams[0].key === 'a',
-    );
-  } finally {
-    for (const res of held) res.end();
-    await holding.close();
-  }
+    return router;
+  });
 });
 
 test('counts requests, 5xx and in-flight per upstream key for the canary verdict, and serves Prometheus metrics', async () => {
