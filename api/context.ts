@@ -1,3 +1,4 @@
+import type { Cidr } from '../domain/notifications/addressPolicy';
 import type { Db } from '../db/database';
 import type { FaultPoints } from '../ports/faultPoints';
 import type { ImageRegistry } from '../ports/imageRegistry';
@@ -31,6 +32,8 @@ export interface ApiContext {
   secrets: SecretCipher;
   /** Failed token checks per client address before 429 (default DEFAULT_AUTH_FAILURE_LIMIT). */
   authFailureLimits?: AuthFailureLimits;
+  /** Private ranges a tenant's webhook may reach; absent: public addresses only. */
+  notificationAllowedCidrs?: readonly Cidr[];
   /** Read-only here: GET /api/deployments/:id/traffic asks it for counters; absent → 503. */
   router?: Pick<TrafficRouter, 'getRoute' | 'stats'>;
 }

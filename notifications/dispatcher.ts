@@ -4,6 +4,8 @@ import type { SecretCipher } from '../db/secretCipher';
 import { nextAttemptDelayMs, type DeliveryRetryPolicy } from '../domain/notifications/retry';
 import { signBody } from '../domain/signature';
 import type { Logger } from '../ports/logger';
+import { tenantMayReach, type Cidr } from '../domain/notifications/addressPolicy';
+import { postBody } from './guardedPost';
 
 export const DELIVERY_HEADERS = {
   event: 'x-slipway-event',
@@ -20,6 +22,8 @@ export interface DispatcherDeps {
   pollMs: number;
   /** One attempt's deadline; a receiver slower than this counts as failed and is tried again. */
   attemptTimeoutMs: number;
+  /** Private ranges a tenant's subscription may still reach (SLIPWAY_NOTIFICATION_ALLOWED_CIDRS). */
+  tenantAllowedCidrs: readonly Cidr[];
 }
 
 const BATCH = 20;
@@ -74,22 +78,22 @@ async function deliver(deps: DispatcherDeps, d: DueDelivery): Promise<void> {
   let error: string | null = null;
   try {
     const secret = deps.secrets.open({ value: d.secret, keyId: d.secret_key_id }, subscriptionSecretContext(d.subscription_id));
-    const res = await fetch(d.url, {
-      method: 'POST',
-      headers: {
+    // An admin's subscription is the operator's own; a tenant's may reach public addresses only.
+    const mayReach = d.owner_tenant_id === null ? undefined : (address: string) => tenantMayReach(address, deps.tenantAllowedCidrs);
+    const status = await postBody(
+      d.url,
+      body,
+      {
         'content-type': 'application/json',
         'user-agent': 'Slipway-Notifications',
         [DELIVERY_HEADERS.event]: d.event_type,
         [DELIVERY_HEADERS.delivery]: d.id,
         [DELIVERY_HEADERS.signature]: signBody(secret, body),
       },
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(deps.attemptTimeoutMs),
-    });
-    statusCode = res.status;
-    await res.body?.cancel();
-    if (res.status < 200 || res.status >= 300) error = `receiver answered ${res.status}`;
+      { timeoutMs: deps.attemptTimeoutMs, mayReach },
+    );
+    statusCode = status;
+    if (status < 200 || status >= 300) error = `receiver answered ${status}`;
   } catch (err) {
     error = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 500) : 'delivery failed';
   }

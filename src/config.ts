@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_AUTH_FAILURE_LIMIT } from '../api/authFailureLimiter';
 import { DEFAULT_ARTIFACT_SOURCE_ROOTS } from '../compute/local/artifactStore';
 import { DEFAULT_DELIVERY_RETRY, type DeliveryRetryPolicy } from '../domain/notifications/retry';
+import { parseCidrList, type Cidr } from '../domain/notifications/addressPolicy';
 import { FAULT_POINT_NAMES, type FaultPointName } from '../ports/faultPoints';
 import { LOG_FORMATS, type LogFormat } from './logger';
 
@@ -113,6 +114,18 @@ const ConfigSchema = z.object({
     .default(DEFAULTS.autoUpdateIntervalMinutes),
   SLIPWAY_NOTIFICATION_RETRY_INITIAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(DEFAULTS.notificationRetryInitialMs),
   SLIPWAY_NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(DEFAULTS.notificationMaxAttempts),
+  /** Private ranges tenants' webhooks may reach, e.g. `10.20.0.0/16`; by default public addresses only. */
+  SLIPWAY_NOTIFICATION_ALLOWED_CIDRS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      try {
+        return parseCidrList(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Crash tests only: the process SIGKILLs itself at this point (ports/faultPoints.ts). */
   SLIPWAY_FAULT_KILL_AT: z.enum(FAULT_POINT_NAMES).optional(),
@@ -175,6 +188,8 @@ export interface Config {
   autoUpdateIntervalMinutes: number;
   /** Outgoing event webhooks: backoff and attempts before a delivery is given up. */
   notificationRetry: DeliveryRetryPolicy;
+  /** Private ranges a tenant's webhook may reach (domain/notifications/addressPolicy.ts). */
+  notificationAllowedCidrs: Cidr[];
   /** Where images are resolved and pulled from; absent: releases by image are refused. */
   registry?: RegistryConfig;
 }
@@ -249,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       initialDelayMs: e.SLIPWAY_NOTIFICATION_RETRY_INITIAL_MS,
       maxAttempts: e.SLIPWAY_NOTIFICATION_MAX_ATTEMPTS,
     },
+    notificationAllowedCidrs: e.SLIPWAY_NOTIFICATION_ALLOWED_CIDRS,
     registry: registryConfig(e, env),
   };
 }

@@ -8,6 +8,7 @@ import {
   listSubscriptions,
 } from '../../db/queries/subscriptions';
 import type { NotificationAttempt, NotificationDelivery, Subscription } from '../../db/schema';
+import { literalHostVerdict } from '../../domain/notifications/addressPolicy';
 import { isMassUpgradeEvent } from '../../domain/notifications/events';
 import { subscriptionSecretContext } from '../../notifications/dispatcher';
 import { principalOf } from '../auth';
@@ -60,6 +61,11 @@ export function subscriptionRoutes(app: ApiApp, ctx: ApiContext): void {
       throw badRequest('mass-upgrade events span tenants: only admin tokens may subscribe to them', [
         { field: 'body.events', message: 'mass_upgrade.* needs an admin token' },
       ]);
+    if (p.role === 'tenant') {
+      // Names are judged again at every delivery, when they resolve; this catches the obvious early.
+      const verdict = literalHostVerdict(new URL(body.url).hostname, ctx.notificationAllowedCidrs ?? []);
+      if (!verdict.ok) throw badRequest(verdict.reason, [{ field: 'body.url', message: verdict.reason }]);
+    }
     const id = newId('sub', 12);
     const secret = randomBytes(32).toString('base64url');
     const sealed = ctx.secrets.seal(secret, subscriptionSecretContext(id));

@@ -80,7 +80,8 @@ export async function enqueueDeliveries(
     .execute();
 }
 
-export type DueDelivery = NotificationDelivery & { url: string; secret: string; secret_key_id: string };
+/** `owner_tenant_id` is the subscription's tenant (null: an admin's subscription). */
+export type DueDelivery = NotificationDelivery & { url: string; secret: string; secret_key_id: string; owner_tenant_id: string | null };
 
 /**
  * Takes up to `limit` due deliveries, pushing their next attempt `leaseMs` ahead in the same
@@ -100,7 +101,7 @@ export async function leaseDueDeliveries(db: DbOrTrx, limit: number, leaseMs: nu
     set next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000})
     from due, subscriptions s
     where n.id = due.id and s.id = n.subscription_id
-    returning n.*, s.url, s.secret, s.secret_key_id`.execute(db);
+    returning n.*, s.url, s.secret, s.secret_key_id, s.tenant_id as owner_tenant_id`.execute(db);
   return rows.rows;
 }
 

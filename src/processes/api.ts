@@ -27,6 +27,7 @@ runProcess('api', async (config, logger) => {
     routerPublicPort: config.routerPort,
     routeDomain: config.routeDomain,
     authFailureLimits: config.authFailureLimits,
+    notificationAllowedCidrs: config.notificationAllowedCidrs,
     secrets: await loadSecretCipher(config),
     // Only the built-in router's admin API is safe to read from here; HAProxy's state belongs to the worker.
     router: config.router === 'builtin' ? await createTrafficRouter(config) : undefined,

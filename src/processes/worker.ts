@@ -65,6 +65,7 @@ runProcess('worker', async (config, logger) => {
     retry: config.notificationRetry,
     pollMs: 500,
     attemptTimeoutMs: 10_000,
+    tenantAllowedCidrs: config.notificationAllowedCidrs,
   });
   logger.info({ taskQueue: config.taskQueue, namespace: config.namespace }, 'worker polling');
   return async () => {

@@ -27,6 +27,7 @@ import { createTestDatabase, type TestDatabase } from './testDatabase';
 import { noFaults } from '../../ports/faultPoints';
 import { DEFAULT_DELIVERY_RETRY, type DeliveryRetryPolicy } from '../../domain/notifications/retry';
 import { startNotificationDispatcher } from '../../notifications/dispatcher';
+import { parseCidrList } from '../../domain/notifications/addressPolicy';
 
 /**
  * A whole Slipway in this test process, built from the real parts: a fresh database on
@@ -66,6 +67,8 @@ export interface StackOptions {
   artifactRoots?: string[];
   /** Backoff of outgoing event deliveries (default: the production policy). */
   notificationRetry?: DeliveryRetryPolicy;
+  /** Private ranges tenants' webhooks may reach (default none: public addresses only, as in production). */
+  notificationAllowedCidrs?: string;
   /** The registry image tags resolve in (tests/helpers/ociRegistry.ts); without it releases by image are 400. */
   images?: ImageRegistry;
   /** `docker`: revisions are containers on a real engine, with the test app image in a real registry. */
@@ -124,6 +127,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     },
   });
   const workerRun = worker.run();
+  const tenantAllowedCidrs = parseCidrList(opts.notificationAllowedCidrs ?? '');
   // As in the worker process: the notification outbox drains beside the worker.
   const dispatcher = startNotificationDispatcher({
     db,
@@ -132,9 +136,11 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     retry: opts.notificationRetry ?? DEFAULT_DELIVERY_RETRY,
     pollMs: 100,
     attemptTimeoutMs: 2000,
+    tenantAllowedCidrs,
   });
   const proxyPort = Number(new URL(proxyUrl).port);
   const api = buildApp({
+    notificationAllowedCidrs: tenantAllowedCidrs,
     db,
     temporal: { client: temporal.client, taskQueue },
     artifacts,

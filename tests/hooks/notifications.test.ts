@@ -1,40 +1,10 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { signatureMatches } from '../../domain/signature';
 import { apiClient, eventually } from '../helpers/apiClient';
 import { deployHello, helloRelease, type Api } from '../helpers/hello';
 import { withStack } from '../helpers/withStack';
 import type { SlipwayStack } from '../helpers/slipwayStack';
 import { settle } from '../api/support';
-
-interface Received {
-  headers: http.IncomingHttpHeaders;
-  raw: Buffer;
-  body: any;
-}
-
-/** A real HTTP receiver; `fail` decides, per request, to answer 500 instead of 200. */
-async function receiver(fail: (n: number) => boolean = () => false) {
-  const got: Received[] = [];
-  let n = 0;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      n += 1;
-      if (fail(n)) {
-        res.writeHead(500).end('down');
-        return;
-      }
-      got.push({ headers: req.headers, raw, body: JSON.parse(raw.toString('utf8')) });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  return { url, got, requests: () => n, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
+import { receiver } from '../helpers/webhookReceiver';
 
 describe('Notifications: signed, durable event webhooks per tenant', () => {
   let s: SlipwayStack;
@@ -62,7 +32,8 @@ describe('Notifications: signed, durable event webhooks per tenant', () => {
       expect((await admin('POST', '/api/apps/hello/releases', helloRelease(1))).status).toBe(201);
       expect((await admin('POST', '/api/apps/hello/releases', helloRelease(2))).status).toBe(201);
     },
-    { notificationRetry: { initialDelayMs: 300, maxDelayMs: 2000, maxAttempts: 6 } },
+    // The receivers listen on loopback, which tenants' webhooks may reach only when opened.
+    { notificationRetry: { initialDelayMs: 300, maxDelayMs: 2000, maxAttempts: 6 }, notificationAllowedCidrs: '127.0.0.0/8' },
   );
   afterAll(async () => {
     await Promise.all([a, b, flaky].filter(Boolean).map((r) => r.close()));
