@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { buildApp } from '../../api/app';
 import { createDb } from '../../db/database';
 import { killAt } from '../../ports/faultPoints';
@@ -10,11 +10,12 @@ import { loadSecretCipher } from '../secretKey';
 import { ensureAutoUpdateSchedule } from '../autoUpdateSchedule';
 import { runProcess } from './runProcess';
 import { createTrafficRouter } from '../trafficRouter';
+import { connectTemporal } from '../temporalConnection';
 
 runProcess('api', async (config, logger) => {
   const { databaseUrl, temporalAddress } = requireServices(config);
   const db = createDb(databaseUrl);
-  const connection = await Connection.connect({ address: temporalAddress });
+  const connection = await connectTemporal({ address: temporalAddress });
   const client = new Client({ connection, namespace: config.namespace });
   await ensureAutoUpdateSchedule(client, config.taskQueue, config.autoUpdateIntervalMinutes, logger);
   const app = buildApp({

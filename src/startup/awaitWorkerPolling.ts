@@ -1,5 +1,5 @@
-import { Connection } from '@temporalio/client';
 import { StartupFailure } from './startupFailure';
+import { connectTemporal } from '../temporalConnection';
 
 const POLL_MS = 500;
 /** temporal.api.enums.v1 values (TaskQueueKind NORMAL, TaskQueueType WORKFLOW); @temporalio/proto is not a direct dependency. */
@@ -19,7 +19,7 @@ export async function awaitWorkerPolling(opts: {
   workerPid: () => number | undefined;
   timeoutMs: number;
 }): Promise<void> {
-  const connection = await Connection.connect({ address: opts.address });
+  const connection = await connectTemporal({ address: opts.address });
   const deadline = Date.now() + opts.timeoutMs;
   try {
     for (;;) {

@@ -1,5 +1,6 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { connectTemporal } from '../../src/temporalConnection';
 
 /**
  * Access to the run's shared Temporal server and workflow bundle (tests/helpers/globalSetup.ts).
@@ -24,7 +25,7 @@ export function testNamespace(): string {
 export async function connectTestClient(): Promise<TestTemporal> {
   const address = testTemporalAddress();
   const namespace = testNamespace();
-  const connection = await Connection.connect({ address });
+  const connection = await connectTemporal({ address });
   const nativeConnection = await NativeConnection.connect({ address });
   return {
     client: new Client({ connection, namespace }),
