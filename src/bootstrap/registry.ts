@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logger';
 import { waitForHttp } from '../waitForHttp';
 import { concretePort } from './freeTcpPort';
-import { forEachLine } from './serverLog';
+import { startServerChild } from './serverChild';
 
 /**
  * Runs the CNCF distribution registry on loopback with its blobs in the data directory
@@ -33,7 +32,6 @@ export interface LocalRegistry {
 
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
-const TAIL_LINES = 30;
 
 export function registryConfig(storageDir: string, host: string): string {
   // JSON is YAML; no quoting surprises with odd characters in paths.
@@ -59,52 +57,24 @@ export async function startLocalRegistry(options: LocalRegistryOptions): Promise
   await fs.mkdir(storageDir, { recursive: true, mode: 0o700 });
   await fs.writeFile(configFile, registryConfig(storageDir, host), { mode: 0o600 });
 
-  // Own process group, so a terminal's Ctrl-C reaches only the supervisor, which stops it last.
   // v3 exports OpenTelemetry traces to localhost:4318 by default and logs an error every 5 s when nothing listens.
   const env = { ...process.env, OTEL_TRACES_EXPORTER: 'none' };
-  const child = spawn(binary, ['serve', configFile], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
-  const tail: string[] = [];
-  let stopping = false;
-  const onLine = (line: string) => {
-    tail.push(line);
-    if (tail.length > TAIL_LINES) tail.shift();
-    // Expected noise: the "no HTTP secret" warning for one instance, and a line per 404 answer
-    // (an exists() check on a removed image is a normal question, not an error).
-    if (stopping || /No HTTP secret provided|response completed with error/.test(line)) logger.debug({ source: 'registry' }, line);
-    else logger.warn({ source: 'registry' }, line);
-  };
-  forEachLine(child.stdout, onLine);
-  forEachLine(child.stderr, onLine);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const spawnFailed = new Promise<never>((_, reject) => child.once('error', reject));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
-  const stop = async () => {
-    stopping = true;
-    process.removeListener('exit', killOnExit);
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
-  };
-
+  const child = startServerChild({
+    what: 'The OCI registry',
+    command: binary,
+    args: ['serve', configFile],
+    env,
+    logger,
+    stopGraceMs: STOP_GRACE_MS,
+    onLine: (line, _stream, stopping) => {
+      // Expected noise: the "no HTTP secret" warning for one instance, and a line per 404 answer
+      // (an exists() check on a removed image is a normal question, not an error).
+      if (stopping || /No HTTP secret provided|response completed with error/.test(line)) logger.debug({ source: 'registry' }, line);
+      else logger.warn({ source: 'registry' }, line);
+    },
+  });
   const url = `http://${host}`;
-  const earlyExit = exited.then(({ code, signal }) => {
-    throw new Error(`The OCI registry exited before it was ready (code ${code}, signal ${signal}). Last output:\n${tail.join('\n')}`);
-  });
-  try {
-    await Promise.race([waitForHttp(`${url}/v2/`, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS), earlyExit, spawnFailed]);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  void exited.then(({ code, signal }) => {
-    if (!stopping) logger.warn({ code, signal }, 'the OCI registry exited');
-  });
+  await child.whenReady(waitForHttp(`${url}/v2/`, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS));
   logger.debug({ url }, 'OCI registry ready');
-  return { url, host, pid: child.pid, configFile, stop };
+  return { url, host, pid: child.pid, configFile, stop: child.stop };
 }

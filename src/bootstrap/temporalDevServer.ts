@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Logger } from '../logger';
 import { concretePort } from './freeTcpPort';
-import { forEachLine, logServerLine } from './serverLog';
+import { logServerLine } from './serverLog';
+import { startServerChild } from './serverChild';
 
 /**
  * Runs `temporal server start-dev` ourselves rather than through `@temporalio/testing`,
@@ -37,7 +37,6 @@ export interface TemporalDevServer {
 
 const DEFAULT_READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
-const TAIL_LINES = 30;
 
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const { cliPath, dbFile, namespace, logger } = options;
@@ -70,62 +69,26 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const address = `${ip}:${port}`;
   logger.debug({ cliPath, args }, 'starting Temporal dev server');
   const started = Date.now();
-  // Own process group, so a terminal's Ctrl-C does not stop it before the worker has drained.
-  const child = spawn(cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-
-  const tail: string[] = [];
-  const remember = (line: string) => {
-    tail.push(line);
-    if (tail.length > TAIL_LINES) tail.shift();
-  };
-  forEachLine(child.stdout, (line) => {
-    remember(line);
-    logger.debug({ source: 'temporal' }, line);
+  // Its own process group: a terminal's Ctrl-C must not stop it before the worker has drained.
+  const child = startServerChild({
+    what: 'Temporal dev server',
+    command: cliPath,
+    args,
+    logger,
+    stopGraceMs: STOP_GRACE_MS,
+    onLine: (line, stream, stopping) => {
+      if (stream === 'stdout') logger.debug({ source: 'temporal' }, line);
+      // Shutdown is noisy (internal pollers lose their connection); that is expected, not a warning.
+      else logServerLine(logger, line, stopping);
+    },
   });
-  let stopping = false;
-  forEachLine(child.stderr, (line) => {
-    remember(line);
-    // Shutdown is noisy (internal pollers lose their connection); that is expected, not a warning.
-    logServerLine(logger, line, stopping);
-  });
-
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-  const spawnFailed = new Promise<never>((_, reject) => child.once('error', reject));
-  // If our process dies without calling stop(), do not leave an orphaned server behind.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
-  const stop = async () => {
-    stopping = true;
-    process.removeListener('exit', killOnExit);
-    // No pid: spawn itself failed and there will be no 'exit' event to wait for.
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
-  };
-
-  const earlyExit = exited.then(({ code, signal }) => {
-    throw new Error(`Temporal dev server exited before it was ready (code ${code}, signal ${signal}). Last output:\n${tail.join('\n')}`);
-  });
-  try {
-    await Promise.race([waitUntilReady(address, namespace, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS), earlyExit, spawnFailed]);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  void exited.then(({ code, signal }) => {
-    if (!stopping) logger.warn({ code, signal }, 'Temporal dev server exited');
-  });
+  await child.whenReady(waitUntilReady(address, namespace, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS));
   logger.debug({ address, ms: Date.now() - started }, 'Temporal dev server ready');
   return {
     address,
     uiUrl: uiPort === undefined ? undefined : `http://${ip}:${uiPort}`,
     pid: child.pid,
-    stop,
+    stop: child.stop,
   };
 }
 
