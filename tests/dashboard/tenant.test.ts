@@ -151,4 +151,30 @@ describe('dashboard: a tenant', () => {
       (await page.locator('#canary-panel').textContent())?.trim() === '' ? true : undefined,
     );
   });
+
+  test('a previewed upgrade shows where to try it, and Promote preview switches to it', async () => {
+    const page = b.page();
+    const tenant = apiClient(s.apiUrl, tenantToken);
+    await eventually('no operation in flight', async () => {
+      const ops = (await tenant('GET', `/api/deployments/${mine.id}/operations?limit=5`)).body.operations;
+      return ops.every((o: { status: string }) => !['pending', 'running'].includes(o.status)) ? true : undefined;
+    });
+    const from = (await tenant('GET', `/api/deployments/${mine.id}`)).body.servingVersion;
+    const to = from === '2.0.0' ? '1.0.0' : '2.0.0';
+    expect((await tenant('POST', `/api/deployments/${mine.id}/upgrade`, { version: to, promotion: 'manual' })).status).toBe(202);
+    const preview = await eventually('the preview to open', async () => {
+      const d = (await tenant('GET', `/api/deployments/${mine.id}`)).body;
+      return d.status === 'awaiting_promotion' ? d.preview : undefined;
+    });
+    await signIn(page, s.apiUrl, tenantToken, `#/deployments/${mine.id}`);
+    await waitForText(page, '#preview-url', preview.url);
+    await waitForText(page, '#preview-banner', `still serves ${from}`);
+    await screenshots(page, 'tenant-preview');
+    expect((await answer(s, preview.hostname)).json.version).toBe(to);
+    await page.getByRole('button', { name: 'Promote preview' }).click();
+    await waitForText(page, '#flash', 'Preview promote: signal sent to upgrade');
+    await waitForText(page, '#serving-version', to, 90_000);
+    expect((await answer(s, mine.hostname)).json.version).toBe(to);
+    expect(await page.locator('#preview-banner').count()).toBe(0);
+  });
 });

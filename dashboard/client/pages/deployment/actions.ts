@@ -62,6 +62,9 @@ export function wireActions(root: HTMLElement, page: DeploymentPage): void {
       );
     } else if (action === 'promote' || action === 'abort') {
       void page.act('POST', `/api/deployments/${page.id}/canary/${action}`, {}, `Canary ${action}`);
+    } else if (action === 'preview-promote' || action === 'preview-abort') {
+      const verb = action.slice('preview-'.length);
+      void page.act('POST', `/api/deployments/${page.id}/${verb}`, {}, `Preview ${verb}`);
     } else if (['rollback', 'restart', 'suspend', 'resume', 'retry'].includes(action)) {
       void page.act('POST', `/api/deployments/${page.id}/${action}`, {}, action[0].toUpperCase() + action.slice(1));
     }

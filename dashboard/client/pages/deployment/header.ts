@@ -30,11 +30,28 @@ export function header(d: Deployment): Html {
     ${d.lastError ? html`<div class="error">Last error: ${d.lastError}</div>` : ''}`;
 }
 
-/** The banner a tenant sees first: the app has a newer release than this deployment runs. */
+/**
+ * The banner a tenant sees first: a previewed upgrade waiting for its decision, else a newer
+ * release than this deployment runs.
+ */
 export function updateBanner(d: Deployment): Html {
+  if (d.status === 'awaiting_promotion' && d.preview) return previewBanner(d, d.preview);
   if (!d.updateAvailable || d.status === 'destroyed') return html``;
   return html`<div class="banner" id="update-banner">
     <span><strong>Update available:</strong> ${d.app} ${d.updateAvailable.version} (this deployment runs ${d.releaseVersion})</span>
     <button type="button" data-action="update" data-version="${d.updateAvailable.version}">Update to ${d.updateAvailable.version}</button>
+  </div>`;
+}
+
+/** Until promoted the preview serves only its own hostname; the deployment's URL still gets the old version. */
+function previewBanner(d: Deployment, preview: NonNullable<Deployment['preview']>): Html {
+  return html`<div class="banner" id="preview-banner">
+    <span
+      ><strong>Preview waiting:</strong> the new revision runs at
+      <a href="${preview.url}" rel="noreferrer" id="preview-url">${preview.url}</a>; ${d.url} still serves
+      ${d.servingVersion ?? '–'}${preview.expiresAt ? html`. Aborts by itself ${when(preview.expiresAt)}` : ''}.</span
+    >
+    <button type="button" data-action="preview-promote">Promote preview</button>
+    <button type="button" data-action="preview-abort" class="danger">Abort preview</button>
   </div>`;
 }
