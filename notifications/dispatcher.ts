@@ -1,5 +1,5 @@
 import type { Db } from '../db/database';
-import { leaseDueDeliveries, recordAttempt, type DueDelivery } from '../db/queries/subscriptions';
+import { leaseDueDeliveries, pruneDeliveryLog, recordAttempt, type DueDelivery } from '../db/queries/subscriptions';
 import type { SecretCipher } from '../db/secretCipher';
 import { nextAttemptDelayMs, type DeliveryRetryPolicy } from '../domain/notifications/retry';
 import { signBody } from '../domain/signature';
@@ -24,7 +24,12 @@ export interface DispatcherDeps {
   attemptTimeoutMs: number;
   /** Private ranges a tenant's subscription may still reach (SLIPWAY_NOTIFICATION_ALLOWED_CIDRS). */
   tenantAllowedCidrs: readonly Cidr[];
+  /** Delivered and failed deliveries older than this are deleted with their attempts. */
+  logRetentionDays: number;
 }
+
+const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_BATCH = 1000;
 
 const BATCH = 20;
 
@@ -37,7 +42,10 @@ export const subscriptionSecretContext = (id: string) => `subscription:${id}`;
  * gives up. The rows are the durable part: a dispatcher killed mid-send leaves its lease to
  * run out and the delivery is sent again (receivers de-duplicate by the delivery id).
  */
-export function startNotificationDispatcher(deps: DispatcherDeps): { stop(): Promise<void>; drainOnce(): Promise<number> } {
+export function startNotificationDispatcher(deps: DispatcherDeps): {
+  stop(): Promise<void>;
+  drainOnce(): Promise<number>;
+} {
   let stopped = false;
   let wake: (() => void) | undefined;
   const leaseMs = deps.attemptTimeoutMs * 2 + 1000;
@@ -48,9 +56,21 @@ export function startNotificationDispatcher(deps: DispatcherDeps): { stop(): Pro
     return due.length;
   };
 
+  // Every worker prunes about hourly; a second one doing it too deletes nothing twice.
+  let prunedAt = 0;
+  const pruneIfDue = async () => {
+    if (Date.now() - prunedAt < PRUNE_EVERY_MS) return;
+    prunedAt = Date.now();
+    let deleted = 0;
+    for (let n = PRUNE_BATCH; n === PRUNE_BATCH && !stopped; deleted += n)
+      n = await pruneDeliveryLog(deps.db, deps.logRetentionDays, PRUNE_BATCH);
+    if (deleted > 0) deps.logger.info({ deleted, olderThanDays: deps.logRetentionDays }, 'pruned the notification delivery log');
+  };
+
   const loop = (async () => {
     while (!stopped) {
       let n = 0;
+      await pruneIfDue().catch((err: unknown) => deps.logger.warn({ err }, 'notification delivery log not pruned; trying again later'));
       try {
         n = await drainOnce();
       } catch (err) {

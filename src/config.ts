@@ -114,6 +114,7 @@ const ConfigSchema = z.object({
     .default(DEFAULTS.autoUpdateIntervalMinutes),
   SLIPWAY_NOTIFICATION_RETRY_INITIAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(DEFAULTS.notificationRetryInitialMs),
   SLIPWAY_NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(DEFAULTS.notificationMaxAttempts),
+  SLIPWAY_NOTIFICATION_LOG_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Private ranges tenants' webhooks may reach, e.g. `10.20.0.0/16`; by default public addresses only. */
   SLIPWAY_NOTIFICATION_ALLOWED_CIDRS: z
     .string()
@@ -190,6 +191,8 @@ export interface Config {
   notificationRetry: DeliveryRetryPolicy;
   /** Private ranges a tenant's webhook may reach (domain/notifications/addressPolicy.ts). */
   notificationAllowedCidrs: Cidr[];
+  /** Days a delivered or failed webhook delivery stays in its subscription's log. */
+  notificationLogDays: number;
   /** Where images are resolved and pulled from; absent: releases by image are refused. */
   registry?: RegistryConfig;
 }
@@ -265,6 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: e.SLIPWAY_NOTIFICATION_MAX_ATTEMPTS,
     },
     notificationAllowedCidrs: e.SLIPWAY_NOTIFICATION_ALLOWED_CIDRS,
+    notificationLogDays: e.SLIPWAY_NOTIFICATION_LOG_DAYS,
     registry: registryConfig(e, env),
   };
 }

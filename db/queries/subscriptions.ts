@@ -158,3 +158,22 @@ export async function listDeliveries(
     .execute();
   return deliveries.map((d) => ({ ...d, attempt_rows: attempts.filter((a) => a.delivery_id === d.id) }));
 }
+
+/**
+ * Deletes delivered and failed deliveries older than `days`, with their attempts, at most
+ * `limit` at a time (the caller repeats while it returns `limit`). Pending ones stay whatever
+ * their age: they are still owed to a receiver.
+ */
+export async function pruneDeliveryLog(db: DbOrTrx, days: number, limit: number): Promise<number> {
+  const result = await sql`
+    with old as (
+      select id from notification_deliveries
+      where status <> 'pending' and created_at < now() - make_interval(days => ${days})
+      order by created_at
+      limit ${limit}
+    ), attempts as (
+      delete from notification_attempts a using old where a.delivery_id = old.id
+    )
+    delete from notification_deliveries n using old where n.id = old.id`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}

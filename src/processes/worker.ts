@@ -66,6 +66,7 @@ runProcess('worker', async (config, logger) => {
     pollMs: 500,
     attemptTimeoutMs: 10_000,
     tenantAllowedCidrs: config.notificationAllowedCidrs,
+    logRetentionDays: config.notificationLogDays,
   });
   logger.info({ taskQueue: config.taskQueue, namespace: config.namespace }, 'worker polling');
   return async () => {

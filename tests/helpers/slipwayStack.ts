@@ -137,6 +137,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     pollMs: 100,
     attemptTimeoutMs: 2000,
     tenantAllowedCidrs,
+    logRetentionDays: 30,
   });
   const proxyPort = Number(new URL(proxyUrl).port);
   const api = buildApp({
