@@ -35,7 +35,10 @@ if (lockTime === undefined) {
   process.exit(1);
 }
 const lockHash = createHash('sha256').update(fs.readFileSync(lockfile)).digest('hex');
-const rememberInstalled = () => fs.writeFileSync(hashStamp, `${lockHash}\n`);
+const rememberInstalled = () => {
+  fs.mkdirSync(path.dirname(hashStamp), { recursive: true });
+  fs.writeFileSync(hashStamp, `${lockHash}\n`);
+};
 if (installedTime !== undefined) {
   let stamped;
   try {
