@@ -9,12 +9,14 @@ import { dataPaths } from '../dataPaths';
 import { createImageRegistry } from '../imageRegistry';
 import { requireServices } from '../requireService';
 import { createTrafficRouter } from '../trafficRouter';
-import { createSlipwayWorker } from '../worker';
+import { createSlipwayWorker, workflowsPath } from '../worker';
 import { restoreServingRevisions } from '../restoreServingRevisions';
 import { installTemporalLogging } from '../temporalLogger';
 import { reencryptSecretEnvVars } from '../../db/queries/envVars';
 import { loadSecretCipher } from '../secretKey';
 import { startNotificationDispatcher } from '../../notifications/dispatcher';
+import { cachedWorkflowBundle } from '../bootstrap/workflowBundle';
+import { defaultCacheDir } from '../bootstrap/temporalCli';
 import { runProcess } from './runProcess';
 
 runProcess('worker', async (config, logger) => {
@@ -55,7 +57,8 @@ runProcess('worker', async (config, logger) => {
   }
   const restored = config.restoreOnBoot ? await restoreServingRevisions(deps) : [];
   if (restored.length > 0) logger.info({ restored: restored.length }, 'restarted serving revisions that were down');
-  const worker = await createSlipwayWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps });
+  const workflowBundle = await cachedWorkflowBundle({ cacheDir: defaultCacheDir(), workflowsPath: workflowsPath(), logger });
+  const worker = await createSlipwayWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, deps, workflowBundle });
   const running = worker.run();
   // Every worker drains the notification outbox; leases keep two from sending the same row.
   const dispatcher = startNotificationDispatcher({
