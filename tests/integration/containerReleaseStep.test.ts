@@ -46,11 +46,8 @@ describe('release step on containers', () => {
     ((await api('GET', `/api/operations/${opId}/logs`)).body.logs as { message: string }[]).map((l) => l.message);
   /** Release-step containers of the deployment the engine still holds, running or not. */
   const leftoverSteps = async (deploymentId: string) =>
-    (
-      await s.containers!.docker.listContainers({
-        all: true,
-        filters: { label: [`${LABELS.deployment}=${deploymentId}`, LABELS.releaseStep] },
-      })
+    (await s.containers!.docker.listContainers({ all: true, filters: { label: [`${LABELS.deployment}=${deploymentId}`] } })).filter(
+      (c) => LABELS.releaseStep in c.Labels,
     ).length;
 
   it('runs the step in a one-off container of the image with the resolved env before the new revision starts, then removes it', async () => {
