@@ -156,8 +156,9 @@ export async function startProcessStack(opts: ProcessStackOptions = {}): Promise
     async startWorker(opts = {}) {
       // info: its "worker polling" line says it is up, and its phase lines explain a failure.
       const child = await spawnChild('worker', 'src/processes/worker.ts', opts, 'info');
-      // The worker bundles workflows/ at start: give it time on a slow machine.
-      await waitForLogLine(child, '"msg":"worker polling"', 90_000);
+      // The worker bundles workflows/ at start: give it time on a slow machine (two workers
+      // bundling at once at load 15 took more than 90 s).
+      await waitForLogLine(child, '"msg":"worker polling"', 180_000);
       return child;
     },
 
