@@ -10,6 +10,8 @@ export const LABELS = {
   service: 'io.slipway.service',
   tenant: 'io.slipway.tenant',
   containerPort: 'io.slipway.container-port',
+  /** On a release step's one-off container instead of `revision`: list() and status() never see it. */
+  releaseStep: 'io.slipway.release-step',
 } as const;
 
 /** The port an image's program listens on when the manifest names none (the usual HTTP image default). */
@@ -42,9 +44,34 @@ export interface ContainerPlacement {
  * No bind mounts or volumes, ever: a tenant's container sees its image and nothing of the host.
  */
 export function containerCreateOptions(spec: RevisionSpec, image: string, placement: ContainerPlacement): ContainerCreateOptions {
-  if (spec.program.kind !== 'image') throw new Error(`revision ${spec.key} has no image`);
   const port = containerPortOf(spec);
   const portKey = `${port}/tcp`;
+  const base = isolatedContainer(spec, image, port);
+  return {
+    ...base,
+    Labels: { ...base.Labels, [LABELS.revision]: spec.key, [LABELS.containerPort]: String(port) },
+    ExposedPorts: { [portKey]: {} },
+    HostConfig: {
+      ...base.HostConfig,
+      // An empty HostPort: the engine picks a free one and holds it (no race with a port we guessed).
+      PortBindings: { [portKey]: [{ HostIp: placement.publishHost, HostPort: '' }] },
+    },
+  };
+}
+
+/**
+ * A release step's one-off container: the same image, env, limits and isolation as the
+ * service's revisions, but nothing published (it serves no one) and labelled as a step, so it
+ * never reads as a running revision of the deployment.
+ */
+export function releaseStepCreateOptions(spec: RevisionSpec, image: string): ContainerCreateOptions {
+  const base = isolatedContainer(spec, image, containerPortOf(spec));
+  return { ...base, Labels: { ...base.Labels, [LABELS.releaseStep]: spec.key } };
+}
+
+function isolatedContainer(spec: RevisionSpec, image: string, port: number): ContainerCreateOptions & { Labels: Record<string, string> } {
+  if (spec.program.kind !== 'image') throw new Error(`revision ${spec.key} has no image`);
+  // A service run as a release step may expect its port as it does when it serves.
   const env = { ...spec.env, [spec.portEnv]: String(port) };
   return {
     name: containerName(spec.key),
@@ -55,16 +82,11 @@ export function containerCreateOptions(spec: RevisionSpec, image: string, placem
     Labels: {
       [LABELS.managed]: 'true',
       [LABELS.deployment]: spec.deploymentId,
-      [LABELS.revision]: spec.key,
       [LABELS.service]: spec.service,
       [LABELS.tenant]: spec.tenantId,
-      [LABELS.containerPort]: String(port),
     },
-    ExposedPorts: { [portKey]: {} },
     Tty: false,
     HostConfig: {
-      // An empty HostPort: the engine picks a free one and holds it (no race with a port we guessed).
-      PortBindings: { [portKey]: [{ HostIp: placement.publishHost, HostPort: '' }] },
       ...(spec.resources?.memoryMb ? { Memory: Math.round(spec.resources.memoryMb * 1024 * 1024) } : {}),
       ...(spec.resources?.cpus ? { NanoCpus: Math.round(spec.resources.cpus * 1e9) } : {}),
       PidsLimit: PIDS_LIMIT,

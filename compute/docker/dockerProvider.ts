@@ -1,13 +1,15 @@
 import type Docker from 'dockerode';
 import type { ContainerInfo, ContainerInspectInfo } from 'dockerode';
 import type { Logger } from '../../ports/logger';
-import { RevisionStartError, type ComputeProvider, type RevisionSpec, type RunningRevision, type StopOptions } from '../../ports/compute';
+import type { ComputeProvider, RevisionSpec, RunningRevision, StopOptions } from '../../ports/compute';
 import { createKeyLocks } from '../keyLock';
+import { createNamed, inspectContainer, removeContainer, startOrRefuse } from './containerCalls';
 import { containerCreateOptions, containerPortOf, LABELS } from './containerSpec';
-import { engineMessage, engineStatus, quietly } from './engineClient';
-import { parsePinnedImage } from './imageRef';
-import { demuxLogFrames, lastLines } from './logFrames';
+import { quietly } from './engineClient';
+import { requirePinnedImage } from './imageRef';
+import { readLogs } from './logFrames';
 import { ensureImage, type RegistryCredentials } from './pullImage';
+import { createReleaseStepRunner } from './releaseStepContainer';
 
 export interface DockerComputeProviderOptions {
   docker: Docker;
@@ -16,9 +18,6 @@ export interface DockerComputeProviderOptions {
   publishHost?: string;
   registryCredentials?: RegistryCredentials;
 }
-
-/** What an engine says when the program in the image cannot run at all: no retry fixes it. */
-const NOT_RUNNABLE = /executable file not found|no such file or directory|permission denied|exec format error/i;
 
 /**
  * Runs each revision as one container over the Docker Engine API. The engine is the record:
@@ -35,24 +34,13 @@ export function createDockerComputeProvider(opts: DockerComputeProviderOptions):
     return docker.listContainers({ all, filters: { label: [`${LABELS.managed}=true`, `${LABELS.revision}=${key}`] } });
   }
 
-  async function inspect(id: string): Promise<ContainerInspectInfo | null> {
-    try {
-      return await docker.getContainer(id).inspect();
-    } catch (err) {
-      if (engineStatus(err) === 404) return null;
-      throw err;
-    }
-  }
+  const inspect = (id: string) => inspectContainer(docker, id);
 
   function toRunning(key: string, info: ContainerInspectInfo): RunningRevision {
     const port = info.Config.Labels?.[LABELS.containerPort];
     const binding = info.NetworkSettings.Ports?.[`${port}/tcp`]?.[0];
     if (!binding?.HostPort) throw new Error(`container ${info.Name} of ${key} publishes no host port for ${port}/tcp`);
     return { key, endpoint: { host: publishHost, port: Number(binding.HostPort) }, pid: info.State.Pid, startedAt: info.State.StartedAt };
-  }
-
-  async function removeContainer(id: string): Promise<void> {
-    await quietly([404], () => docker.getContainer(id).remove({ force: true, v: true }));
   }
 
   /** A container already made for this key: running is adopted, created is started, anything else is replaced. */
@@ -72,22 +60,13 @@ export function createDockerComputeProvider(opts: DockerComputeProviderOptions):
         { key, container: found.Id.slice(0, 12), status: info.State.Status, exitCode: info.State.ExitCode },
         'replacing a dead revision container',
       );
-      await removeContainer(found.Id);
+      await removeContainer(docker, found.Id);
     }
     return null;
   }
 
   async function startCreated(key: string, id: string): Promise<RunningRevision> {
-    try {
-      await quietly([304], () => docker.getContainer(id).start());
-    } catch (err) {
-      const message = engineMessage(err);
-      if (NOT_RUNNABLE.test(message)) {
-        await removeContainer(id);
-        throw new RevisionStartError(`cannot start revision ${key}: ${message}`);
-      }
-      throw err;
-    }
+    await startOrRefuse(docker, id, `revision ${key}`);
     const info = await inspect(id);
     if (!info?.State.Running) {
       throw new Error(`revision ${key} exited right after its start (exit code ${info?.State.ExitCode ?? 'unknown'}); see its logs`);
@@ -95,35 +74,13 @@ export function createDockerComputeProvider(opts: DockerComputeProviderOptions):
     return toRunning(key, info);
   }
 
-  async function create(spec: RevisionSpec, image: string): Promise<string | null> {
-    try {
-      const container = await docker.createContainer(containerCreateOptions(spec, image, { publishHost }));
-      return container.id;
-    } catch (err) {
-      const message = engineMessage(err);
-      // Another worker created it between our look and our create: adopt theirs. Podman says so with a 500.
-      if (engineStatus(err) === 409 || /name .* is already in use/i.test(message)) return null;
-      if (engineStatus(err) === 400 || NOT_RUNNABLE.test(message))
-        throw new RevisionStartError(`cannot create revision ${spec.key}: ${message}`);
-      throw err;
-    }
-  }
-
   async function start(spec: RevisionSpec): Promise<RunningRevision> {
-    if (spec.program.kind !== 'image') {
-      throw new RevisionStartError(
-        `revision ${spec.key} runs an artifact: the docker provider runs images only; set SLIPWAY_COMPUTE=local`,
-      );
-    }
-    const image = parsePinnedImage(spec.program.image);
-    if (!image) {
-      throw new RevisionStartError(`revision ${spec.key}: image ${spec.program.image} is not pinned as repository@sha256:<64 hex digits>`);
-    }
+    const image = requirePinnedImage(spec);
     return withKeyLock(spec.key, async () => {
       const adopted = await adoptExisting(spec.key);
       if (adopted) return adopted;
       await ensureImage(docker, image, opts.registryCredentials, log);
-      const id = await create(spec, image.ref);
+      const id = await createNamed(docker, containerCreateOptions(spec, image.ref, { publishHost }), `revision ${spec.key}`);
       if (!id) {
         const raced = await adoptExisting(spec.key);
         if (raced) return raced;
@@ -159,7 +116,7 @@ export function createDockerComputeProvider(opts: DockerComputeProviderOptions):
         log.info({ key, container: found.Id.slice(0, 12), graceMs }, 'stopping revision container');
         // The engine sends SIGTERM, waits t seconds, then SIGKILLs: the grace period is its job.
         await quietly([304, 404], () => docker.getContainer(found.Id).stop({ t: Math.ceil(graceMs / 1000) }));
-        await removeContainer(found.Id);
+        await removeContainer(docker, found.Id);
         log.info({ key, container: found.Id.slice(0, 12) }, 'revision container removed');
       }
     });
@@ -167,14 +124,7 @@ export function createDockerComputeProvider(opts: DockerComputeProviderOptions):
 
   async function tailLogs(key: string, maxLines: number): Promise<string[]> {
     const [found] = await containersOf(key, true);
-    if (!found) return [];
-    try {
-      const raw = await docker.getContainer(found.Id).logs({ stdout: true, stderr: true, tail: maxLines, follow: false });
-      return lastLines(demuxLogFrames(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))), maxLines);
-    } catch (err) {
-      if (engineStatus(err) === 404) return [];
-      throw err;
-    }
+    return found ? readLogs(docker, found.Id, maxLines) : [];
   }
 
   async function list(deploymentId: string): Promise<string[]> {
@@ -184,7 +134,9 @@ export function createDockerComputeProvider(opts: DockerComputeProviderOptions):
     return [...new Set(running.map((c) => c.Labels[LABELS.revision]).filter(Boolean))].sort();
   }
 
-  return { name: 'docker', start, status, stop, tailLogs, list };
+  const runOnce = createReleaseStepRunner({ docker, logger: log, registryCredentials: opts.registryCredentials, withKeyLock });
+
+  return { name: 'docker', start, runOnce, status, stop, tailLogs, list };
 }
 
 /** Every revision container this engine holds for Slipway, running or not (Ctrl-C of `npm start`). */

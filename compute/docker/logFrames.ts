@@ -1,3 +1,6 @@
+import type Docker from 'dockerode';
+import { engineStatus } from './engineClient';
+
 /**
  * Container logs without a TTY come multiplexed: frames of an 8-byte header
  * `[stream (1 stdout, 2 stderr), 0, 0, 0, uint32 BE length]` and the payload (CONTAINERS.md §8).
@@ -25,4 +28,15 @@ export function demuxLogFrames(buffer: Buffer): string {
 export function lastLines(text: string, maxLines: number): string[] {
   const lines = text.split('\n').filter((l) => l.length > 0);
   return maxLines > 0 ? lines.slice(-maxLines) : [];
+}
+
+/** A container's last lines of output from the engine; none once it is gone. */
+export async function readLogs(docker: Docker, id: string, maxLines: number): Promise<string[]> {
+  try {
+    const raw = await docker.getContainer(id).logs({ stdout: true, stderr: true, tail: maxLines, follow: false });
+    return lastLines(demuxLogFrames(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))), maxLines);
+  } catch (err) {
+    if (engineStatus(err) === 404) return [];
+    throw err;
+  }
 }

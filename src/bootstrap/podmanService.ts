@@ -1,9 +1,10 @@
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from '../logger';
 import { connectEngine } from '../../compute/docker/engineClient';
 import { pidExists } from '../../compute/local/processInfo';
-import { ensureContainerIsolation } from './engineFirewall';
+import { ensureContainerIsolation, removeContainerIsolation } from './engineFirewall';
 import { podmanEnv, podmanPaths, writePodmanConfig, type PodmanPaths } from './podmanConfig';
 import { ensurePodmanPackages } from './podmanPackages';
 import { superviseChild, type SupervisedChild } from './superviseChild';
@@ -17,7 +18,10 @@ export interface PodmanEngine {
   dockerHost: string;
   paths: PodmanPaths;
   docker: Docker;
-  /** Stops the API service; containers keep running (conmon owns them). */
+  /**
+   * Stops the API service; containers keep running (conmon owns them). The isolation rules go
+   * too, but only once no container runs on this engine: they are what keeps running ones apart.
+   */
   stop(): Promise<void>;
 }
 
@@ -38,7 +42,9 @@ export async function startPodmanEngine(o: StartPodmanOptions): Promise<PodmanEn
   await ensurePodmanPackages();
   const paths = podmanPaths(o.dataDir);
   await writePodmanConfig(paths, o.insecureRegistries);
-  await ensureContainerIsolation();
+  // The run dir is this engine's own (one per data dir): its name tags the engine's firewall rules.
+  const firewallOwner = path.basename(paths.runDir);
+  await ensureContainerIsolation(firewallOwner);
   await stopLeftoverService(paths, o.logger);
   const child: SupervisedChild = superviseChild({
     name: 'podman',
@@ -59,8 +65,11 @@ export async function startPodmanEngine(o: StartPodmanOptions): Promise<PodmanEn
     paths,
     docker,
     stop: async () => {
+      const running = await docker.listContainers().catch(() => null);
       await child.stop('SIGTERM', 10_000);
       await fs.rm(pidFile(paths), { force: true });
+      if (running?.length === 0) await removeContainerIsolation(firewallOwner);
+      else o.logger.info({ running: running?.length ?? 'unknown' }, 'containers still run: their isolation rules stay');
     },
   };
 }

@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream';
+import type Docker from 'dockerode';
 import pino from 'pino';
 import { createDockerComputeProvider } from '../../compute/docker/dockerProvider';
-import { containerCreateOptions, LABELS } from '../../compute/docker/containerSpec';
+import { containerCreateOptions, LABELS, releaseStepCreateOptions } from '../../compute/docker/containerSpec';
+import { demuxLogFrames } from '../../compute/docker/logFrames';
 import { RevisionStartError, type ComputeProvider, type RevisionSpec } from '../../ports/compute';
 import { forgetImage, PROBE_COMMAND, startContainerStack, type ContainerStack } from '../helpers/containerStack';
 
@@ -252,6 +254,60 @@ test("a tenant's container cannot read the host's data directory, nor reach anot
   expect(JSON.parse((await get(probe.endpoint.port, '/env')).body)).not.toContain('OTHER_SECRET');
 });
 
+describe('release steps (runOnce)', () => {
+  const stepSpec = (key: string, script: string, overrides: Partial<RevisionSpec> = {}) =>
+    spec(key, {
+      service: 'release',
+      program: { kind: 'image', image: stack.appImage, command: ['/usr/bin/node', '-e', script] },
+      ...overrides,
+    });
+  const stepContainers = (key: string) => stack.docker.listContainers({ all: true, filters: { label: [`${LABELS.releaseStep}=${key}`] } });
+  const once = { timeoutMs: 30_000, maxLines: 10 };
+
+  test('runs a one-off container of the image with the env to its end, reports exit code and output, and removes it', async () => {
+    const script =
+      "console.log('migrating', process.env.SLIPWAY_RELEASE_VERSION, process.env.PORT); console.error('oops'); process.exit(3)";
+    const result = await provider.runOnce!(stepSpec('step-1', script), once);
+    expect(result).toEqual({ exitCode: 3, signal: null, timedOut: false, output: ['migrating 1.2.3 8080', 'oops'] });
+    expect(await stepContainers('step-1')).toEqual([]);
+    // A step never reads as a revision of its deployment.
+    expect(await provider.list('d-step-1')).toEqual([]);
+  });
+
+  test('a step past its deadline is killed, reported as timed out, and removed', async () => {
+    const started = Date.now();
+    const result = await provider.runOnce!(stepSpec('step-hang', "console.log('hanging'); setInterval(() => {}, 1000)"), {
+      ...once,
+      timeoutMs: 1_000,
+    });
+    expect(result).toMatchObject({ timedOut: true, output: ['hanging'] });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(await stepContainers('step-hang')).toEqual([]);
+  });
+
+  test('a retry after a worker crash adopts the step its predecessor started instead of running it again', async () => {
+    // Prints when it ran: a second run would print another time.
+    const s = stepSpec('step-crash', "console.log('ran at', Date.now()); setTimeout(() => process.exit(5), 1500)");
+    const outputOf = async (c: Docker.Container) => demuxLogFrames(await c.logs({ stdout: true, stderr: true, follow: false })).trim();
+
+    // What a dead worker left: the step's container, started and still running.
+    const running = await stack.docker.createContainer(releaseStepCreateOptions(s, stack.appImage));
+    await running.start();
+    const printed = await waitFor('its output', async () => /^ran at \d+$/.test(await outputOf(running)) && outputOf(running));
+    expect(await newWorker().runOnce!(s, once)).toEqual({ exitCode: 5, signal: null, timedOut: false, output: [printed] });
+    expect(await stepContainers('step-crash')).toEqual([]);
+
+    // One that finished before the retry looked: read, not run again.
+    const finished = await stack.docker.createContainer(releaseStepCreateOptions(s, stack.appImage));
+    await finished.start();
+    await finished.wait();
+    const printedBefore = await outputOf(finished);
+    expect(await newWorker().runOnce!(s, once)).toEqual({ exitCode: 5, signal: null, timedOut: false, output: [printedBefore] });
+    expect(await stepContainers('step-crash')).toEqual([]);
+  });
+});
+
+// Last, so it covers what every test above made the provider log (release steps included).
 test('secrets and registry credentials never reach the log', () => {
   expect(logLines.length).toBeGreaterThan(0);
   const all = logLines.join('\n');

@@ -74,7 +74,7 @@ describe('API killed between accepting a request and answering it', () => {
       const r = await exactlyOnceReport({
         db: s.db,
         client: s.temporal.client,
-        computeStateDir: s.computeStateDir,
+        liveApps: s.liveApps,
         deploymentId: deployment.id,
         operationId: operation.id,
       });
@@ -116,7 +116,7 @@ describe('API killed between accepting a request and answering it', () => {
       const r = await exactlyOnceReport({
         db: s.db,
         client: s.temporal.client,
-        computeStateDir: s.computeStateDir,
+        liveApps: s.liveApps,
         deploymentId: d.id,
         operationId: op.id,
       });
@@ -151,7 +151,7 @@ describe('API killed between accepting a request and answering it', () => {
       const r = await exactlyOnceReport({
         db: s.db,
         client: s.temporal.client,
-        computeStateDir: s.computeStateDir,
+        liveApps: s.liveApps,
         deploymentId: mine[0].id,
         operationId: op.id,
       });

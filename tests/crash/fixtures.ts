@@ -1,22 +1,18 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { deploymentWorkflowId } from '../../domain/operations';
 import { apiClient, eventually, viaRouter } from '../helpers/apiClient';
+import { helloRelease } from '../helpers/hello';
 
 /** Shared steps of the crash tests: the hello-app catalog, waiting on operations, asking the router. */
 
 export type Api = ReturnType<typeof apiClient>;
 
-export const releaseBody = (v: 1 | 2) =>
-  JSON.parse(readFileSync(path.join(__dirname, '../../examples/hello-app', `release-v${v}.json`), 'utf8'));
-
-/** Creates app `hello` with releases 1.0.0 and 2.0.0. */
-export async function publishHelloApp(admin: Api): Promise<void> {
+/** Creates app `hello` with releases 1.0.0 and 2.0.0: from the artifact, or from `image` (a docker stack's test image). */
+export async function publishHelloApp(admin: Api, image?: string): Promise<void> {
   const created = await admin('POST', '/api/apps', { slug: 'hello', name: 'Hello' });
   if (created.status !== 201) throw new Error(`create app: ${created.status} ${JSON.stringify(created.body)}`);
   for (const v of [1, 2] as const) {
-    const r = await admin('POST', '/api/apps/hello/releases', releaseBody(v));
+    const r = await admin('POST', '/api/apps/hello/releases', helloRelease(v, { image }));
     if (r.status !== 201) throw new Error(`create release v${v}: ${r.status} ${JSON.stringify(r.body)}`);
   }
 }

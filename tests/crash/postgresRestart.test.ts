@@ -78,7 +78,7 @@ describe('Postgres restarted during an operation', () => {
     const r = await exactlyOnceReport({
       db: s.db,
       client: s.temporal.client,
-      computeStateDir: s.computeStateDir,
+      liveApps: s.liveApps,
       deploymentId: d.id,
       operationId: op.id,
     });

@@ -64,7 +64,7 @@ describe('worker killed with SIGKILL while an upgrade awaits promotion', () => {
       const r = await exactlyOnceReport({
         db: s.db,
         client: s.temporal.client,
-        computeStateDir: s.computeStateDir,
+        liveApps: s.liveApps,
         deploymentId: d.id,
         operationId: opId,
       });

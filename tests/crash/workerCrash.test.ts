@@ -1,8 +1,8 @@
 import { FAULT_POINTS } from '../../ports/faultPoints';
 import { apiClient } from '../helpers/apiClient';
-import { liveAppProcesses } from '../helpers/appProcesses';
 import { stopChild, waitForExit } from '../helpers/childProcess';
 import { exactlyOnceReport, expectExactlyOnce } from '../helpers/exactlyOnce';
+import { PROVIDERS } from '../helpers/computeProviders';
 import { startProcessStack, type ProcessStack } from '../helpers/processStack';
 import { publishHelloApp, report, secs, servedVersions, waitForOperation, waitForOperationClosed, type Api } from './fixtures';
 
@@ -10,23 +10,26 @@ import { publishHelloApp, report, secs, servedVersions, waitForOperation, waitFo
  * The worker process is SIGKILLed in the middle of a blue-green upgrade (ports/faultPoints.ts),
  * then a fresh worker is started. Whatever the crash interrupted, the upgrade must finish
  * exactly once: one workflow run, one serving revision of the target version, no app
- * process left behind, and the old version serving all the while no worker ran.
+ * process left behind, and the old version serving all the while no worker ran. On both
+ * compute providers: a container, like a process, outlives the worker that started it, and the
+ * next worker adopts it (the same pid, as the engine reports it) instead of starting another.
  *
  * Recovery waits for Temporal to give up on the dead worker's activity: the short
  * profile's startToCloseTimeout, or awaitReady's heartbeat timeout (workflows/activityOptions.ts).
  */
-jest.setTimeout(240_000);
+// Containers on a loaded machine: a docker case took 234 s at load 18.
+jest.setTimeout(400_000);
 
-describe('worker killed with SIGKILL during an upgrade', () => {
+describe.each(PROVIDERS)('worker killed with SIGKILL during an upgrade (%s compute)', (compute) => {
   let s: ProcessStack;
   let admin: Api;
 
   beforeAll(async () => {
-    s = await startProcessStack();
+    s = await startProcessStack({ compute });
     await s.explainFailure(async () => {
       await s.startApi();
       admin = apiClient(s.apiUrl, s.adminToken);
-      await publishHelloApp(admin);
+      await publishHelloApp(admin, s.containers?.appImage);
     });
   });
   afterAll(async () => {
@@ -74,7 +77,7 @@ describe('worker killed with SIGKILL during an upgrade', () => {
 
     // No worker runs now. The old revision keeps serving, untouched by the half-done upgrade.
     expect(await servedVersions(s.proxyPort, d.hostname)).toEqual(['1.0.0']);
-    const during = await liveAppProcesses({ deploymentId: d.id, computeStateDir: s.computeStateDir });
+    const during = await s.liveApps(d.id);
 
     await s.startWorker();
     const done = await waitForOperation(admin, op.id, 200_000);
@@ -84,13 +87,13 @@ describe('worker killed with SIGKILL during an upgrade', () => {
     const r = await exactlyOnceReport({
       db: s.db,
       client: s.temporal.client,
-      computeStateDir: s.computeStateDir,
+      liveApps: s.liveApps,
       deploymentId: d.id,
       operationId: op.id,
     });
     expectExactlyOnce(r, { kind: 'upgrade', version: '2.0.0', warmVersion: '1.0.0' });
     expect(r.operationsByKind).toEqual({ deploy: 1, upgrade: 1 });
-    // The 2.0.0 process the crashed worker started is the one serving now: adopted, not started twice.
+    // The 2.0.0 process (or container) the crashed worker started is the one serving now: adopted, not started twice.
     expect(during.map((p) => p.version).sort()).toEqual(['1.0.0', '2.0.0']);
     expect(r.processes.find((p) => p.revisionStatus === 'serving')?.pid).toBe(during.find((p) => p.version === '2.0.0')?.pid);
     expect(await servedVersions(s.proxyPort, d.hostname)).toEqual(['2.0.0']);
@@ -98,7 +101,7 @@ describe('worker killed with SIGKILL during an upgrade', () => {
     expect(shown.body).toMatchObject({ status: 'running', servingVersion: '2.0.0', previousVersion: '1.0.0' });
 
     report(
-      `${faultAt}: worker died ${secs(exit.at - askedAt)} into the upgrade; ` +
+      `${compute} ${faultAt}: worker died ${secs(exit.at - askedAt)} into the upgrade; ` +
         `operation succeeded ${secs(recoveredMs)} after the kill; app processes while no worker ran: ` +
         `${during.map((p) => `${p.version}${p.key ? '' : ' (untracked)'}`).join(', ')}; after: ` +
         `${r.processes.map((p) => `${p.version} ${p.revisionStatus}`).join(', ')}; workflow runs for the operation: ${r.workflowRuns.length}`,

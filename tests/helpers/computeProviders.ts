@@ -8,10 +8,8 @@ import { ROUTERS } from './trafficRouters';
 export const PROVIDERS: ComputeKind[] = ['local', 'docker'];
 
 /**
- * Every router on the local provider, and containers behind the built-in router: the router
- * code does not change with the provider, so the full cross product would only add run time.
+ * Every router in front of every provider: each router is configured from the endpoints the
+ * provider reports (a free local port, or the host port the engine published), so each pair is
+ * its own path to a zero-downtime switch.
  */
-export const ROUTER_COMPUTE: [RouterKind, ComputeKind][] = [
-  ...ROUTERS.map((r): [RouterKind, ComputeKind] => [r, 'local']),
-  ['builtin', 'docker'],
-];
+export const ROUTER_COMPUTE: [RouterKind, ComputeKind][] = PROVIDERS.flatMap((c) => ROUTERS.map((r): [RouterKind, ComputeKind] => [r, c]));

@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/database';
 import { deploymentWorkflowId } from '../../domain/operations';
-import { liveAppProcesses, type AppProcess } from './appProcesses';
+import type { LiveApp, LiveApps } from './liveApps';
 
 /**
  * Everything that could betray a doubled or lost operation after a crash, gathered from
  * the three places that hold the truth: the database rows, the Temporal history and the
- * kernel's process table. Tests assert on it with plain `expect`, so a failure prints
+ * runtime itself (the kernel's process table, or the container engine). Tests assert on it with plain `expect`, so a failure prints
  * the whole picture.
  */
 export interface ExactlyOnceReport {
@@ -16,7 +16,7 @@ export interface ExactlyOnceReport {
   /** Non-stopped revision rows. */
   revisions: { key: string; version: string; status: string }[];
   /** Live app processes, each tied to its revision row's status (or `untracked`: an orphan). */
-  processes: (Pick<AppProcess, 'pid' | 'version' | 'key'> & { revisionStatus: string })[];
+  processes: (LiveApp & { revisionStatus: string })[];
   /** Runs of the deployment's workflow id started for this operation (memo.operationId). */
   workflowRuns: { runId: string; type: string; status: string }[];
   /** Runs of the deployment's workflow id, all operations. */
@@ -26,7 +26,7 @@ export interface ExactlyOnceReport {
 export async function exactlyOnceReport(opts: {
   db: Db;
   client: Client;
-  computeStateDir: string;
+  liveApps: LiveApps;
   deploymentId: string;
   operationId: string;
 }): Promise<ExactlyOnceReport> {
@@ -44,7 +44,7 @@ export async function exactlyOnceReport(opts: {
     .orderBy('created_at')
     .execute();
   const statusOf = new Map(revisionRows.map((r) => [r.key, r.status as string]));
-  const procs = await liveAppProcesses({ deploymentId, computeStateDir: opts.computeStateDir });
+  const procs = await opts.liveApps(deploymentId);
 
   const runs: ExactlyOnceReport['workflowRuns'] = [];
   let allWorkflowRuns = 0;

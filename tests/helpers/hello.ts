@@ -8,7 +8,15 @@ export type Api = ReturnType<typeof apiClient>;
 /** Release bodies shipped with examples/hello-app (v1 = 1.0.0, v2 = 2.0.0). */
 export function helloRelease(
   v: 1 | 2,
-  overrides: { version?: string; readinessTimeoutSeconds?: number; neverReady?: boolean; failRoot?: boolean; image?: string } = {},
+  overrides: {
+    version?: string;
+    readinessTimeoutSeconds?: number;
+    neverReady?: boolean;
+    failRoot?: boolean;
+    image?: string;
+    /** The manifest's release step. */
+    release?: Record<string, unknown>;
+  } = {},
 ) {
   const body = JSON.parse(readFileSync(path.join(__dirname, '../../examples/hello-app', `release-v${v}.json`), 'utf8'));
   // The same app from the test image (tests/helpers/containerStack.ts) instead of the artifact.
@@ -23,6 +31,7 @@ export function helloRelease(
   if (overrides.neverReady) body.manifest.env.HELLO_NEVER_READY = { default: '1' };
   // A bad build that passes readiness but answers 500 to users.
   if (overrides.failRoot) body.manifest.env.HELLO_FAIL_ROOT = { default: '1' };
+  if (overrides.release) body.manifest.release = overrides.release;
   return body;
 }
 

@@ -11,7 +11,10 @@ import { dataPaths } from '../../src/dataPaths';
 import { ensureSecretFile } from '../../src/secretFile';
 import { createLogger } from '../../src/logger';
 import { startBuiltinRouter, type BuiltinRouter } from '../../traffic/builtin/builtinRouter';
+import type { ComputeKind } from '../../src/config';
 import { killAppProcessesUnder } from './appProcesses';
+import { startContainerStack, type ContainerStack } from './containerStack';
+import { engineLiveApps, kernelLiveApps, type LiveApps } from './liveApps';
 import { isRunning, spawnTsProcess, stopChild, tailText, waitForHttp, waitForLogLine, type TestChild } from './childProcess';
 import { connectTestClient, testNamespace, testTemporalAddress, type TestTemporal } from './temporalEnv';
 import { createTestDatabase, type TestDatabase } from './testDatabase';
@@ -35,6 +38,12 @@ export interface ProcessStack {
   proxyPort: number;
   adminToken: string;
   tenantToken(tenantId: string): Promise<string>;
+  /** Where the children run apps: local processes, or containers on `containers`' engine. */
+  compute: ComputeKind;
+  /** With `compute: 'docker'`: the engine, the registry and the pushed test app image. */
+  containers?: ContainerStack;
+  /** What runs for a deployment, asked of the kernel or the engine (never of Slipway's rows). */
+  liveApps: LiveApps;
   /** Resolves once the worker polls its task queue. */
   startWorker(opts?: ChildOptions): Promise<TestChild>;
   /** Resolves once the API answers on `apiUrl` (the same port every time). */
@@ -58,8 +67,15 @@ export interface ChildOptions {
 /** Variables of this process a child may see; config comes only from what we set. */
 const PASSED_THROUGH = ['PATH', 'HOME', 'TMPDIR', 'LANG'] as const;
 
-export async function startProcessStack(): Promise<ProcessStack> {
+export interface ProcessStackOptions {
+  /** `docker`: every child runs with SLIPWAY_COMPUTE=docker against a real engine and registry. */
+  compute?: ComputeKind;
+}
+
+export async function startProcessStack(opts: ProcessStackOptions = {}): Promise<ProcessStack> {
   const logger = createLogger('process-stack', process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'warn');
+  const compute = opts.compute ?? 'local';
+  const containers = compute === 'docker' ? await startContainerStack(logger) : undefined;
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'slipway-proc-'));
   await fs.chmod(dir, 0o711); // app users and Postgres pass through; nobody else lists it
   const dataDir = path.join(dir, 'data');
@@ -103,6 +119,9 @@ export async function startProcessStack(): Promise<ProcessStack> {
       SLIPWAY_ROUTER_PORT: String(proxyPort),
       SLIPWAY_API_PORT: String(apiPort),
       SLIPWAY_ROUTE_DOMAIN: 'localhost',
+      ...(containers
+        ? { SLIPWAY_COMPUTE: 'docker', DOCKER_HOST: containers.engine.dockerHost, SLIPWAY_REGISTRY: containers.registry.url }
+        : {}),
     };
   };
 
@@ -129,13 +148,17 @@ export async function startProcessStack(): Promise<ProcessStack> {
     proxyPort,
     adminToken,
     children,
+    compute,
+    containers,
+    liveApps: containers ? engineLiveApps(containers.docker) : kernelLiveApps(paths.compute),
     tenantToken: async (tenantId) => (await createToken(db, { name: `tenant-${tenantId}`, role: 'tenant', tenantId })).token,
 
     async startWorker(opts = {}) {
       // info: its "worker polling" line says it is up, and its phase lines explain a failure.
       const child = await spawnChild('worker', 'src/processes/worker.ts', opts, 'info');
-      // The worker bundles workflows/ at start: give it time on a slow machine.
-      await waitForLogLine(child, '"msg":"worker polling"', 90_000);
+      // The worker bundles workflows/ at start: give it time on a slow machine (two workers
+      // bundling at once at load 15 took more than 90 s).
+      await waitForLogLine(child, '"msg":"worker polling"', 180_000);
       return child;
     },
 
@@ -175,13 +198,14 @@ export async function startProcessStack(): Promise<ProcessStack> {
       };
       await step('stop children', () => Promise.all(children.map((c) => stopChild(c))));
       // Every app process the children started, whatever state the test left it in.
-      const compute = createLocalComputeProvider({ stateDir: paths.compute, logger });
+      const local = createLocalComputeProvider({ stateDir: paths.compute, logger });
       const states = await fs.readdir(paths.compute).catch(() => [] as string[]);
       for (const f of states.filter((n) => n.endsWith('.json') && !n.startsWith('.'))) {
-        await step(`stop ${f}`, () => compute.stop(f.slice(0, -5), { graceMs: 1000 }));
+        await step(`stop ${f}`, () => local.stop(f.slice(0, -5), { graceMs: 1000 }));
       }
       // And any a crash left untracked (the orphans the tests look for).
       await step('kill untracked apps', () => killAppProcessesUnder(paths.artifacts));
+      if (containers) await step('remove containers', () => containers.close());
       await step('close router', () => router.close());
       await step('close temporal', () => temporal.close());
       await step('close db', () => db.destroy());

@@ -6,8 +6,7 @@ import { keepRequesting } from '../helpers/trafficLoop';
 
 /** A hello-app 2.x release whose manifest has a release step (and maybe an irreversible migration). */
 function withRelease(version: string, release: Record<string, unknown>, migration?: Record<string, unknown>) {
-  const body = helloRelease(2, { version });
-  body.manifest.release = release;
+  const body = helloRelease(2, { version, release });
   if (migration) body.manifest.migration = migration;
   return body;
 }
