@@ -83,16 +83,18 @@ export class LoadShedder {
 
   /**
    * Counts a new client connection until it closes; false when it arrived past the
-   * connection bound or while the router is overloaded. Its request is then refused as
-   * soon as it is read, before any routing work, and the connection closed, so a flood
-   * of new connections costs a parse and a small write each instead of a proxied request.
+   * connection bound. Its request is then refused as soon as it is read, before any
+   * routing work, and the connection closed. Lag is not checked here: the request on a
+   * connection accepted during a stall may be read after it, and the per-request check
+   * already refuses what arrives while the loop lags (closing those connections would
+   * only make their clients reconnect into the same overload).
    */
   acceptConnection(socket: { once(event: 'close', listener: () => void): unknown }): boolean {
     this.connections += 1;
     socket.once('close', () => {
       this.connections -= 1;
     });
-    return this.connections <= this.maxConnections && !this.overloaded();
+    return this.connections <= this.maxConnections;
   }
 
   /** A refusal decided at accept, counted when the refused request is answered. */
