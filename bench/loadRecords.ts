@@ -15,6 +15,8 @@ export class LoadRecords {
   private readonly status: number[] = [];
   private readonly versionOf: number[] = [];
   private readonly errorKind = new Map<number, string>();
+  /** The `code` of a non-2xx JSON answer (`route_saturated`, `no_healthy_upstream`…): which refusal it was. */
+  private readonly refusalCode = new Map<number, string>();
   private readonly versionNames: string[] = [];
   private readonly versionIndex = new Map<string, number>();
 
@@ -24,17 +26,14 @@ export class LoadRecords {
     this.startAt.push(start);
     this.latency.push(ms);
     this.status.push(code);
-    this.versionOf.push(opts.body === undefined ? -1 : this.versionIn(opts.body));
+    const json = opts.body === undefined ? undefined : parseJson(opts.body);
+    this.versionOf.push(json ? this.versionIn(json) : -1);
     if (opts.err) this.errorKind.set(i, opts.err);
+    if ((code < 200 || code >= 300) && typeof json?.code === 'string') this.refusalCode.set(i, json.code);
   }
 
-  private versionIn(body: string): number {
-    let v: unknown;
-    try {
-      v = (JSON.parse(body) as { version?: unknown }).version;
-    } catch {
-      return -1; // not hello-app JSON (e.g. the router's own 503)
-    }
+  private versionIn(json: { version?: unknown }): number {
+    const v = json.version;
     if (v === undefined) return -1;
     let id = this.versionIndex.get(String(v));
     if (id === undefined) {
@@ -65,7 +64,8 @@ export class LoadRecords {
         const kind = this.errorKind.get(i) ?? 'error';
         errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
       } else {
-        byStatus[code] = (byStatus[code] ?? 0) + 1;
+        const key = this.refusalCode.has(i) ? `${code} ${this.refusalCode.get(i)}` : String(code);
+        byStatus[key] = (byStatus[key] ?? 0) + 1;
         if (code >= 200 && code < 300) ok += 1;
         else non2xx += 1;
       }
@@ -95,6 +95,16 @@ export class LoadRecords {
       versions,
       failureSpanMs: Number.isFinite(firstFail) ? lastFail - firstFail : 0,
     };
+  }
+}
+
+/** hello-app answers `{"version": …}`, the routers' refusals `{"code": …}`; anything else is neither. */
+function parseJson(body: string): { version?: unknown; code?: unknown } | undefined {
+  try {
+    const v: unknown = JSON.parse(body);
+    return v !== null && typeof v === 'object' ? (v as { version?: unknown; code?: unknown }) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
