@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { LoadRecords, STATUS_ERROR } from './loadRecords';
 
 /**
  * A loopback HTTP load generator: `connections` keep-alive connections (one Agent with one
@@ -54,21 +55,13 @@ export interface LoadGenerator {
   stop(): Promise<void>;
 }
 
-const STATUS_ERROR = 0;
 /** Falling further behind schedule than this resets the schedule instead of bursting to catch up. */
 const MAX_BACKLOG_MS = 250;
 
 export function startLoad(o: LoadOptions): LoadGenerator {
   const t0 = performance.now();
   const now = () => performance.now() - t0;
-  // Parallel arrays: a few hundred thousand records stay cheap.
-  const startAt: number[] = [];
-  const latency: number[] = [];
-  const status: number[] = [];
-  const versionOf: number[] = [];
-  const errorKind = new Map<number, string>();
-  const versionNames: string[] = [];
-  const versionIndex = new Map<string, number>();
+  const records = new LoadRecords();
   let host = o.host;
   let running = true;
   const deadline = o.maxDurationMs;
@@ -88,55 +81,25 @@ export function startLoad(o: LoadOptions): LoadGenerator {
     return due;
   };
 
-  const record = (start: number, ms: number, code: number, version: number, err?: string) => {
-    const i = startAt.length;
-    startAt.push(start);
-    latency.push(ms);
-    status.push(code);
-    versionOf.push(version);
-    if (err) errorKind.set(i, err);
-  };
-
-  const versionId = (v: string): number => {
-    let id = versionIndex.get(v);
-    if (id === undefined) {
-      id = versionNames.length;
-      versionNames.push(v);
-      versionIndex.set(v, id);
-    }
-    return id;
-  };
-
   const once = (agent: http.Agent): Promise<void> =>
     new Promise((resolve) => {
       const start = now();
       let done = false;
-      const finish = (code: number, version: number, err?: string) => {
+      const finish = (code: number, body?: string, err?: string) => {
         if (done) return;
         done = true;
-        record(start, now() - start, code, version, err);
+        records.add(start, now() - start, code, { body, err });
         resolve();
       };
       const headers: http.OutgoingHttpHeaders = host ? { host } : {};
       const req = http.request({ host: '127.0.0.1', port: o.port, path: o.path ?? '/', headers, agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          let version = -1;
-          if (o.parseVersion) {
-            try {
-              const v = JSON.parse(Buffer.concat(chunks).toString('utf8')).version;
-              if (v !== undefined) version = versionId(String(v));
-            } catch {
-              /* not hello-app JSON (e.g. the router's own 503) */
-            }
-          }
-          finish(res.statusCode ?? 0, version);
-        });
-        res.on('error', (err) => finish(STATUS_ERROR, -1, (err as NodeJS.ErrnoException).code ?? err.message));
+        res.on('end', () => finish(res.statusCode ?? 0, o.parseVersion ? Buffer.concat(chunks).toString('utf8') : undefined));
+        res.on('error', (err) => finish(STATUS_ERROR, undefined, (err as NodeJS.ErrnoException).code ?? err.message));
       });
       req.setTimeout(o.timeoutMs ?? 10_000, () => req.destroy(new Error('timeout')));
-      req.on('error', (err) => finish(STATUS_ERROR, -1, (err as NodeJS.ErrnoException).code ?? err.message));
+      req.on('error', (err) => finish(STATUS_ERROR, undefined, (err as NodeJS.ErrnoException).code ?? err.message));
       req.end();
     });
 
@@ -160,67 +123,10 @@ export function startLoad(o: LoadOptions): LoadGenerator {
     retarget(h) {
       host = h;
     },
-    window(fromMs, toMs) {
-      const lat: number[] = [];
-      const byStatus: Record<string, number> = {};
-      const errorKinds: Record<string, number> = {};
-      const versions: Record<string, number> = {};
-      let ok = 0;
-      let non2xx = 0;
-      let connErrors = 0;
-      let firstFail = Infinity;
-      let lastFail = -Infinity;
-      for (let i = 0; i < startAt.length; i++) {
-        const s = startAt[i];
-        if (s < fromMs || s >= toMs) continue;
-        lat.push(latency[i]);
-        const code = status[i];
-        if (code === STATUS_ERROR) {
-          connErrors += 1;
-          const kind = errorKind.get(i) ?? 'error';
-          errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
-        } else {
-          byStatus[code] = (byStatus[code] ?? 0) + 1;
-          if (code >= 200 && code < 300) ok += 1;
-          else non2xx += 1;
-        }
-        if (code < 200 || code >= 300) {
-          firstFail = Math.min(firstFail, s);
-          lastFail = Math.max(lastFail, s + latency[i]);
-        }
-        if (versionOf[i] >= 0) {
-          const name = versionNames[versionOf[i]];
-          versions[name] = (versions[name] ?? 0) + 1;
-        }
-      }
-      lat.sort((a, b) => a - b);
-      const seconds = Math.max(0.001, (toMs - fromMs) / 1000);
-      return {
-        requests: lat.length,
-        seconds,
-        ratePerSec: lat.length / seconds,
-        ok,
-        non2xx,
-        byStatus,
-        connErrors,
-        errorKinds,
-        p50Ms: percentile(lat, 0.5),
-        p99Ms: percentile(lat, 0.99),
-        maxMs: lat.length ? lat[lat.length - 1] : 0,
-        versions,
-        failureSpanMs: Number.isFinite(firstFail) ? lastFail - firstFail : 0,
-      };
-    },
+    window: (fromMs, toMs) => records.window(fromMs, toMs),
     async stop() {
       running = false;
       await loops;
     },
   };
-}
-
-/** Nearest-rank percentile of an ascending array; 0 for an empty one. */
-export function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[rank];
 }

@@ -15,6 +15,7 @@ import { createHaproxyRouter } from '../traffic/haproxy/haproxyRouter';
 import { ensureAptTool, ensureVegeta, vegeta, wrk, type ClosedLoopResult } from './loadTools';
 import { findNginx, startNginx } from './nginx';
 import { ms, num, pct, table } from './table';
+import { quantileMs, recoveredAfterMs, vegetaHits } from './vegetaResults';
 
 /**
  * `npm run bench:router`: hello-app directly, the built-in router, HAProxy and nginx in
@@ -25,18 +26,27 @@ import { ms, num, pct, table } from './table';
  * generators are separate processes; nothing here is a test assertion.
  *
  * Knobs: BENCH_ROUNDS (3), BENCH_SECONDS (5 per closed-loop round), BENCH_CONNECTIONS (32),
- * BENCH_RATES (1000,2000,5000,10000), BENCH_STEP_SECONDS (5).
+ * BENCH_RATES (1000,2000,5000,10000), BENCH_STEP_SECONDS (5), BENCH_PROXY_WORKERS (1: nginx
+ * worker processes and HAProxy threads alike, so both get the same share of the cores).
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const RATES = (process.env.BENCH_RATES ?? '1000,2000,5000,10000').split(',').map(Number);
 const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 5);
+const PROXY_WORKERS = Number(process.env.BENCH_PROXY_WORKERS ?? 1);
 const HOST = 'd-bench.localhost';
 
 interface Target {
   name: string;
   url: string;
+}
+
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
 }
 
 async function startHello(): Promise<{ port: number; stop(): void }> {
@@ -125,10 +135,11 @@ async function main(): Promise<void> {
     adminHost: '127.0.0.1',
     adminPort: await getFreePort(),
     maxBodyBytes: 10 * 1024 * 1024,
+    threads: PROXY_WORKERS,
   };
   const haproxy = await startHaproxy(haproxySettings);
   await (await createHaproxyRouter(haproxySettings)).setRoute({ deploymentId: 'd-bench', hostname: HOST, upstreams: upstream });
-  const nginx = await startNginx(nginxBin, path.join(dir, 'nginx'), hello.port);
+  const nginx = await startNginx(nginxBin, path.join(dir, 'nginx'), hello.port, PROXY_WORKERS);
 
   const targets: Target[] = [
     { name: 'direct', url: `http://127.0.0.1:${hello.port}/` },
@@ -137,7 +148,9 @@ async function main(): Promise<void> {
     { name: 'nginx', url: `http://127.0.0.1:${nginx.port}/` },
   ];
   try {
-    process.stdout.write(`closed loop: wrk -t2 -c${CONNECTIONS} -d${SECONDS}s, ${ROUNDS} interleaved rounds\n`);
+    process.stdout.write(
+      `closed loop: wrk -t2 -c${CONNECTIONS} -d${SECONDS}s, ${ROUNDS} interleaved rounds; nginx workers = HAProxy threads = ${PROXY_WORKERS}; load average ${loadAverage()}\n`,
+    );
     const closed = new Map<string, ClosedLoopResult[]>(targets.map((t) => [t.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const t of targets) {
@@ -169,7 +182,9 @@ async function main(): Promise<void> {
       )}\n\n`,
     );
 
-    process.stdout.write(`open loop: vegeta attack -rate=N -duration=${STEP_SECONDS}s -timeout=5s, rates ${RATES.join(', ')}\n`);
+    process.stdout.write(
+      `open loop: vegeta attack -rate=N -duration=${STEP_SECONDS}s -timeout=5s, rates ${RATES.join(', ')}; load average ${loadAverage()}\n`,
+    );
     const rows: (string | number)[][] = [];
     for (const rate of RATES) {
       for (const t of targets.filter((x) => x.name !== 'direct')) {
@@ -184,22 +199,45 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`\n${table(['rate', 'target', 'requests', 'success', 'p99', 'status codes (0 = no answer)'], rows)}\n\n`);
 
-    // Recovery: straight from the heaviest step to a rate the built-in router handles.
-    const heaviest = Math.max(...RATES);
+    // Shedding and recovery: twice the built-in router's closed-loop capacity, with a light
+    // probe running through and past it; the probe shows when every request succeeds again.
+    process.stdout.write(`shedding probe; load average ${loadAverage()}\n`);
+    const overloadRate = Math.max(1000, Math.round((2 * median('built-in', (r) => r.rps)) / 100) * 100);
     const builtinUrl = targets[1].url;
-    const overload = await vegeta(vegetaBin, builtinUrl, HOST, { rate: heaviest, seconds: STEP_SECONDS, timeoutSeconds: 5 });
-    const after = await vegeta(vegetaBin, builtinUrl, HOST, { rate: 500, seconds: 2, timeoutSeconds: 5 });
+    const probeStart = Date.now();
+    const [overload, probe] = await Promise.all([
+      vegetaHits(vegetaBin, builtinUrl, HOST, { rate: overloadRate, seconds: STEP_SECONDS, timeoutSeconds: 5 }),
+      vegetaHits(vegetaBin, builtinUrl, HOST, { rate: 100, seconds: STEP_SECONDS + 3, timeoutSeconds: 5 }),
+    ]);
+    const overloadEnd = probeStart + STEP_SECONDS * 1000;
+    const served = overload.filter((h) => h.code === 200).map((h) => h.latencyMs);
+    const shed = overload.filter((h) => h.code === 503).map((h) => h.latencyMs);
+    const recovered = recoveredAfterMs(probe, overloadEnd);
     process.stdout.write(
       `${table(
-        ['built-in router', 'success', 'p99', 'status codes'],
+        [
+          'built-in router',
+          'sent',
+          'served (200)',
+          'served p50',
+          'served p99',
+          'shed (503)',
+          'shed p99',
+          'no answer',
+          'all ok again after the overload',
+        ],
         [
           [
-            `${heaviest}/s for ${STEP_SECONDS}s`,
-            `${num(overload.success * 100, 1)} %`,
-            ms(overload.p99Ms),
-            JSON.stringify(overload.status),
+            `${overloadRate}/s for ${STEP_SECONDS}s (2× closed-loop capacity) + 100/s probe`,
+            overload.length,
+            served.length,
+            ms(quantileMs(served, 0.5)),
+            ms(quantileMs(served, 0.99)),
+            shed.length,
+            ms(quantileMs(shed, 0.99)),
+            overload.filter((h) => h.code === 0).length,
+            recovered === null ? 'not within 3 s' : `${recovered} ms`,
           ],
-          ['then at once 500/s for 2s', `${num(after.success * 100, 1)} %`, ms(after.p99Ms), JSON.stringify(after.status)],
         ],
       )}\n`,
     );

@@ -1,9 +1,11 @@
 import os from 'node:os';
 import { apiClient } from '../tests/helpers/apiClient';
-import { startLoad, type LoadGenerator, type WindowReport } from './loadGenerator';
+import type { LoadGenerator, WindowReport } from './loadGenerator';
+import { ensureVegeta } from './loadTools';
 import { createHelloApp, deploy, startOp, waitOp, type Api, type FinishedOp } from './operations';
 import { runBench, step, type BenchStack } from './stack';
 import { ms, num, secs, table } from './table';
+import { startVegetaLoad } from './vegetaLoad';
 
 /**
  * `npm run bench:zero-downtime`: steady load through the router on one deployment while
@@ -12,8 +14,11 @@ import { ms, num, secs, table } from './table';
  * the API call to the moment the operation was seen finished. Exit 1 when a scenario that
  * promises zero downtime had a failed request (the table is printed either way).
  *
- * Knobs: BENCH_RATE (req/s, default 600), BENCH_CONNECTIONS (default 16), BENCH_ROUTER
- * (builtin | haproxy, default builtin).
+ * The load is vegeta's (a separate process, open loop); each window is cut from its
+ * per-request results by send time.
+ *
+ * Knobs: BENCH_RATE (req/s, default 600), BENCH_CONNECTIONS (vegeta's initial workers,
+ * default 16), BENCH_ROUTER (builtin | haproxy, default builtin).
  */
 const RATE = Number(process.env.BENCH_RATE ?? 600);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -106,20 +111,21 @@ async function bench(s: BenchStack): Promise<number> {
   const rolling = await deploy(api, { name: 'rolling', version: '1.0.0', strategy: 'rolling', replicas: 3 });
   const hosts = { main: main.hostname, rolling: rolling.hostname };
 
-  step(`load: ${CONNECTIONS} keep-alive connections, target ${RATE} req/s, Host ${main.hostname}`);
-  const load: LoadGenerator = startLoad({
+  step(`load: vegeta, ${CONNECTIONS} initial workers, ${RATE} req/s, Host ${main.hostname}`);
+  const load: LoadGenerator = startVegetaLoad({
+    bin: ensureVegeta(),
     port: s.proxyPort,
     host: hosts.main,
-    connections: CONNECTIONS,
     ratePerSec: RATE,
-    maxDurationMs: 15 * 60_000,
-    parseVersion: true,
+    workers: CONNECTIONS,
+    timeoutSeconds: 10,
   });
-  const rows: Row[] = [];
+  // Windows are cut after the load stops: vegeta's results arrive once its requests finish.
+  const spans: { scenario: Scenario; op: FinishedOp; from: number; to: number }[] = [];
   const load0 = os.loadavg();
   const runStart = load.now();
   await sleep(WARMUP_MS);
-  const baseline = load.window(WARMUP_MS / 2, load.now());
+  const baselineSpan = { from: WARMUP_MS / 2, to: load.now() };
   try {
     for (const sc of SCENARIOS) {
       load.retarget(hosts[sc.target]);
@@ -128,10 +134,7 @@ async function bench(s: BenchStack): Promise<number> {
       const started = await sc.run(api, { main: main.id, rolling: rolling.id });
       const from = before;
       const op = await waitOp(api, started.id, 180_000, 100);
-      // Requests still in flight at the end complete within a few ms; give them time to be recorded.
-      const to = load.now();
-      await sleep(200);
-      rows.push({ scenario: sc, op, w: load.window(from, to) });
+      spans.push({ scenario: sc, op, from, to: load.now() });
       step(`${sc.name}: ${op.status}${op.error ? ` (${op.error.type})` : ''} in ${secs(op.createdToFinishedMs)}`);
       load.retarget(hosts.main);
     }
@@ -140,6 +143,8 @@ async function bench(s: BenchStack): Promise<number> {
     await load.stop();
   }
   const whole = load.window(runStart, load.now());
+  const baseline = load.window(baselineSpan.from, baselineSpan.to);
+  const rows: Row[] = spans.map(({ scenario, op, from, to }) => ({ scenario, op, w: load.window(from, to) }));
 
   const failed = (w: WindowReport) => w.non2xx + w.connErrors;
   const verdict = (r: Row): { text: string; bad: boolean } => {
@@ -160,7 +165,9 @@ async function bench(s: BenchStack): Promise<number> {
 
   const lines: string[] = [];
   lines.push('', `## Zero-downtime run: ${new Date().toISOString()}`, '');
-  lines.push(`Load: ${CONNECTIONS} keep-alive connections through the router, target ${RATE} req/s, GET / of hello-app.`);
+  lines.push(
+    `Load: vegeta ${RATE} req/s open loop through the ${ROUTER} router (${CONNECTIONS} initial workers, up to 2,000), GET / of hello-app; windows cut from vegeta's per-request results.`,
+  );
   lines.push(
     `Baseline before any operation: ${num(baseline.ratePerSec)} req/s, p50 ${ms(baseline.p50Ms)}, p99 ${ms(baseline.p99Ms)}, ${failed(baseline)} failed.`,
     '',

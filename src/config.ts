@@ -85,6 +85,7 @@ const ConfigSchema = z.object({
   SLIPWAY_ROUTER_ADMIN_URL: z.string().url().optional(),
   SLIPWAY_ROUTER_ADMIN_PORT: port.default(DEFAULTS.routerAdminPort),
   SLIPWAY_ROUTER_MAX_BODY_BYTES: z.coerce.number().int().min(1).default(DEFAULTS.routerMaxBodyBytes),
+  SLIPWAY_HAPROXY_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   SLIPWAY_TEMPORAL_PORT: port.default(DEFAULTS.temporalPort),
   SLIPWAY_TEMPORAL_UI_PORT: port.default(DEFAULTS.temporalUiPort),
   SLIPWAY_TEMPORAL: z.enum(['dev', 'server']).default(DEFAULTS.temporal),
@@ -160,6 +161,8 @@ export interface Config {
   routerAdminUrl: string;
   /** Largest request body the router proxies; bigger ones get 413. */
   routerMaxBodyBytes: number;
+  /** HAProxy's nbthread; unset leaves HAProxy's own default (one thread per CPU). */
+  haproxyThreads?: number;
   temporalPort: number;
   temporalUiPort: number;
   /** What `npm start` runs when TEMPORAL_ADDRESS is unset: the CLI's dev server or a real server on Postgres. */
@@ -243,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     routerAdminPort: e.SLIPWAY_ROUTER_ADMIN_PORT,
     routerAdminUrl: e.SLIPWAY_ROUTER_ADMIN_URL ?? `http://127.0.0.1:${e.SLIPWAY_ROUTER_ADMIN_PORT}`,
     routerMaxBodyBytes: e.SLIPWAY_ROUTER_MAX_BODY_BYTES,
+    haproxyThreads: e.SLIPWAY_HAPROXY_THREADS,
     temporalPort: e.SLIPWAY_TEMPORAL_PORT,
     temporalUiPort: e.SLIPWAY_TEMPORAL_UI_PORT,
     temporal: e.SLIPWAY_TEMPORAL,

@@ -16,6 +16,7 @@ export function haproxySettings(config: Config): HaproxySettings {
     adminHost: ROUTER_ADMIN_HOST,
     adminPort: config.routerAdminPort,
     maxBodyBytes: config.routerMaxBodyBytes,
+    threads: config.haproxyThreads,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import http, { type ServerResponse } from 'node:http';
 import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
 import { eventually, send, startTestRouter, startUpstream, type RouterHarness, type TestUpstream } from './httpFixtures';
 
@@ -97,3 +97,38 @@ test('a stalled event loop sheds new requests as router_overloaded, and the rout
     (status) => status === 200,
   );
 });
+
+test('a connection past the connection bound gets 503 router_overloaded and is closed; once one closes, a new one is served', async () => {
+  await harness.close();
+  harness = await startTestRouter({ shedding: { maxConnections: 2 } });
+  const client = createHttpRouterClient({ adminUrl: harness.router.adminUrl, adminSecret: harness.adminSecret });
+  await client.setRoute({ deploymentId: 'd-shed', hostname: HOST, upstreams: [{ key: 'slow', url: slow.url, weight: 100 }] });
+  // Two idle keep-alive connections fill the bound.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+  const viaAgent = () => sendWith(agent, harness.router.proxyUrl, HOST);
+  expect((await Promise.all([viaAgent(), viaAgent()])).map((r) => r.status)).toEqual([200, 200]);
+
+  const refused = await send(harness.router.proxyUrl, { host: HOST });
+  expect([refused.status, refused.headers.connection, refused.headers['retry-after']]).toEqual([503, 'close', '1']);
+  expect(JSON.parse(refused.body)).toMatchObject({ code: 'router_overloaded' });
+  // The connections already admitted keep being served.
+  expect((await viaAgent()).status).toBe(200);
+
+  agent.destroy();
+  await eventually(
+    async () => (await send(harness.router.proxyUrl, { host: HOST })).status,
+    (status) => status === 200,
+  );
+});
+
+function sendWith(agent: http.Agent, baseUrl: string, host: string): Promise<{ status: number }> {
+  const u = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ hostname: u.hostname, port: u.port, path: '/', headers: { host }, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode! }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -15,18 +15,24 @@ const HOP_BY_HOP = new Set([
 
 /** Copies headers minus hop-by-hop ones, including any the peer named in `Connection`. */
 export function stripHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const named = new Set(
-    String(headers.connection ?? '')
+  // Runs twice per proxied request: no Set or arrays unless the peer named headers in Connection.
+  const named = headers.connection === undefined ? undefined : connectionTokens(String(headers.connection));
+  const out: OutgoingHttpHeaders = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || named?.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+function connectionTokens(value: string): Set<string> {
+  return new Set(
+    value
       .split(',')
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
   );
-  const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
-    out[name] = value;
-  }
-  return out;
 }
 
 export interface ClientInfo {
@@ -43,8 +49,9 @@ export interface ClientInfo {
 export function requestHeadersForUpstream(headers: IncomingHttpHeaders, client: ClientInfo): OutgoingHttpHeaders {
   const out = stripHopByHop(headers);
   const prior = headers['x-forwarded-for'];
-  const chain = [prior, client.remoteAddress].filter((v): v is string => typeof v === 'string' && v.length > 0);
-  if (chain.length > 0) out['x-forwarded-for'] = chain.join(', ');
+  const address = client.remoteAddress;
+  if (typeof prior === 'string' && prior.length > 0) out['x-forwarded-for'] = address ? `${prior}, ${address}` : prior;
+  else if (address) out['x-forwarded-for'] = address;
   if (client.host) out['x-forwarded-host'] = client.host;
   out['x-forwarded-proto'] = client.proto;
   return out;

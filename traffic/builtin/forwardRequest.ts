@@ -1,7 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { requestHeadersForUpstream, stripHopByHop } from './forwardHeaders';
+import { requestHeadersForUpstream } from './forwardHeaders';
 import { sendError } from './jsonReply';
 import type { ProxyContext } from './proxyContext';
+import { relayResponse } from './relayResponse';
 import type { LiveRoute, LiveUpstream } from './routeTable';
 import { beginRequest, type RequestTracker } from './upstreamStats';
 import { armConnectTimeout, armIdleTimeout, classifyEarlyError, UpstreamTimeoutError, upstreamRequestOptions } from './upstreamRequest';
@@ -67,11 +68,7 @@ export function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResp
         upstreamRes.resume();
         return;
       }
-      res.writeHead(status, upstreamRes.statusMessage, stripHopByHop(upstreamRes.headers));
-      // Streaming responses (SSE, long polls) show their headers at once; a sized body goes
-      // out with its headers in one write, which halves the syscalls of a small response.
-      if (upstreamRes.headers['content-length'] === undefined) res.flushHeaders();
-      upstreamRes.pipe(res);
+      relayResponse(req, res, upstreamRes, status);
     });
 
     upstreamReq.on('error', (err: NodeJS.ErrnoException) => {

@@ -19,6 +19,8 @@ export const PROXY_KEEP_ALIVE_TIMEOUT_MS = 75_000;
 /** A client gets this long to send its request headers (slowloris guard). */
 export const PROXY_HEADERS_TIMEOUT_MS = 30_000;
 
+const OVERLOADED_MESSAGE = 'the router is overloaded; retry shortly';
+
 /** Why a request cannot be proxied: the status, `{ code, message }` and headers the client gets. */
 type Refusal = { status: number; code: string; message: string; headers?: Record<string, string> };
 type Resolved = { route: LiveRoute; upstream: LiveUpstream } | Refusal;
@@ -28,7 +30,11 @@ type Resolved = { route: LiveRoute; upstream: LiveUpstream } | Refusal;
  * it, so an admin swap takes effect on the next request with no lock.
  */
 export function createProxyServer(ctx: ProxyContext): http.Server {
-  const server = http.createServer(createProxyHandler(ctx));
+  const refused = new WeakSet<Duplex>();
+  const server = http.createServer(createProxyHandler(ctx, refused));
+  server.on('connection', (socket: Duplex) => {
+    if (!ctx.shedder.acceptConnection(socket)) refused.add(socket);
+  });
   server.keepAliveTimeout = PROXY_KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = PROXY_HEADERS_TIMEOUT_MS;
   // A malformed request is the client's problem: answer 400 if we still can, never throw.
@@ -48,6 +54,16 @@ export function createProxyServer(ctx: ProxyContext): http.Server {
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     try {
+      if (refused.has(req.socket)) {
+        ctx.shedder.refusedAtAccept();
+        rejectUpgrade(
+          socket,
+          503,
+          { code: 'router_overloaded', message: OVERLOADED_MESSAGE },
+          { 'retry-after': String(SHED_RETRY_AFTER_SECONDS) },
+        );
+        return;
+      }
       const target = resolve(ctx, req);
       if ('status' in target) {
         rejectUpgrade(socket, target.status, { code: target.code, message: target.message }, target.headers);
@@ -62,9 +78,15 @@ export function createProxyServer(ctx: ProxyContext): http.Server {
   return server;
 }
 
-export function createProxyHandler(ctx: ProxyContext): (req: IncomingMessage, res: ServerResponse) => void {
+/** `refused`: connections the shedder turned down at accept; each request on one gets a 503 and the connection closes. */
+export function createProxyHandler(ctx: ProxyContext, refused: WeakSet<Duplex>): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     try {
+      if (refused.has(req.socket)) {
+        ctx.shedder.refusedAtAccept();
+        refuseOverload(ctx, req, res, null, 'router_overloaded', true);
+        return;
+      }
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > ctx.limits.maxBodyBytes) {
         // Refused before any upstream sees it; the unread body makes the connection unusable.
@@ -97,15 +119,22 @@ function routeInFlight(route: LiveRoute): number {
 }
 
 /** The fast refusal of an overloaded route or router: no upstream is contacted, the client retries after a second. */
-function refuseOverload(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, route: LiveRoute, reason: ShedReason): void {
+function refuseOverload(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: LiveRoute | null,
+  reason: ShedReason,
+  closeConnection = false,
+): void {
   const headers: Record<string, string> = { 'retry-after': String(SHED_RETRY_AFTER_SECONDS) };
   // An unread body would be taken for the next request; without one the connection stays usable.
-  if (hasBody(req)) headers.connection = 'close';
+  if (closeConnection || hasBody(req)) headers.connection = 'close';
   else req.resume();
   const message =
-    reason === 'route_saturated'
+    reason === 'route_saturated' && route
       ? `deployment ${route.spec.deploymentId} has ${ctx.shedder.maxInFlightPerRoute} requests in flight; retry shortly`
-      : 'the router is overloaded; retry shortly';
+      : OVERLOADED_MESSAGE;
   sendError(res, 503, reason, message, headers);
 }
 

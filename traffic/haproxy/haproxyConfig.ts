@@ -13,6 +13,11 @@ export interface HaproxySettings {
   adminPort: number;
   /** Largest request body proxied; bigger ones get 413, as with the built-in router. */
   maxBodyBytes: number;
+  /**
+   * nbthread. Unset, HAProxy runs one thread per CPU; on a small machine that shares its
+   * cores with the apps, fewer threads can serve more (less cross-thread handoff).
+   */
+  threads?: number;
 }
 
 export const REFUSED_BACKEND = 'be_refused';
@@ -75,6 +80,7 @@ export function renderHaproxyFiles(state: HaproxyState, s: HaproxySettings): Ren
   const lines = [
     'global',
     '  master-worker',
+    ...(s.threads ? [`  nbthread ${s.threads}`] : []),
     `  stats socket ${p.adminSocket} mode 600 level admin expose-fd listeners`,
     '  stats timeout 10s',
     'defaults',

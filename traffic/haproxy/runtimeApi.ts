@@ -7,6 +7,8 @@ export class HaproxyCommandError extends Error {
   constructor(
     message: string,
     readonly command: string,
+    /** The connect error's code (ECONNREFUSED, ENOENT...) when the socket could not be reached. */
+    readonly socketCode?: string,
   ) {
     super(message);
     this.name = 'HaproxyCommandError';
@@ -16,15 +18,38 @@ export class HaproxyCommandError extends Error {
 /** Answers that mean the command did nothing; HAProxy 2.6 has no status code on the socket. */
 const FAILURE = /^(no such|unknown|require|invalid|missing|unexpected|permission denied|can't|cannot|'set server'|.*\bnot found\b)/im;
 
+/**
+ * How long a socket that refuses connections is retried. A reload re-executes the master,
+ * whose CLI socket is closed and re-bound meanwhile, so a stats poll that lands in that
+ * window is refused although HAProxy is fine; a stopped HAProxy still fails after this.
+ */
+export const RUNTIME_API_RECONNECT_MS = 2_000;
+const RECONNECT_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EAGAIN']);
+
 /** One command per connection (HAProxy's non-interactive mode): write it, read the answer until EOF. */
-export function runtimeCommand(socketPath: string, command: string, timeoutMs = RUNTIME_API_TIMEOUT_MS): Promise<string> {
+export async function runtimeCommand(socketPath: string, command: string, timeoutMs = RUNTIME_API_TIMEOUT_MS): Promise<string> {
+  const deadline = Date.now() + RUNTIME_API_RECONNECT_MS;
+  for (;;) {
+    try {
+      return await runtimeCommandOnce(socketPath, command, timeoutMs);
+    } catch (err) {
+      const code = err instanceof HaproxyCommandError ? err.socketCode : undefined;
+      if (!code || !RECONNECT_CODES.has(code) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+function runtimeCommandOnce(socketPath: string, command: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(socketPath);
     const chunks: Buffer[] = [];
     socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`HAProxy runtime API at ${socketPath} did not answer in ${timeoutMs} ms`)));
     socket.on('connect', () => socket.end(`${command}\n`));
     socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', (err) => reject(new HaproxyCommandError(`HAProxy runtime API at ${socketPath}: ${err.message}`, command)));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      reject(new HaproxyCommandError(`HAProxy runtime API at ${socketPath}: ${err.message}`, command, err.code)),
+    );
     socket.on('close', (hadError) => {
       if (!hadError) resolve(Buffer.concat(chunks).toString('utf8'));
     });
