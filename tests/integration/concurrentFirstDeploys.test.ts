@@ -1,0 +1,41 @@
+import { answer, helloRelease, waitForOperation, type Api } from '../helpers/hello';
+import type { SlipwayStack } from '../helpers/slipwayStack';
+import { withStack } from '../helpers/withStack';
+
+/**
+ * The first deploys of one release to many tenants at once, through the API: each one
+ * creates its deployment's user and they all share the artifact's group, which used to be
+ * created several times over, so some processes started with a gid the artifact no longer
+ * had and died with "Cannot find module …/server.js" (bench:fleet's real fleet).
+ */
+const TENANTS = 20;
+
+describe('concurrent first deploys of one release', () => {
+  let s: SlipwayStack;
+  let admin: Api;
+  withStack(async (stack, a) => {
+    s = stack;
+    admin = a;
+    expect((await admin('POST', '/api/apps', { slug: 'hello' })).status).toBe(201);
+    expect((await admin('POST', '/api/apps/hello/releases', helloRelease(1))).status).toBe(201);
+  });
+
+  it(`brings all ${TENANTS} deployments, one per tenant, to running and serving`, async () => {
+    const created = await Promise.all(
+      Array.from({ length: TENANTS }, (_, i) =>
+        admin('POST', '/api/deployments', { app: 'hello', tenantId: `race-${i}`, env: { GREETING: `hi ${i}` } }),
+      ),
+    );
+    expect(created.map((r) => r.status)).toEqual(created.map(() => 202));
+
+    const done = await Promise.all(created.map((r) => waitForOperation(admin, r.body.operation.id, 180_000)));
+    expect(done.map((op) => [op.status, op.error])).toEqual(done.map(() => ['succeeded', null]));
+
+    for (const [i, r] of created.entries()) {
+      const shown = await admin('GET', `/api/deployments/${r.body.deployment.id}`);
+      expect(shown.body).toMatchObject({ status: 'running', servingVersion: '1.0.0' });
+      const served = await answer(s, r.body.deployment.hostname);
+      expect([i, served.status, served.json.greeting]).toEqual([i, 200, `hi ${i}`]);
+    }
+  }, 240_000);
+});
