@@ -77,6 +77,7 @@ async function measure(
   note: string,
 ): Promise<Result> {
   const t0 = { ...s.timings };
+  s.timings.byQuery.clear();
   const started = Date.now();
   const m = await api(s, token, 'POST', '/api/admin/mass-upgrades', {
     app,
@@ -113,6 +114,9 @@ async function measure(
   const per = (n: number) => (upgraded ? n / upgraded : 0);
   const activityMs = per(s.timings.activityMs - t0.activityMs);
   const opMeanMs = durations.reduce((a, b) => a + b, 0) / Math.max(1, durations.length);
+  const top = [...s.timings.byQuery.entries()].sort((a, b) => b[1].n - a[1].n).slice(0, 25);
+  log(`  ${name}: SQL per upgrade (count, ms), most frequent first:`);
+  for (const [q, v] of top) log(`    ${per(v.n).toFixed(2)}  ${per(v.ms).toFixed(1)} ms  ${q.replace(/\s+/g, ' ').slice(0, 160)}`);
   return {
     name,
     fleet,
