@@ -4,8 +4,7 @@ import { findDeployment } from '../db/queries/deployments';
 import { findMassUpgrade } from '../db/queries/massUpgrades';
 import { findOperation } from '../db/queries/operations';
 import { enqueueDeliveries, subscribersOf, subscribersOfOperation } from '../db/queries/subscriptions';
-import type { Subscription } from '../db/schema';
-import type { JsonValue } from '../db/schema';
+import type { JsonValue, Subscription } from '../db/schema';
 import type { EventType, MassUpgradeEventType, OperationEventType } from '../domain/notifications/events';
 
 /** An event of a tenant (or of none): its subscribers, then the outbox. */
