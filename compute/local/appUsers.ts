@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -38,9 +37,12 @@ const USERADD_LOCK_RETRIES = 20;
  * concurrent `groupadd swa-x` both succeed and the last one's gid wins, so an artifact
  * already handed to the first gid becomes unreadable to processes started with the second
  * ("Cannot find module …/server.js" when many tenants first deploy one release at once).
- * Host-wide, not per data dir, because /etc/group is: workers of any data dir share it.
+ * Host-wide, not per data dir, because /etc/group is: workers of any data dir share it. In a
+ * folder only root may write to (not /run/lock or /tmp, which every app user can write), and
+ * kept 0600: a tenant's process that could open the file could hold the lock and stall every
+ * first deploy.
  */
-export const DEFAULT_ACCOUNTS_LOCK_FILE = path.join(existsSync('/run/lock') ? '/run/lock' : os.tmpdir(), 'slipway-accounts.lock');
+export const DEFAULT_ACCOUNTS_LOCK_FILE = path.join(existsSync('/run') ? '/run' : '/etc', 'slipway-accounts.lock');
 /** How long one useradd/groupadd may wait for another Slipway process's (flock -w). */
 const ACCOUNTS_LOCK_WAIT_SECONDS = 60;
 /** flock's exit code when that wait ran out (flock -E), distinct from every useradd code. */
@@ -110,6 +112,9 @@ async function ensureAccount(lockFile: string, kind: 'user' | 'group', name: str
           ],
         ]
       : ['groupadd', ['-K', `GID_MIN=${ID_RANGE.min}`, '-K', `GID_MAX=${ID_RANGE.max}`, name]];
+  // flock would create it 0644, and a read-only descriptor is enough to hold a flock.
+  await fs.writeFile(lockFile, '', { flag: 'a', mode: 0o600 });
+  await fs.chmod(lockFile, 0o600);
   for (let attempt = 0; ; attempt++) {
     try {
       // Under the lock the tool's own "name exists" check is the truth: a concurrent creator has finished.

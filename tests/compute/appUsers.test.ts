@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { artifactGroupName, createAppUsers } from '../../compute/local/appUsers';
+import { artifactGroupName, createAppUsers, DEFAULT_ACCOUNTS_LOCK_FILE } from '../../compute/local/appUsers';
 import { createArtifactStore } from '../../compute/local/artifactStore';
 
 /**
@@ -56,5 +56,13 @@ describe('app users', () => {
       const uid = Number((await run('id', ['-u', id.user])).stdout.trim());
       expect([id.user, (await fs.stat(id.home)).uid]).toEqual([id.user, uid]);
     }
+  });
+
+  it('keeps its lock where no app user can open it (an app holding it would stall every first deploy)', async () => {
+    await createAppUsers(path.join(tmp, 'homes'), path.join(tmp, 'artifacts')).identityFor(`d-${path.basename(tmp)}-lock`, artifactDir);
+    const lock = await fs.stat(DEFAULT_ACCOUNTS_LOCK_FILE);
+    const folder = await fs.stat(path.dirname(DEFAULT_ACCOUNTS_LOCK_FILE));
+    expect([lock.uid, lock.mode & 0o777]).toEqual([0, 0o600]);
+    expect([folder.uid, folder.mode & 0o022]).toEqual([0, 0]);
   });
 });

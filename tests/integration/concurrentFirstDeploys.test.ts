@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import { answer, helloRelease, waitForOperation, type Api } from '../helpers/hello';
 import type { SlipwayStack } from '../helpers/slipwayStack';
 import { withStack } from '../helpers/withStack';
@@ -30,6 +31,20 @@ describe('concurrent first deploys of one release', () => {
 
     const done = await Promise.all(created.map((r) => waitForOperation(admin, r.body.operation.id, 180_000)));
     expect(done.map((op) => [op.status, op.error])).toEqual(done.map(() => ['succeeded', null]));
+
+    // A process that read server.js before its group was made again still serves, under a gid
+    // the artifact no longer has: every process must run with the artifact's group as it is now.
+    const gids = new Set<number>();
+    const artifactGids = new Set<number>();
+    for (const r of created) {
+      const [key] = await s.compute.list(r.body.deployment.id);
+      const running = await s.compute.status(key);
+      const status = await fs.readFile(`/proc/${running!.pid}/status`, 'utf8');
+      gids.add(Number(/^Gid:\s+(\d+)/m.exec(status)![1]));
+      artifactGids.add((await fs.stat(`/proc/${running!.pid}/cwd`)).gid);
+    }
+    expect(gids.size).toBe(1);
+    expect(artifactGids).toEqual(gids);
 
     for (const [i, r] of created.entries()) {
       const shown = await admin('GET', `/api/deployments/${r.body.deployment.id}`);
