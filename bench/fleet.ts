@@ -24,6 +24,10 @@ const SIM_MAX_MS = Number(process.env.BENCH_SIM_MAX_MINUTES ?? 12) * 60_000;
 const REAL_CONC = Number(process.env.BENCH_REAL_CONCURRENCY ?? 10);
 const SIM_CONC = Number(process.env.BENCH_SIM_CONCURRENCY ?? 50);
 const WAVES = [1, '10%', '50%', '100%'];
+const LOAD_AT_START = os
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(', ');
 
 interface Result {
   name: string;
@@ -73,6 +77,7 @@ async function measure(
   note: string,
 ): Promise<Result> {
   const t0 = { ...s.timings };
+  s.timings.byQuery.clear();
   const started = Date.now();
   const m = await api(s, token, 'POST', '/api/admin/mass-upgrades', {
     app,
@@ -109,6 +114,9 @@ async function measure(
   const per = (n: number) => (upgraded ? n / upgraded : 0);
   const activityMs = per(s.timings.activityMs - t0.activityMs);
   const opMeanMs = durations.reduce((a, b) => a + b, 0) / Math.max(1, durations.length);
+  const top = [...s.timings.byQuery.entries()].sort((a, b) => b[1].n - a[1].n).slice(0, 25);
+  log(`  ${name}: SQL per upgrade (count, ms), most frequent first:`);
+  for (const [q, v] of top) log(`    ${per(v.n).toFixed(2)}  ${per(v.ms).toFixed(1)} ms  ${q.replace(/\s+/g, ' ').slice(0, 160)}`);
   return {
     name,
     fleet,
@@ -135,24 +143,35 @@ async function realFleet(s: BenchStack, token: string): Promise<Result> {
     await api(s, token, 'POST', '/api/apps', { slug: 'hello' });
     await release(s, token, 'hello', 1);
     await release(s, token, 'hello', 2);
-    const ids: string[] = [];
-    for (let i = 0; i < REAL; i += 10) {
-      const batch = await Promise.all(
-        Array.from({ length: Math.min(10, REAL - i) }, (_, j) =>
-          api(s, token, 'POST', '/api/deployments', {
-            app: 'hello',
-            version: '1.0.0',
-            tenantId: `t${(i + j) % 20}`,
-            env: { GREETING: 'hi' },
-          }),
-        ),
-      );
-      ids.push(...batch.map((b) => b.deployment.id));
-      while ((await s.db.selectFrom('deployments').select('id').where('status', '=', 'running').execute()).length < ids.length)
-        await sleep(500);
-      log(`  deployed ${ids.length}/${REAL}`);
+    // All at once, one per tenant in turn: the first deploys of one release race each other,
+    // which is what a fleet looks like the day a platform moves onto Slipway.
+    const deployStarted = Date.now();
+    const created = await Promise.all(
+      Array.from({ length: REAL }, (_, i) =>
+        api(s, token, 'POST', '/api/deployments', { app: 'hello', version: '1.0.0', tenantId: `t${i % 20}`, env: { GREETING: 'hi' } }),
+      ),
+    );
+    const opIds = created.map((c) => c.operation.id as string);
+    for (;;) {
+      const ops = await s.db.selectFrom('operations').select(['id', 'status', 'error_message']).where('id', 'in', opIds).execute();
+      const failed = ops.filter((o) => o.status === 'failed' || o.status === 'cancelled');
+      if (failed.length) throw new Error(`${failed.length} of ${REAL} deploys failed, e.g. ${failed[0].id}: ${failed[0].error_message}`);
+      const done = ops.filter((o) => o.status === 'succeeded').length;
+      if (done === REAL) break;
+      await sleep(500);
     }
-    return await measure(s, token, 'real', 'hello', REAL, REAL_CONC, 30 * 60_000, 'deployments created through the API');
+    const deploySeconds = ((Date.now() - deployStarted) / 1000).toFixed(1);
+    log(`  deployed ${REAL}/${REAL} in ${deploySeconds} s`);
+    return await measure(
+      s,
+      token,
+      'real',
+      'hello',
+      REAL,
+      REAL_CONC,
+      30 * 60_000,
+      `${REAL} first deploys at once through the API: ${deploySeconds} s`,
+    );
   } finally {
     await worker.stop();
     const files = await fs.readdir(dataPaths(s.dataDir).compute).catch(() => [] as string[]);
@@ -231,6 +250,13 @@ function report(
     '| fleet | size | upgraded | failed | wall s | upgrades/min | op ms mean / p95 | activity ms per upgrade | Temporal ms per upgrade | Postgres ms per upgrade |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
+    '',
+    ...results.map((r) => `- ${r.name}: ${r.note}.`),
+    '',
+    `Load average (1, 5, 15 min) at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(', ')}; at the start: ${LOAD_AT_START}.`,
     '',
     `Peak memory (VmHWM): worker process ${mem.worker ?? '?'} MiB (it also hosts the router, the simulator's HTTP server and the bench driver), API ${mem.api ?? '?'} MiB, Temporal ${mem.temporal ?? '?'} MiB.`,
     '',

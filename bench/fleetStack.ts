@@ -38,6 +38,8 @@ export interface Timings {
   activityCalls: number;
   dbMs: number;
   dbQueries: number;
+  /** Count and time per SQL text (parameters stay $n), to say which queries an upgrade costs. */
+  byQuery: Map<string, { n: number; ms: number }>;
 }
 
 export interface BenchStack {
@@ -80,7 +82,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     const temporal: BenchTemporal = await startBenchTemporal({ dir: dataDir, postgresUrl: async () => postgres.adminUrl, logger });
     cleanups.push(() => temporal.stop());
 
-    const timings: Timings = { activityMs: 0, activityCalls: 0, dbMs: 0, dbQueries: 0 };
+    const timings: Timings = { activityMs: 0, activityCalls: 0, dbMs: 0, dbQueries: 0, byQuery: new Map() };
     const pool = new pg.Pool({ connectionString: postgres.url, max: 30 });
     pool.on('error', () => undefined);
     const db: Db = new Kysely<Database>({
@@ -88,6 +90,10 @@ export async function startBenchStack(): Promise<BenchStack> {
       log(e) {
         timings.dbMs += e.queryDurationMillis;
         timings.dbQueries += 1;
+        const q = timings.byQuery.get(e.query.sql) ?? { n: 0, ms: 0 };
+        q.n += 1;
+        q.ms += e.queryDurationMillis;
+        timings.byQuery.set(e.query.sql, q);
       },
     });
     cleanups.push(() => db.destroy());

@@ -3,9 +3,14 @@ import type { DbOrTrx } from '../db/database';
 import { findDeployment } from '../db/queries/deployments';
 import { findMassUpgrade } from '../db/queries/massUpgrades';
 import { findOperation } from '../db/queries/operations';
-import { enqueueDeliveries, subscribersOf } from '../db/queries/subscriptions';
-import type { JsonValue } from '../db/schema';
+import { enqueueDeliveries, subscribersOf, subscribersOfOperation } from '../db/queries/subscriptions';
+import type { JsonValue, Subscription } from '../db/schema';
 import type { EventType, MassUpgradeEventType, OperationEventType } from '../domain/notifications/events';
+
+/** An event of a tenant (or of none): its subscribers, then the outbox. */
+async function emit(db: DbOrTrx, type: EventType, eventKey: string, tenantId: string | null, data: Record<string, JsonValue>) {
+  await enqueueFor(db, await subscribersOf(db, type, tenantId), type, eventKey, tenantId, data);
+}
 
 /**
  * The one place events enter the outbox. Each event has a stable id (the same event
@@ -14,8 +19,14 @@ import type { EventType, MassUpgradeEventType, OperationEventType } from '../dom
  * Writing rows is all it does: sending happens in the dispatcher, so a slow or dead
  * receiver never holds up the operation.
  */
-async function emit(db: DbOrTrx, type: EventType, eventKey: string, tenantId: string | null, data: Record<string, JsonValue>) {
-  const subs = await subscribersOf(db, type, tenantId);
+async function enqueueFor(
+  db: DbOrTrx,
+  subs: Subscription[],
+  type: EventType,
+  eventKey: string,
+  tenantId: string | null,
+  data: Record<string, JsonValue>,
+) {
   if (subs.length === 0) return;
   const eventId = derivedId('evt', 16, `event\0${type}\0${eventKey}`);
   const createdAt = new Date().toISOString();
@@ -30,10 +41,14 @@ async function emit(db: DbOrTrx, type: EventType, eventKey: string, tenantId: st
 
 /** started, phase (with its name), succeeded, failed, awaiting_promotion of one operation; nothing secret goes in. */
 export async function emitOperationEvent(db: DbOrTrx, type: OperationEventType, operationId: string, phase?: string): Promise<void> {
+  // Who listens first: with nobody subscribed (the usual case) that is the only query.
+  const subs = await subscribersOfOperation(db, type, operationId);
+  if (subs.length === 0) return;
   const op = await findOperation(db, operationId);
   const d = op ? await findDeployment(db, op.deployment_id) : null;
   if (!op || !d) return;
-  await emit(db, type, `${operationId}\0${phase ?? ''}`, d.tenant_id, {
+  // Subscribers of the tenant read above: the same rows subscribersOf(type, d.tenant_id) gives.
+  await enqueueFor(db, subs, type, `${operationId}\0${phase ?? ''}`, d.tenant_id, {
     operation: {
       id: op.id,
       kind: op.kind,

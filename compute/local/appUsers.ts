@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -32,6 +32,24 @@ export class AppUserError extends Error {
 
 const USERADD_LOCK_RETRIES = 20;
 /**
+ * Held (flock) around every useradd/groupadd Slipway runs on this host. shadow 4.13 checks
+ * that a name is free before it locks /etc/group, then replaces any entry of that name: two
+ * concurrent `groupadd swa-x` both succeed and the last one's gid wins, so an artifact
+ * already handed to the first gid becomes unreadable to processes started with the second
+ * ("Cannot find module …/server.js" when many tenants first deploy one release at once).
+ * Host-wide, not per data dir, because /etc/group is: workers of any data dir share it. In a
+ * folder only root may write to (not /run/lock or /tmp, which every app user can write), and
+ * kept 0600: a tenant's process that could open the file could hold the lock and stall every
+ * first deploy.
+ */
+export const DEFAULT_ACCOUNTS_LOCK_FILE = path.join(existsSync('/run') ? '/run' : '/etc', 'slipway-accounts.lock');
+/** How long one useradd/groupadd may wait for another Slipway process's (flock -w). */
+const ACCOUNTS_LOCK_WAIT_SECONDS = 60;
+/** flock's exit code when that wait ran out (flock -E), distinct from every useradd code. */
+const EXIT_LOCK_TIMEOUT = 75;
+/** flock's exit code when it could not run the tool it was given (EX_UNAVAILABLE). */
+const EXIT_FLOCK_CANNOT_RUN = 69;
+/**
  * Ids of app users and artifact groups: far above people's accounts (1000+) and out of the
  * small system range (100–999), which one user per deployment would soon use up.
  */
@@ -48,15 +66,15 @@ export const artifactGroupName = (artifactDir: string) => `swa-${hash(path.resol
  * artifact group (a folder elsewhere, e.g. a test fixture in the checkout, is never changed
  * and must be readable by others already).
  */
-export function createAppUsers(homesDir: string, artifactsRoot: string): AppUsers {
+export function createAppUsers(homesDir: string, artifactsRoot: string, accountsLockFile: string = DEFAULT_ACCOUNTS_LOCK_FILE): AppUsers {
   const root = path.resolve(homesDir);
   const store = path.resolve(artifactsRoot) + path.sep;
 
   async function identityFor(deploymentId: string, artifactDir: string): Promise<AppIdentity> {
     const user = appUserName(deploymentId);
     const home = path.join(root, user);
-    const uid = await ensureAccount('user', user, home);
-    const gid = await ensureAccount('group', artifactGroupName(artifactDir));
+    const uid = await ensureAccount(accountsLockFile, 'user', user, home);
+    const gid = await ensureAccount(accountsLockFile, 'group', artifactGroupName(artifactDir));
     if (path.resolve(artifactDir).startsWith(store)) await grantArtifact(artifactDir, gid);
     // Other users may pass through the homes folder but not list it.
     await fs.mkdir(root, { recursive: true, mode: 0o711 });
@@ -71,7 +89,7 @@ export function createAppUsers(homesDir: string, artifactsRoot: string): AppUser
 }
 
 /** Creates a user (no login, no password, home not created by useradd) or group unless it exists; answers its id. */
-async function ensureAccount(kind: 'user' | 'group', name: string, home?: string): Promise<number> {
+async function ensureAccount(lockFile: string, kind: 'user' | 'group', name: string, home?: string): Promise<number> {
   const existing = await lookupId(kind, name);
   if (existing !== null) return existing;
   const [tool, args] =
@@ -94,9 +112,13 @@ async function ensureAccount(kind: 'user' | 'group', name: string, home?: string
           ],
         ]
       : ['groupadd', ['-K', `GID_MIN=${ID_RANGE.min}`, '-K', `GID_MAX=${ID_RANGE.max}`, name]];
+  // flock would create it 0644, and a read-only descriptor is enough to hold a flock.
+  await fs.writeFile(lockFile, '', { flag: 'a', mode: 0o600 });
+  await fs.chmod(lockFile, 0o600);
   for (let attempt = 0; ; attempt++) {
     try {
-      await run(tool, args as string[]);
+      // Under the lock the tool's own "name exists" check is the truth: a concurrent creator has finished.
+      await run('flock', ['-w', String(ACCOUNTS_LOCK_WAIT_SECONDS), '-E', String(EXIT_LOCK_TIMEOUT), lockFile, tool, ...args]);
       break;
     } catch (err) {
       const code = (err as { code?: number | string }).code;
@@ -105,7 +127,11 @@ async function ensureAccount(kind: 'user' | 'group', name: string, home?: string
         await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
         continue;
       }
-      if (code === 'ENOENT') throw new AppUserError(`${tool} is missing: install the "passwd" package (apt-get install passwd)`);
+      if (code === 'ENOENT') throw new AppUserError('flock is missing: install the "util-linux" package (apt-get install util-linux)');
+      if (code === EXIT_FLOCK_CANNOT_RUN && /failed to execute/.test((err as { stderr?: string }).stderr ?? ''))
+        throw new AppUserError(`${tool} is missing: install the "passwd" package (apt-get install passwd)`);
+      if (code === EXIT_LOCK_TIMEOUT)
+        throw new AppUserError(`${tool} ${name} waited ${ACCOUNTS_LOCK_WAIT_SECONDS} s for ${lockFile}, held by another process`);
       throw new AppUserError(`${tool} ${name} failed: ${(err as { stderr?: string }).stderr?.trim() || String(err)}`);
     }
   }

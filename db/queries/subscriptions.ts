@@ -67,6 +67,26 @@ export async function subscribersOf(db: DbOrTrx, eventType: string, tenantId: st
   return q.execute();
 }
 
+/**
+ * subscribersOf for an event of one operation, the tenant read from its deployment in the
+ * same query: one round trip where there were three (operation, deployment, subscriptions),
+ * and an operation emits about seven events, most often to nobody.
+ */
+export async function subscribersOfOperation(db: DbOrTrx, eventType: string, operationId: string): Promise<Subscription[]> {
+  const tenantOfOperation = db
+    .selectFrom('operations')
+    .innerJoin('deployments', 'deployments.id', 'operations.deployment_id')
+    .select('deployments.tenant_id')
+    .where('operations.id', '=', operationId);
+  return db
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('deleted_at', 'is', null)
+    .where(sql<boolean>`events ? ${eventType}`)
+    .where((eb) => eb.or([eb('tenant_id', 'is', null), eb('tenant_id', '=', tenantOfOperation)]))
+    .execute();
+}
+
 /** The outbox write; a repeated event (a retried activity) has the same ids and adds nothing. */
 export async function enqueueDeliveries(
   db: DbOrTrx,
