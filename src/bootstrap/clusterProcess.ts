@@ -21,6 +21,7 @@ export interface ClusterProcess {
 }
 
 const DEFAULT_GRACE_MS = 5_000;
+const WAIT_POLL_MS = 200;
 
 export function startClusterProcess(name: string, command: string, args: string[], dir: string, env?: NodeJS.ProcessEnv): ClusterProcess {
   const logFile = path.join(dir, `${name}.log`);
@@ -60,4 +61,22 @@ export function startClusterProcess(name: string, command: string, args: string[
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Polls `check` (errors count as "not yet") until it is true, the deadline passes or `died`
+ * rejects; on timeout the error carries the last error and, for one process, its log's tail.
+ */
+export async function waitUntil(deadline: number, died: ClusterProcess | Promise<never>, check: () => Promise<boolean>): Promise<void> {
+  const death = 'died' in died ? died.died : died;
+  let last: unknown;
+  for (;;) {
+    const ok = await Promise.race([check().catch((err: unknown) => ((last = err), false)), death]);
+    if (ok) return;
+    if (Date.now() > deadline) {
+      const detail = 'tail' in died ? `\nLast lines of ${died.logFile}:\n${await died.tail()}` : '';
+      throw new Error(`kubernetes cluster not ready in time (last error: ${String(last)})${detail}`);
+    }
+    await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
+  }
 }
