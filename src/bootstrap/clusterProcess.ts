@@ -21,6 +21,14 @@ export interface ClusterProcess {
 }
 
 const DEFAULT_GRACE_MS = 5_000;
+/** One `exit` listener for all components: a cluster has eight, more than Node's listener warning allows. */
+const atExit = new Set<() => void>();
+let exitHookInstalled = false;
+function killAtExit(kill: () => void): void {
+  if (!exitHookInstalled) process.once('exit', () => atExit.forEach((k) => k()));
+  exitHookInstalled = true;
+  atExit.add(kill);
+}
 const WAIT_POLL_MS = 200;
 
 export function startClusterProcess(name: string, command: string, args: string[], dir: string, env?: NodeJS.ProcessEnv): ClusterProcess {
@@ -35,7 +43,7 @@ export function startClusterProcess(name: string, command: string, args: string[
   let done = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => ((done = true), resolve())));
   const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  killAtExit(killOnExit);
   const tail = async (lines = 25) => {
     const text = await fs.readFile(logFile, 'utf8').catch(() => '');
     return text.trimEnd().split('\n').slice(-lines).join('\n');
@@ -53,7 +61,7 @@ export function startClusterProcess(name: string, command: string, args: string[
     died,
     tail,
     async stop(graceMs = DEFAULT_GRACE_MS) {
-      process.removeListener('exit', killOnExit);
+      atExit.delete(killOnExit);
       if (done) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

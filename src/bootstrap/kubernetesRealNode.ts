@@ -28,6 +28,11 @@ const run = promisify(execFile);
 export const REAL_NODE_NAME = 'real-node-0';
 export const REAL_NODE_POD_CIDR = '10.245.0.0/24';
 export const REAL_NODE_BRIDGE = 'kbr0';
+/**
+ * The node's IP is the bridge's own address: kubelet refuses a loopback node IP, and this one
+ * exists on this host only, so the kubelet API (anonymous, AlwaysAllow) is not on the network.
+ */
+export const REAL_NODE_IP = '10.245.0.1';
 export const REAL_NODE_DIR = path.join(os.tmpdir(), 'slipway-kubernetes-node');
 export const REAL_NODE_LEFTOVERS: NodeLeftovers = {
   dir: REAL_NODE_DIR,
@@ -37,6 +42,7 @@ export const REAL_NODE_LEFTOVERS: NodeLeftovers = {
 
 const PACKAGES = ['containerd', 'containernetworking-plugins', 'catatonit', 'iptables'] as const;
 const CNI_BIN_DIR = '/usr/lib/cni';
+const KUBELET_GUARD_CHAIN = 'KUBE-SLIPWAY-KUBELET-GUARD';
 const OWNER_FILE = path.join(REAL_NODE_DIR, 'owner');
 const POLL_MS = 250;
 /** Pods still on the node at stop get this long to go through kubelet (CNI DEL, unmounts) before the forced clean-up. */
@@ -108,9 +114,12 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
     await until(Date.now() + 30_000, containerd, async () => (await ctr('version')).stdout.includes('Server'));
     await ctr('images', 'import', '--no-unpack', pause.archive);
 
+    const kubeletPort = await getFreePort();
+    await createBridge(kubeletPort);
     const kubeletDir = path.join(dir, 'kubelet');
     await fs.mkdir(kubeletDir, { recursive: true });
-    await fs.writeFile(path.join(kubeletDir, 'config.yaml'), kubeletConfig(dir, socket, await getFreePort()));
+    await fs.writeFile(path.join(kubeletDir, 'config.yaml'), kubeletConfig(dir, socket, kubeletPort));
+    const proxyHealthz = `127.0.0.1:${await getFreePort()}`;
     started.push(
       startClusterProcess(
         'kubelet',
@@ -121,8 +130,7 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
           `--root-dir=${path.join(kubeletDir, 'root')}`,
           `--cert-dir=${path.join(kubeletDir, 'pki')}`,
           `--hostname-override=${REAL_NODE_NAME}`,
-          // Loopback: the kubelet API (anonymous, AlwaysAllow here) must not be reachable from the network.
-          '--node-ip=127.0.0.1',
+          `--node-ip=${REAL_NODE_IP}`,
           `--node-labels=type=real`,
         ],
         dir,
@@ -139,7 +147,12 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
           '--conntrack-max-per-core=0',
           '--conntrack-tcp-timeout-established=0',
           '--conntrack-tcp-timeout-close-wait=0',
-          `--healthz-bind-address=127.0.0.1:${await getFreePort()}`,
+          // The node IP given, so kube-proxy does not wait up to 30 s for the Node to report one.
+          `--bind-address=${REAL_NODE_IP}`,
+          // Off: it would set route_localnet=1, a host-wide sysctl, for NodePorts nobody uses here.
+          '--iptables-localhost-nodeports=false',
+          '--nodeport-addresses=primary',
+          `--healthz-bind-address=${proxyHealthz}`,
           `--metrics-bind-address=127.0.0.1:${await getFreePort()}`,
         ],
         dir,
@@ -150,6 +163,8 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
       const node = await core.readNode({ name: REAL_NODE_NAME });
       return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
     });
+    // kube-proxy's healthz answers 200 once it has written the Service rules: ClusterIPs work from then on.
+    await until(Date.now() + 30_000, anyDied, async () => (await fetch(`http://${proxyHealthz}/healthz`)).ok);
     logger.info({ node: REAL_NODE_NAME, dir }, 'real kubernetes node is up');
     return { name: REAL_NODE_NAME, processes: () => [...started], stop };
   } catch (err) {
@@ -235,6 +250,21 @@ state = ${q(path.join(ctrd, 'state'))}
 `;
 }
 
+/**
+ * The bridge exists before kubelet starts, so the node IP does; the CNI plugin takes it as it is.
+ * Pods are refused the kubelet port (its chain is KUBE-*, so the clean-up removes it).
+ */
+async function createBridge(kubeletPort: number): Promise<void> {
+  const ip = (...args: string[]) => run('ip', args);
+  await ip('link', 'add', REAL_NODE_BRIDGE, 'type', 'bridge');
+  await ip('addr', 'add', `${REAL_NODE_IP}/24`, 'dev', REAL_NODE_BRIDGE);
+  await ip('link', 'set', REAL_NODE_BRIDGE, 'up');
+  const ipt = (...args: string[]) => run('iptables', ['-w', '5', ...args]);
+  await ipt('-N', KUBELET_GUARD_CHAIN);
+  await ipt('-A', KUBELET_GUARD_CHAIN, '-i', REAL_NODE_BRIDGE, '-p', 'tcp', '--dport', String(kubeletPort), '-j', 'REJECT');
+  await ipt('-I', 'INPUT', '-j', KUBELET_GUARD_CHAIN);
+}
+
 /** A bridge with host-local addresses; no masquerade or port maps, so CNI adds no iptables rules of its own. */
 function cniConfig(dir: string): string {
   return JSON.stringify({
@@ -273,7 +303,7 @@ function kubeletConfig(dir: string, socket: string, port: number): string {
     apiVersion: 'kubelet.config.k8s.io/v1beta1',
     kind: 'KubeletConfiguration',
     containerRuntimeEndpoint: `unix://${socket}`,
-    address: '127.0.0.1',
+    address: REAL_NODE_IP,
     port,
     // 0 disables them: no fixed ports on a shared host.
     healthzPort: 0,
