@@ -76,6 +76,18 @@ test('a rollback to the warm revision is a traffic switch with no failed request
   expect((await answer(stack(), d.hostname)).json.version).toBe('1.0.0');
 });
 
+test('a restart runs a new pod of the same release and switches to it with no failed request', async () => {
+  const before = (await answer(stack(), d.hostname)).json.instance;
+  const traffic = keepRequesting(stack().proxyPort, d.hostname);
+  const op = await runOperation(tenant, 'POST', `/api/deployments/${d.id}/restart`);
+  const report = await traffic.stop();
+  expect(op).toMatchObject({ kind: 'restart', status: 'succeeded' });
+  expect(report.failures).toEqual([]);
+  const after = (await answer(stack(), d.hostname)).json;
+  expect(after.version).toBe('1.0.0');
+  expect(after.instance).not.toBe(before);
+});
+
 test('destroy removes every object of the deployment from the tenant namespace', async () => {
   const op = await runOperation(tenant, 'POST', `/api/deployments/${d.id}/destroy`, { confirm: d.id });
   expect(op.status).toBe('succeeded');
