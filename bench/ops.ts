@@ -284,10 +284,26 @@ async function bench(s: BenchStack): Promise<number> {
   const api = apiClient(s.apiUrl, s.adminToken);
   await createHelloApp(api, [], [], s.appImage);
   const load0 = os.loadavg();
-  const deployments = await overhead(api);
-  await rollbackLatency(api, s);
-  await apiStartLatency(api, deployments);
-  await throughput(api, s);
+  try {
+    const deployments = await overhead(api);
+    await rollbackLatency(api, s);
+    await apiStartLatency(api, deployments);
+    await throughput(api, s);
+  } catch (err) {
+    // The sections that finished are still worth having; the error says where it stopped.
+    const load = os.loadavg().map((v) => v.toFixed(2));
+    process.stdout.write(
+      [
+        '',
+        '## Ops run (incomplete)',
+        '',
+        ...out,
+        `load average at start ${load0.map((v) => v.toFixed(2)).join(' ')}, now ${load.join(' ')}.`,
+        '',
+      ].join('\n') + '\n',
+    );
+    throw err;
+  }
   const load1 = os.loadavg();
   process.stdout.write(
     [

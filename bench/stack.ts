@@ -11,6 +11,7 @@ import { dataPaths } from '../src/dataPaths';
 import { ensureSecretFile } from '../src/secretFile';
 import { loadConfig, type ComputeKind, type RouterKind } from '../src/config';
 import { startContainerStack } from '../tests/helpers/containerStack';
+import { startTestCluster } from '../tests/helpers/kubernetesCluster';
 import { haproxySettings } from '../src/trafficRouter';
 import { startHaproxy } from '../traffic/haproxy/haproxyProcess';
 import { createLogger } from '../src/logger';
@@ -36,7 +37,7 @@ export interface BenchStack {
   adminToken: string;
   /** Which Temporal ran (BENCH_TEMPORAL), for the tables. */
   temporalLabel: string;
-  /** BENCH_COMPUTE=docker: revisions are containers, and releases name this pushed test image. */
+  /** BENCH_COMPUTE=docker or kubernetes: revisions are containers (or pods), and releases name this pushed test image. */
   appImage?: string;
   children: TestChild[];
   close(): Promise<void>;
@@ -49,7 +50,10 @@ export interface BenchStackOptions {
   logLevel?: string;
   /** Router in front of the apps: the built-in one (default) or HAProxy (BENCH_ROUTER=haproxy). */
   router?: RouterKind;
-  /** `docker`: a real engine and registry with the test app image (BENCH_COMPUTE=docker). */
+  /**
+   * `docker`: a real engine and registry with the test app image (BENCH_COMPUTE=docker);
+   * `kubernetes`: that registry and image, and a cluster whose one node is real (BENCH_COMPUTE=kubernetes).
+   */
   compute?: ComputeKind;
   /** Receives close() before anything starts, so a deadline during start-up still cleans up. */
   onCloseAvailable?: (close: () => Promise<void>) => void;
@@ -104,9 +108,14 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
     const adminToken = (await createToken(db, { name: 'bench-admin', role: 'admin', tenantId: null })).token;
     await db.destroy();
 
-    const containers = opts.compute === 'docker' ? await startContainerStack(logger) : undefined;
+    const containers = opts.compute === 'docker' || opts.compute === 'kubernetes' ? await startContainerStack(logger) : undefined;
     // Registered here so it runs after the worker and API stopped: it removes every container.
     if (containers) cleanups.push({ what: 'container engine and registry', run: () => containers.close() });
+    const cluster =
+      opts.compute === 'kubernetes' && containers
+        ? await startTestCluster({ fakeNodes: 0, realNode: { insecureRegistries: [containers.registry.host] } })
+        : undefined;
+    if (cluster) cleanups.push({ what: 'kubernetes cluster', run: () => cluster.stop() });
 
     const [apiPort, proxyPort, adminPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
     const routerAdminUrl = `http://127.0.0.1:${adminPort}`;
@@ -126,9 +135,11 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
       SLIPWAY_DRAIN_TIMEOUT_SECONDS: String(opts.drainTimeoutSeconds ?? 30),
       SLIPWAY_STOP_GRACE_SECONDS: '5',
       SLIPWAY_ROUTER: opts.router ?? 'builtin',
-      ...(containers
-        ? { SLIPWAY_COMPUTE: 'docker', DOCKER_HOST: containers.engine.dockerHost, SLIPWAY_REGISTRY: containers.registry.url }
-        : {}),
+      ...(cluster && containers
+        ? { SLIPWAY_COMPUTE: 'kubernetes', SLIPWAY_KUBECONFIG: cluster.kubeconfigPath, SLIPWAY_REGISTRY: containers.registry.url }
+        : containers
+          ? { SLIPWAY_COMPUTE: 'docker', DOCKER_HOST: containers.engine.dockerHost, SLIPWAY_REGISTRY: containers.registry.url }
+          : {}),
     });
     const spawn = async (name: string, logLevel: string) => {
       const child = await spawnTsProcess(name, `src/processes/${name}.ts`, { ...env, LOG_LEVEL: logLevel }, path.join(dir, `${name}.log`));
@@ -214,8 +225,9 @@ export function runBench(name: string, deadlineMs: number, stackOpts: BenchStack
   process.on('SIGINT', () => void finish(130, 'interrupted'));
   process.on('SIGTERM', () => void finish(143, 'terminated'));
   (async () => {
-    // BENCH_COMPUTE=docker: the same bench with revisions as containers (BENCHMARKS.md "Containers").
-    const compute = process.env.BENCH_COMPUTE === 'docker' ? 'docker' : 'local';
+    // BENCH_COMPUTE=docker / kubernetes: the same bench with revisions as containers or pods (BENCHMARKS.md).
+    const compute =
+      process.env.BENCH_COMPUTE === 'docker' || process.env.BENCH_COMPUTE === 'kubernetes' ? process.env.BENCH_COMPUTE : 'local';
     const stack = await startBenchStack({ compute, ...stackOpts, onCloseAvailable: (c) => (closeStack = c) });
     return body(stack);
   })().then(

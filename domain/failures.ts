@@ -26,6 +26,8 @@ export const FailureType = {
   ReleaseFailed: 'ReleaseFailed',
   /** The target release's image is gone from the registry (garbage-collected, or deleted by hand). */
   ImageMissing: 'ImageMissing',
+  /** The configured traffic router cannot do what the strategy asks (weights on the kubernetes router). */
+  UnsupportedByRouter: 'UnsupportedByRouter',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { loadConfig } from '../src/config';
 import { dataPaths } from '../src/dataPaths';
-import { podmanEnv, podmanPaths } from '../src/bootstrap/podmanConfig';
+import { podmanEnv, podmanPaths, writePodmanConfig } from '../src/bootstrap/podmanConfig';
 import { buildNodeImage, pushImage } from '../tests/helpers/nodeImage';
 
 /**
@@ -18,7 +18,10 @@ async function main(): Promise<void> {
       'usage: npm run image:hello -- <registry host:port> [tag]   (the "Registry" line that `npm start` printed, without http://)',
     );
   }
-  const env = podmanEnv(podmanPaths(dataPaths(loadConfig().dataDir).containers));
+  const paths = podmanPaths(dataPaths(loadConfig().dataDir).containers);
+  // With SLIPWAY_COMPUTE=kubernetes no engine ran here to write podman's config; the build needs it.
+  if (!(await fs.stat(paths.containersConf).catch(() => null))) await writePodmanConfig(paths, [registry]);
+  const env = podmanEnv(paths);
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'slipway-image-'));
   try {
     const { localTag, built } = await buildNodeImage(

@@ -49,8 +49,11 @@ export const DEFAULTS = {
 export const COMPUTE_KINDS = ['local', 'docker', 'kubernetes'] as const;
 export type ComputeKind = (typeof COMPUTE_KINDS)[number];
 
-/** `builtin`: the embedded Node proxy; `haproxy`: HAProxy on PATH, driven through its runtime API (README "The router"). */
-export const ROUTER_KINDS = ['builtin', 'haproxy'] as const;
+/**
+ * `builtin`: the embedded Node proxy; `haproxy`: HAProxy on PATH, driven through its runtime API (README "The router");
+ * `kubernetes`: one Service per deployment whose selector follows the serving revision (README "Kubernetes").
+ */
+export const ROUTER_KINDS = ['builtin', 'haproxy', 'kubernetes'] as const;
 export type RouterKind = (typeof ROUTER_KINDS)[number];
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -61,85 +64,91 @@ const secretKey = z.string().transform((v, ctx) => {
   return key ?? Buffer.alloc(0);
 });
 
-const ConfigSchema = z.object({
-  SLIPWAY_DATA_DIR: z.string().min(1).default(DEFAULTS.dataDir),
-  /** Folders releases may be published from, separated by `:` like PATH. */
-  SLIPWAY_ARTIFACT_ROOT: z.string().min(1).optional(),
-  DATABASE_URL: z.string().url().optional(),
-  TEMPORAL_ADDRESS: z.string().min(1).optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default(DEFAULTS.namespace),
-  SLIPWAY_TASK_QUEUE: z.string().min(1).default(DEFAULTS.taskQueue),
-  SLIPWAY_API_HOST: listenHost.default(DEFAULTS.apiHost),
-  SLIPWAY_API_PORT: port.default(DEFAULTS.apiPort),
-  SLIPWAY_ROUTER_HOST: listenHost.default(DEFAULTS.routerHost),
-  SLIPWAY_ROUTER: z.enum(ROUTER_KINDS).default(DEFAULTS.router),
-  SLIPWAY_COMPUTE: z.enum(COMPUTE_KINDS).default(DEFAULTS.compute),
-  /** An existing Docker Engine API (`unix:///…sock` or `tcp://host:port`); without it `npm start` runs Podman's. */
-  DOCKER_HOST: z
-    .string()
-    .regex(/^(unix:\/\/\/|tcp:\/\/|https?:\/\/)/, 'must start with unix:///, tcp:// or http(s)://')
-    .optional(),
-  /** kubeconfig for SLIPWAY_COMPUTE=kubernetes; without it the in-cluster account, else KUBECONFIG / ~/.kube/config. */
-  SLIPWAY_KUBECONFIG: z.string().min(1).optional(),
-  SLIPWAY_ROUTER_PORT: port.default(DEFAULTS.routerPort),
-  SLIPWAY_ROUTER_ADMIN_URL: z.string().url().optional(),
-  SLIPWAY_ROUTER_ADMIN_PORT: port.default(DEFAULTS.routerAdminPort),
-  SLIPWAY_ROUTER_MAX_BODY_BYTES: z.coerce.number().int().min(1).default(DEFAULTS.routerMaxBodyBytes),
-  SLIPWAY_HAPROXY_THREADS: z.coerce.number().int().min(1).max(64).optional(),
-  SLIPWAY_TEMPORAL_PORT: port.default(DEFAULTS.temporalPort),
-  SLIPWAY_TEMPORAL_UI_PORT: port.default(DEFAULTS.temporalUiPort),
-  SLIPWAY_TEMPORAL: z.enum(['dev', 'server']).default(DEFAULTS.temporal),
-  SLIPWAY_TEMPORAL_HISTORY_SHARDS: z.coerce.number().int().min(1).max(16384).default(DEFAULTS.temporalHistoryShards),
-  SLIPWAY_WORKERS: z.coerce.number().int().min(1).max(32).default(DEFAULTS.workers),
-  SLIPWAY_APIS: z.coerce.number().int().min(1).max(32).default(DEFAULTS.apis),
-  SLIPWAY_RESTORE_ON_BOOT: z.enum(['0', '1']).default('1'),
-  SLIPWAY_ROUTE_DOMAIN: z.string().min(1).default('localhost'),
-  SLIPWAY_READINESS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULTS.readinessTimeoutSeconds),
-  SLIPWAY_DRAIN_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(DEFAULTS.drainTimeoutSeconds),
-  SLIPWAY_ROLLBACK_WINDOW_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(7 * 24 * 3600)
-    .default(DEFAULTS.rollbackWindowSeconds),
-  SLIPWAY_STOP_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(DEFAULTS.stopGraceSeconds),
-  SLIPWAY_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(DEFAULTS.authFailureLimit),
-  SLIPWAY_AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULTS.authFailureWindowSeconds),
-  SLIPWAY_SECRET_KEY: secretKey.optional(),
-  SLIPWAY_SECRET_KEY_PREVIOUS: secretKey.optional(),
-  SLIPWAY_AUTO_UPDATE_INTERVAL_MINUTES: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 24 * 60)
-    .default(DEFAULTS.autoUpdateIntervalMinutes),
-  SLIPWAY_NOTIFICATION_RETRY_INITIAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(DEFAULTS.notificationRetryInitialMs),
-  SLIPWAY_NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(DEFAULTS.notificationMaxAttempts),
-  SLIPWAY_NOTIFICATION_LOG_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-  /** Private ranges tenants' webhooks may reach, e.g. `10.20.0.0/16`; by default public addresses only. */
-  SLIPWAY_NOTIFICATION_ALLOWED_CIDRS: z
-    .string()
-    .default('')
-    .transform((v, ctx) => {
-      try {
-        return parseCidrList(v);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
-    }),
-  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  /** Crash tests only: the process SIGKILLs itself at this point (ports/faultPoints.ts). */
-  SLIPWAY_FAULT_KILL_AT: z.enum(FAULT_POINT_NAMES).optional(),
-  /** auto: readable lines when stdout is a terminal, JSON lines otherwise (files, pipes, log shippers). */
-  SLIPWAY_LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
-  /** `embedded` (the CNCF registry started by `npm start`) or the URL of a running registry (README "Images"). */
-  SLIPWAY_REGISTRY: z
-    .union([z.literal('embedded'), z.url({ protocol: /^https?$/, error: 'must be embedded or an http(s):// URL' })])
-    .optional(),
-  SLIPWAY_REGISTRY_USERNAME: z.string().min(1).optional(),
-  SLIPWAY_REGISTRY_PASSWORD: z.string().min(1).optional(),
-});
+const ConfigSchema = z
+  .object({
+    SLIPWAY_DATA_DIR: z.string().min(1).default(DEFAULTS.dataDir),
+    /** Folders releases may be published from, separated by `:` like PATH. */
+    SLIPWAY_ARTIFACT_ROOT: z.string().min(1).optional(),
+    DATABASE_URL: z.string().url().optional(),
+    TEMPORAL_ADDRESS: z.string().min(1).optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1).default(DEFAULTS.namespace),
+    SLIPWAY_TASK_QUEUE: z.string().min(1).default(DEFAULTS.taskQueue),
+    SLIPWAY_API_HOST: listenHost.default(DEFAULTS.apiHost),
+    SLIPWAY_API_PORT: port.default(DEFAULTS.apiPort),
+    SLIPWAY_ROUTER_HOST: listenHost.default(DEFAULTS.routerHost),
+    SLIPWAY_ROUTER: z.enum(ROUTER_KINDS).default(DEFAULTS.router),
+    SLIPWAY_COMPUTE: z.enum(COMPUTE_KINDS).default(DEFAULTS.compute),
+    /** An existing Docker Engine API (`unix:///…sock` or `tcp://host:port`); without it `npm start` runs Podman's. */
+    DOCKER_HOST: z
+      .string()
+      .regex(/^(unix:\/\/\/|tcp:\/\/|https?:\/\/)/, 'must start with unix:///, tcp:// or http(s)://')
+      .optional(),
+    /** kubeconfig for SLIPWAY_COMPUTE=kubernetes; without it the in-cluster account, else KUBECONFIG / ~/.kube/config. */
+    SLIPWAY_KUBECONFIG: z.string().min(1).optional(),
+    SLIPWAY_ROUTER_PORT: port.default(DEFAULTS.routerPort),
+    SLIPWAY_ROUTER_ADMIN_URL: z.string().url().optional(),
+    SLIPWAY_ROUTER_ADMIN_PORT: port.default(DEFAULTS.routerAdminPort),
+    SLIPWAY_ROUTER_MAX_BODY_BYTES: z.coerce.number().int().min(1).default(DEFAULTS.routerMaxBodyBytes),
+    SLIPWAY_HAPROXY_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+    SLIPWAY_TEMPORAL_PORT: port.default(DEFAULTS.temporalPort),
+    SLIPWAY_TEMPORAL_UI_PORT: port.default(DEFAULTS.temporalUiPort),
+    SLIPWAY_TEMPORAL: z.enum(['dev', 'server']).default(DEFAULTS.temporal),
+    SLIPWAY_TEMPORAL_HISTORY_SHARDS: z.coerce.number().int().min(1).max(16384).default(DEFAULTS.temporalHistoryShards),
+    SLIPWAY_WORKERS: z.coerce.number().int().min(1).max(32).default(DEFAULTS.workers),
+    SLIPWAY_APIS: z.coerce.number().int().min(1).max(32).default(DEFAULTS.apis),
+    SLIPWAY_RESTORE_ON_BOOT: z.enum(['0', '1']).default('1'),
+    SLIPWAY_ROUTE_DOMAIN: z.string().min(1).default('localhost'),
+    SLIPWAY_READINESS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULTS.readinessTimeoutSeconds),
+    SLIPWAY_DRAIN_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(3600).default(DEFAULTS.drainTimeoutSeconds),
+    SLIPWAY_ROLLBACK_WINDOW_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .default(DEFAULTS.rollbackWindowSeconds),
+    SLIPWAY_STOP_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(DEFAULTS.stopGraceSeconds),
+    SLIPWAY_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(DEFAULTS.authFailureLimit),
+    SLIPWAY_AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULTS.authFailureWindowSeconds),
+    SLIPWAY_SECRET_KEY: secretKey.optional(),
+    SLIPWAY_SECRET_KEY_PREVIOUS: secretKey.optional(),
+    SLIPWAY_AUTO_UPDATE_INTERVAL_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(DEFAULTS.autoUpdateIntervalMinutes),
+    SLIPWAY_NOTIFICATION_RETRY_INITIAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(DEFAULTS.notificationRetryInitialMs),
+    SLIPWAY_NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(DEFAULTS.notificationMaxAttempts),
+    SLIPWAY_NOTIFICATION_LOG_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    /** Private ranges tenants' webhooks may reach, e.g. `10.20.0.0/16`; by default public addresses only. */
+    SLIPWAY_NOTIFICATION_ALLOWED_CIDRS: z
+      .string()
+      .default('')
+      .transform((v, ctx) => {
+        try {
+          return parseCidrList(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    /** Crash tests only: the process SIGKILLs itself at this point (ports/faultPoints.ts). */
+    SLIPWAY_FAULT_KILL_AT: z.enum(FAULT_POINT_NAMES).optional(),
+    /** auto: readable lines when stdout is a terminal, JSON lines otherwise (files, pipes, log shippers). */
+    SLIPWAY_LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
+    /** `embedded` (the CNCF registry started by `npm start`) or the URL of a running registry (README "Images"). */
+    SLIPWAY_REGISTRY: z
+      .union([z.literal('embedded'), z.url({ protocol: /^https?$/, error: 'must be embedded or an http(s):// URL' })])
+      .optional(),
+    SLIPWAY_REGISTRY_USERNAME: z.string().min(1).optional(),
+    SLIPWAY_REGISTRY_PASSWORD: z.string().min(1).optional(),
+  })
+  .refine((e) => e.SLIPWAY_ROUTER !== 'kubernetes' || e.SLIPWAY_COMPUTE === 'kubernetes', {
+    path: ['SLIPWAY_ROUTER'],
+    message:
+      "kubernetes patches a Service selector over the revisions' pods, so it needs SLIPWAY_COMPUTE=kubernetes; with other compute use builtin or haproxy",
+  });
 
 export interface Config {
   dataDir: string;

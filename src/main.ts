@@ -137,8 +137,9 @@ async function main(): Promise<void> {
 
   step('starting router, worker and API');
   if (config.router === 'haproxy') await superviseHaproxy(config, logger);
-  else spawnChild('router');
-  await waitForHttp(`${config.routerAdminUrl}/healthz`, 30_000);
+  else if (config.router === 'builtin') spawnChild('router');
+  // kubernetes: no proxy here; the cluster's Services carry the traffic (README "Kubernetes").
+  if (config.router !== 'kubernetes') await waitForHttp(`${config.routerAdminUrl}/healthz`, 30_000);
   // App processes outlive a worker crash on purpose; a deliberate stop of the whole
   // platform stops them too (the worker starts them again on the next `npm start`).
   cleanups.push({

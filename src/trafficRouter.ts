@@ -2,6 +2,8 @@ import type { TrafficRouter } from '../ports/traffic';
 import { createHttpRouterClient } from '../traffic/builtin/httpRouterClient';
 import type { HaproxySettings } from '../traffic/haproxy/haproxyConfig';
 import { createHaproxyRouter } from '../traffic/haproxy/haproxyRouter';
+import { createKubernetesRouter } from '../traffic/kubernetes/kubernetesRouter';
+import { loadKubeConfig } from '../compute/kubernetes/loadKubeConfig';
 import type { Config } from './config';
 import { dataPaths } from './dataPaths';
 import { ROUTER_ADMIN_HOST } from './routerHosts';
@@ -23,6 +25,7 @@ export function haproxySettings(config: Config): HaproxySettings {
 /** The worker's TrafficRouter for the configured router kind. */
 export async function createTrafficRouter(config: Config): Promise<TrafficRouter> {
   if (config.router === 'haproxy') return createHaproxyRouter(haproxySettings(config));
+  if (config.router === 'kubernetes') return createKubernetesRouter({ kubeConfig: loadKubeConfig(config.kubeconfig) });
   // The router made the secret at its first start (or this does, if it runs first).
   const adminSecret = await ensureSecretFile(dataPaths(config.dataDir).routerAdminSecret);
   return createHttpRouterClient({ adminUrl: config.routerAdminUrl, adminSecret });

@@ -9,10 +9,12 @@ type K8s = typeof import('@kubernetes/client-node', { with: { 'resolution-mode':
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const k8s = require('@kubernetes/client-node') as K8s;
 
-export const { KubeConfig, CoreV1Api, AppsV1Api, RbacAuthorizationV1Api, ApiException, PatchStrategy, setHeaderOptions } = k8s;
+export const { KubeConfig, CoreV1Api, AppsV1Api, DiscoveryV1Api, RbacAuthorizationV1Api, ApiException, PatchStrategy, setHeaderOptions } =
+  k8s;
 export type KubeConfig = InstanceType<K8s['KubeConfig']>;
 export type CoreV1Api = InstanceType<K8s['CoreV1Api']>;
 export type AppsV1Api = InstanceType<K8s['AppsV1Api']>;
+export type DiscoveryV1Api = InstanceType<K8s['DiscoveryV1Api']>;
 export type RbacAuthorizationV1Api = InstanceType<K8s['RbacAuthorizationV1Api']>;
 export type { V1Deployment, V1Pod, V1Secret, V1Service, V1Namespace, CoreV1Event, V1ResourceQuota } from '@kubernetes/client-node' with {
   'resolution-mode': 'import',

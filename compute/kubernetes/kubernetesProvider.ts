@@ -179,9 +179,15 @@ export function createKubernetesComputeProvider(options: KubernetesProviderOptio
       return running(await watchRollout(namespace, spec.key), spec.key);
     },
 
+    /**
+     * null once nothing will serve: gone, being deleted, or stuck (a named rollout problem). A
+     * Deployment still coming up (a slow pull on a loaded node) answers with its endpoint, so the
+     * readiness wait keeps probing instead of reporting a crash.
+     */
     async status(key) {
       const deployment = await find(key);
-      if (!deployment || deployment.metadata?.deletionTimestamp || !isAvailable(deployment)) return null;
+      if (!deployment || deployment.metadata?.deletionTimestamp) return null;
+      if (!isAvailable(deployment) && rolloutProblem(deployment, await podsOf(deployment.metadata!.namespace!, key))) return null;
       return running(deployment, key);
     },
 

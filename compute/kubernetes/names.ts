@@ -13,6 +13,8 @@ export const LABELS = {
   service: 'slipway.dev/service',
   slot: 'slipway.dev/slot',
   tenant: 'slipway.dev/tenant',
+  /** On the one Service per deployment that the kubernetes router points at the serving revision. */
+  route: 'slipway.dev/route',
 } as const;
 /** The originals, where nothing limits their length or alphabet. */
 export const ANNOTATIONS = {
@@ -20,6 +22,9 @@ export const ANNOTATIONS = {
   deploymentId: 'slipway.dev/deployment-id',
   tenantId: 'slipway.dev/tenant-id',
   startedAt: 'slipway.dev/started-at',
+  /** The kubernetes router's whole RouteSpec (keys, URLs, hostname: nothing secret), for getRoute. */
+  route: 'slipway.dev/route',
+  hostname: 'slipway.dev/hostname',
 } as const;
 /** The identity Slipway acts as inside a tenant's namespace (tenantNamespace.ts). */
 export const TENANT_IDENTITY = 'slipway';
@@ -47,6 +52,12 @@ export function tenantNamespace(tenantId: string): string {
 export function revisionObjectName(key: string): string {
   const readable = dnsLabelPart(key, 40);
   return `r-${readable ? `${readable}-` : ''}${hash(key, 10)}`;
+}
+
+/** The kubernetes router's Service of a deployment (traffic/kubernetes), the one an Ingress points at. */
+export function deploymentServiceName(deploymentId: string): string {
+  const readable = dnsLabelPart(deploymentId, 40);
+  return `d-${readable ? `${readable}-` : ''}${hash(deploymentId, 10)}`;
 }
 
 export function revisionSecretName(key: string): string {

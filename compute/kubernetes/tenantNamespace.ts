@@ -12,6 +12,8 @@ const RULES = [
   { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['secrets', 'services'], verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['pods', 'pods/log', 'events'], verbs: ['get', 'list', 'watch'] },
+  // The kubernetes router watches its Service's endpoints follow a selector patch.
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
 ];
 const TOKEN_SECONDS = 3600;
 /** Renew well before expiry, so a token never runs out in the middle of a start. */
@@ -46,9 +48,14 @@ export async function ensureTenantNamespace(admin: KubeConfig, tenantId: string)
       body: { metadata: { name: TENANT_IDENTITY, ...metadata }, automountServiceAccountToken: false },
     }),
   );
-  await createUnlessExists(() =>
-    rbac.createNamespacedRole({ namespace, body: { metadata: { name: TENANT_IDENTITY, ...metadata }, rules: RULES } }),
-  );
+  // Replaced when it exists: a namespace made by an older Slipway gets the rules this one needs.
+  const role = { metadata: { name: TENANT_IDENTITY, ...metadata }, rules: RULES };
+  try {
+    await rbac.createNamespacedRole({ namespace, body: role });
+  } catch (err) {
+    if (!isStatus(err, 409)) throw err;
+    await rbac.replaceNamespacedRole({ name: TENANT_IDENTITY, namespace, body: role });
+  }
   await createUnlessExists(() =>
     rbac.createNamespacedRoleBinding({
       namespace,

@@ -21,6 +21,15 @@ export interface ClusterProcess {
 }
 
 const DEFAULT_GRACE_MS = 5_000;
+/** One `exit` listener for all components: a cluster has eight, more than Node's listener warning allows. */
+const atExit = new Set<() => void>();
+let exitHookInstalled = false;
+function killAtExit(kill: () => void): void {
+  if (!exitHookInstalled) process.once('exit', () => atExit.forEach((k) => k()));
+  exitHookInstalled = true;
+  atExit.add(kill);
+}
+const WAIT_POLL_MS = 200;
 
 export function startClusterProcess(name: string, command: string, args: string[], dir: string, env?: NodeJS.ProcessEnv): ClusterProcess {
   const logFile = path.join(dir, `${name}.log`);
@@ -34,7 +43,7 @@ export function startClusterProcess(name: string, command: string, args: string[
   let done = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => ((done = true), resolve())));
   const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  killAtExit(killOnExit);
   const tail = async (lines = 25) => {
     const text = await fs.readFile(logFile, 'utf8').catch(() => '');
     return text.trimEnd().split('\n').slice(-lines).join('\n');
@@ -52,7 +61,7 @@ export function startClusterProcess(name: string, command: string, args: string[
     died,
     tail,
     async stop(graceMs = DEFAULT_GRACE_MS) {
-      process.removeListener('exit', killOnExit);
+      atExit.delete(killOnExit);
       if (done) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -60,4 +69,22 @@ export function startClusterProcess(name: string, command: string, args: string[
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Polls `check` (errors count as "not yet") until it is true, the deadline passes or `died`
+ * rejects; on timeout the error carries the last error and, for one process, its log's tail.
+ */
+export async function waitUntil(deadline: number, died: ClusterProcess | Promise<never>, check: () => Promise<boolean>): Promise<void> {
+  const death = 'died' in died ? died.died : died;
+  let last: unknown;
+  for (;;) {
+    const ok = await Promise.race([check().catch((err: unknown) => ((last = err), false)), death]);
+    if (ok) return;
+    if (Date.now() > deadline) {
+      const detail = 'tail' in died ? `\nLast lines of ${died.logFile}:\n${await died.tail()}` : '';
+      throw new Error(`kubernetes cluster not ready in time (last error: ${String(last)})${detail}`);
+    }
+    await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
+  }
 }

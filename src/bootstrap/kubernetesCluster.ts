@@ -6,7 +6,8 @@ import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '../../compute/kubernetes/client';
 import { getFreePort } from '../../compute/local/freePort';
 import type { Logger } from '../logger';
-import { startClusterProcess, type ClusterProcess } from './clusterProcess';
+import { startClusterProcess, waitUntil as until, type ClusterProcess } from './clusterProcess';
+import { startRealNode, type RealNode } from './kubernetesRealNode';
 import type { KubernetesBinaries } from './kubernetesBinaries';
 
 /**
@@ -21,6 +22,11 @@ export interface KubernetesClusterOptions {
   logger: Logger;
   /** Fake nodes kwok manages; each has 32 CPUs, 256 GiB and room for 110 pods. */
   fakeNodes?: number;
+  /**
+   * A real node beside them (kubernetesRealNode.ts: root, one per host), pulling images over
+   * plain HTTP from the registries named. With `fakeNodes: 0` every pod runs for real.
+   */
+  realNode?: { insecureRegistries?: string[] };
   readyTimeoutMs?: number;
 }
 
@@ -43,7 +49,6 @@ const SERVICE_CIDR = '10.96.0.0/16';
 /** kwok hands out pod IPs from here; nothing routes to them. */
 const FAKE_POD_CIDR = '10.244.0.1/24';
 const DEFAULT_READY_TIMEOUT_MS = 90_000;
-const POLL_MS = 200;
 
 export async function startKubernetesCluster(options: KubernetesClusterOptions): Promise<KubernetesCluster> {
   const { binaries, dir, logger } = options;
@@ -51,7 +56,10 @@ export async function startKubernetesCluster(options: KubernetesClusterOptions):
   await fs.mkdir(path.join(pki, 'serving'), { recursive: true });
   const deadline = Date.now() + (options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
   const started: ClusterProcess[] = [];
+  let realNode: RealNode | undefined;
   const stop = async () => {
+    // The node first: its drain needs the apiserver, controllers and scheduler still running.
+    await realNode?.stop();
     for (const p of [...started].reverse()) await p.stop();
   };
 
@@ -156,7 +164,11 @@ export async function startKubernetesCluster(options: KubernetesClusterOptions):
       anyDied,
       async () => (await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })) !== null,
     );
-    logger.info({ server, dir }, 'kubernetes control plane with kwok nodes is up');
+    if (options.realNode) {
+      realNode = await startRealNode({ binaries, kubeconfigPath, logger, insecureRegistries: options.realNode.insecureRegistries });
+      nodeNames.push(realNode.name);
+    }
+    logger.info({ server, dir, nodes: nodeNames }, 'kubernetes cluster is up');
     return {
       kubeconfigPath,
       server,
@@ -167,7 +179,7 @@ export async function startKubernetesCluster(options: KubernetesClusterOptions):
         c.loadFromFile(kubeconfigPath);
         return c;
       },
-      processes: () => [...started],
+      processes: () => [...started, ...(realNode?.processes() ?? [])],
       stop,
     };
   } catch (err) {
@@ -197,21 +209,6 @@ function fakeNode(name: string) {
     },
     status: { capacity, allocatable: capacity },
   };
-}
-
-/** Polls `check` (errors count as "not yet") until it is true, the deadline passes or `died` rejects. */
-async function until(deadline: number, died: ClusterProcess | Promise<never>, check: () => Promise<boolean>): Promise<void> {
-  const death = 'died' in died ? died.died : died;
-  let last: unknown;
-  for (;;) {
-    const ok = await Promise.race([check().catch((err: unknown) => ((last = err), false)), death]);
-    if (ok) return;
-    if (Date.now() > deadline) {
-      const detail = 'tail' in died ? `\nLast lines of ${died.logFile}:\n${await died.tail()}` : '';
-      throw new Error(`kubernetes cluster not ready in time (last error: ${String(last)})${detail}`);
-    }
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
 }
 
 function getText(url: string, ca?: string, token?: string): Promise<string> {

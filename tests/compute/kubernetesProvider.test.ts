@@ -123,6 +123,8 @@ describe('failures a cluster adds', () => {
     const start = provider.start(spec('dep-k8s-green-2.0.0-c1-op2-r0', { resources: { cpus: 64, memoryMb: 128 } }));
     await expect(start).rejects.toThrow(RevisionStartError);
     await expect(start).rejects.toThrow(/FailedScheduling: 0\/1 nodes are available: 1 Insufficient cpu/);
+    // Stuck, not merely slow: status says nothing serves, so a readiness wait ends at once.
+    expect(await provider.status('dep-k8s-green-2.0.0-c1-op2-r0')).toBeNull();
     await provider.stop('dep-k8s-green-2.0.0-c1-op2-r0', { graceMs: 0 });
   });
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/logger';
 import { ensureKubernetesBinaries } from '../../src/bootstrap/kubernetesBinaries';
-import { startKubernetesCluster, type KubernetesCluster } from '../../src/bootstrap/kubernetesCluster';
+import { startKubernetesCluster, type KubernetesCluster, type KubernetesClusterOptions } from '../../src/bootstrap/kubernetesCluster';
 
 /**
  * A control plane with kwok nodes for one suite: `beforeAll(startTestCluster, CLUSTER_SETUP_TIMEOUT_MS)`
@@ -16,11 +16,11 @@ export interface TestCluster extends KubernetesCluster {
   dir: string;
 }
 
-export async function startTestCluster(): Promise<TestCluster> {
+export async function startTestCluster(options: Pick<KubernetesClusterOptions, 'fakeNodes' | 'realNode'> = {}): Promise<TestCluster> {
   const logger = createLogger('kubernetes-test', process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'warn');
   const binaries = await ensureKubernetesBinaries({ logger });
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'slipway-k8s-'));
-  const cluster = await startKubernetesCluster({ binaries, dir, logger });
+  const cluster = await startKubernetesCluster({ binaries, dir, logger, ...options });
   return {
     ...cluster,
     dir,

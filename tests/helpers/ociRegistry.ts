@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { startLocalRegistry, type LocalRegistry } from '../../src/bootstrap/registry';
 import { ensureRegistryBinary } from '../../src/bootstrap/registryBinary';
 import { createLogger } from '../../src/logger';
+import { tarArchive } from '../../src/bootstrap/tarArchive';
 
 /**
  * A real distribution registry per test file, and pushes of small real OCI images over its HTTP
@@ -39,7 +40,7 @@ export async function startTestRegistry(): Promise<TestRegistry> {
 const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
 export async function pushImage(registryUrl: string, repository: string, tag: string, content: string): Promise<string> {
-  const tar = tarOneFile('hello.txt', Buffer.from(`${content}\n`));
+  const tar = tarArchive([{ name: 'hello.txt', data: Buffer.from(`${content}\n`) }]);
   const layer = gzipSync(tar);
   const config = Buffer.from(
     JSON.stringify({
@@ -75,27 +76,4 @@ async function pushBlob(registryUrl: string, repository: string, blob: Buffer): 
   location.searchParams.set('digest', sha256(blob));
   const put = await fetch(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: blob });
   if (put.status !== 201) throw new Error(`blob PUT answered ${put.status}: ${await put.text()}`);
-}
-
-/** A ustar archive of one regular file: enough for a valid layer without a tar dependency. */
-function tarOneFile(name: string, data: Buffer): Buffer {
-  const header = Buffer.alloc(512);
-  const field = (offset: number, length: number, value: string) => header.write(value, offset, length, 'ascii');
-  const octal = (offset: number, length: number, value: number) =>
-    field(offset, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
-  field(0, 100, name);
-  octal(100, 8, 0o644);
-  octal(108, 8, 0);
-  octal(116, 8, 0);
-  octal(124, 12, data.length);
-  octal(136, 12, 0);
-  field(148, 8, '        ');
-  field(156, 1, '0');
-  field(257, 6, 'ustar\0');
-  field(263, 2, '00');
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
-  const padding = Buffer.alloc((512 - (data.length % 512)) % 512);
-  return Buffer.concat([header, data, padding, Buffer.alloc(1024)]);
 }

@@ -17,6 +17,8 @@ import { createLogger } from '../../src/logger';
 import type { TrafficRouter } from '../../ports/traffic';
 import type { ComputeKind, RouterKind } from '../../src/config';
 import { createDockerComputeProvider } from '../../compute/docker/dockerProvider';
+import { createKubernetesComputeProvider } from '../../compute/kubernetes/kubernetesProvider';
+import { startTestCluster, type TestCluster } from './kubernetesCluster';
 import { DistributionRegistry } from '../../images/distributionRegistry';
 import { startContainerStack, type ContainerStack } from './containerStack';
 import { startTestTrafficRouter } from './trafficRouters';
@@ -50,8 +52,10 @@ export interface SlipwayStack {
   /** The worker's Temporal task queue (unique per stack). */
   taskQueue: string;
   tenantToken(tenantId: string): Promise<string>;
-  /** With `compute: 'docker'`: the engine, the registry and the pushed test app image. */
+  /** With `compute: 'docker'` or `'kubernetes'`: the engine, the registry and the pushed test app image. */
   containers?: ContainerStack;
+  /** With `compute: 'kubernetes'`: the cluster, whose one node is real (pods are runc containers). */
+  cluster?: TestCluster;
   close(): Promise<void>;
 }
 
@@ -71,7 +75,10 @@ export interface StackOptions {
   notificationAllowedCidrs?: string;
   /** The registry image tags resolve in (tests/helpers/ociRegistry.ts); without it releases by image are 400. */
   images?: ImageRegistry;
-  /** `docker`: revisions are containers on a real engine, with the test app image in a real registry. */
+  /**
+   * `docker`: revisions are containers on a real engine, with the test app image in a real registry;
+   * `kubernetes`: Deployments on a cluster with one real node that pulls that image from the registry.
+   */
   compute?: ComputeKind;
 }
 
@@ -94,10 +101,16 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
   await migrateToLatest(db);
   const secrets = new SecretCipher(randomBytes(32));
   const { router, proxyUrl, close: closeRouter } = await startTestTrafficRouter(opts.router ?? 'builtin', tmp, logger);
-  const containers = opts.compute === 'docker' ? await startContainerStack(logger) : undefined;
-  const compute = containers
-    ? createDockerComputeProvider({ docker: containers.docker, logger })
-    : createLocalComputeProvider({ stateDir: path.join(tmp, 'compute'), logger });
+  const containers = opts.compute === 'docker' || opts.compute === 'kubernetes' ? await startContainerStack(logger) : undefined;
+  const cluster =
+    opts.compute === 'kubernetes' && containers
+      ? await startTestCluster({ fakeNodes: 0, realNode: { insecureRegistries: [containers.registry.host] } })
+      : undefined;
+  const compute = cluster
+    ? createKubernetesComputeProvider({ kubeConfig: cluster.adminConfig(), logger })
+    : containers
+      ? createDockerComputeProvider({ docker: containers.docker, logger })
+      : createLocalComputeProvider({ stateDir: path.join(tmp, 'compute'), logger });
   const images = opts.images ?? (containers ? new DistributionRegistry({ url: containers.registry.url }) : undefined);
   const artifacts = createArtifactStore(path.join(tmp, 'artifacts'), opts.artifactRoots ? { sourceRoots: opts.artifactRoots } : {});
   const temporal = await connectTestClient();
@@ -170,6 +183,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     secrets,
     taskQueue,
     containers,
+    cluster,
     tenantToken: async (tenantId) => (await createToken(db, { name: `tenant-${tenantId}`, role: 'tenant', tenantId })).token,
     async close() {
       await api.close();
@@ -179,6 +193,8 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
       // Stop every app process this stack started, whatever state the test left it in.
       const files = await fs.readdir(path.join(tmp, 'compute')).catch(() => [] as string[]);
       for (const f of files.filter((n) => n.endsWith('.json'))) await compute.stop(f.slice(0, -5), { graceMs: 1000 });
+      // Drains the real node (its pods go through kubelet) and leaves no iptables rules, mounts or bridge.
+      await cluster?.stop();
       await containers?.close();
       await closeRouter();
       await temporal.close();

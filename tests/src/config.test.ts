@@ -43,6 +43,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DOCKER_HOST: '/var/run/docker.sock' })).toThrow(/DOCKER_HOST: must start with unix:\/\/\//);
   });
 
+  it('router: kubernetes only on kubernetes compute, with a message naming the alternatives', () => {
+    expect(loadConfig({ SLIPWAY_COMPUTE: 'kubernetes', SLIPWAY_ROUTER: 'kubernetes' })).toMatchObject({
+      compute: 'kubernetes',
+      router: 'kubernetes',
+    });
+    for (const compute of [undefined, 'local', 'docker']) {
+      expect(() => loadConfig({ SLIPWAY_ROUTER: 'kubernetes', ...(compute ? { SLIPWAY_COMPUTE: compute } : {}) })).toThrow(
+        /SLIPWAY_ROUTER: kubernetes .* needs SLIPWAY_COMPUTE=kubernetes; with other compute use builtin or haproxy/,
+      );
+    }
+  });
+
   it('reads and coerces variables', () => {
     const c = loadConfig({
       SLIPWAY_API_PORT: '4000',
