@@ -26,6 +26,8 @@ const run = promisify(execFile);
  * in one fixed directory and a second start while the first owner lives is refused.
  */
 export const REAL_NODE_NAME = 'real-node-0';
+/** The apiserver's --service-cluster-ip-range (kubernetesCluster.ts). */
+const SERVICE_CIDR = '10.96.0.0/16';
 export const REAL_NODE_POD_CIDR = '10.245.0.0/24';
 export const REAL_NODE_BRIDGE = 'kbr0';
 /**
@@ -37,12 +39,14 @@ export const REAL_NODE_DIR = path.join(os.tmpdir(), 'slipway-kubernetes-node');
 export const REAL_NODE_LEFTOVERS: NodeLeftovers = {
   dir: REAL_NODE_DIR,
   bridge: REAL_NODE_BRIDGE,
+  serviceCidr: SERVICE_CIDR,
   runcRoot: path.join(REAL_NODE_DIR, 'runc'),
 };
 
 const PACKAGES = ['containerd', 'containernetworking-plugins', 'catatonit', 'iptables'] as const;
 const CNI_BIN_DIR = '/usr/lib/cni';
 const KUBELET_GUARD_CHAIN = 'KUBE-SLIPWAY-KUBELET-GUARD';
+const SERVICE_GUARD_CHAIN = 'KUBE-SLIPWAY-SVC-GUARD';
 const OWNER_FILE = path.join(REAL_NODE_DIR, 'owner');
 const POLL_MS = 250;
 /** Pods still on the node at stop get this long to go through kubelet (CNI DEL, unmounts) before the forced clean-up. */
@@ -259,10 +263,17 @@ async function createBridge(kubeletPort: number): Promise<void> {
   await ip('link', 'add', REAL_NODE_BRIDGE, 'type', 'bridge');
   await ip('addr', 'add', `${REAL_NODE_IP}/24`, 'dev', REAL_NODE_BRIDGE);
   await ip('link', 'set', REAL_NODE_BRIDGE, 'up');
+  // A ClusterIP kube-proxy has no rule for yet must fail here, not leave by the default route: a
+  // connection some upstream proxy accepted would stay in a keep-alive pool past the DNAT rule.
+  // Routed to the bridge (so kube-proxy's OUTPUT DNAT still runs), then refused if not DNAT'd.
+  await ip('route', 'add', SERVICE_CIDR, 'dev', REAL_NODE_BRIDGE);
   const ipt = (...args: string[]) => run('iptables', ['-w', '5', ...args]);
   await ipt('-N', KUBELET_GUARD_CHAIN);
   await ipt('-A', KUBELET_GUARD_CHAIN, '-i', REAL_NODE_BRIDGE, '-p', 'tcp', '--dport', String(kubeletPort), '-j', 'REJECT');
   await ipt('-I', 'INPUT', '-j', KUBELET_GUARD_CHAIN);
+  await ipt('-N', SERVICE_GUARD_CHAIN);
+  await ipt('-A', SERVICE_GUARD_CHAIN, '-d', SERVICE_CIDR, '-p', 'tcp', '-j', 'REJECT', '--reject-with', 'tcp-reset');
+  await ipt('-A', 'OUTPUT', '-j', SERVICE_GUARD_CHAIN);
 }
 
 /** A bridge with host-local addresses; no masquerade or port maps, so CNI adds no iptables rules of its own. */

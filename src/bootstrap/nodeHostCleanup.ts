@@ -12,6 +12,8 @@ import path from 'node:path';
 export interface NodeLeftovers {
   dir: string;
   bridge: string;
+  /** The Service range, routed to the bridge on the host while the node runs. */
+  serviceCidr: string;
   /** `<dir>/runc`: the runc root the node's containerd is configured with. */
   runcRoot: string;
 }
@@ -40,6 +42,7 @@ export function cleanNodeLeftovers(left: NodeLeftovers): void {
   for (const tool of ['iptables', 'ip6tables']) removeKubeChains(tool);
   unmountUnder(left.dir);
   quiet('ip', ['link', 'delete', left.bridge]);
+  quiet('ip', ['route', 'del', left.serviceCidr]);
   removeLogLinksInto(left.dir);
   rmSync(left.dir, { recursive: true, force: true });
 }
@@ -137,7 +140,13 @@ function removeLogLinksInto(dir: string): void {
 }
 
 /** What a check after teardown expects to be zero (tests and the README use it). */
-export function nodeLeftoverCounts(left: NodeLeftovers): { kubeRules: number; mounts: number; processes: number; bridge: boolean } {
+export function nodeLeftoverCounts(left: NodeLeftovers): {
+  kubeRules: number;
+  mounts: number;
+  processes: number;
+  bridge: boolean;
+  serviceRoute: boolean;
+} {
   let kubeRules = 0;
   for (const tool of ['iptables', 'ip6tables']) {
     for (const table of TABLES) {
@@ -151,5 +160,6 @@ export function nodeLeftoverCounts(left: NodeLeftovers): { kubeRules: number; mo
     mounts: mountsUnder(left.dir).length,
     processes: processesUnder(left.dir).length,
     bridge: quiet('ip', ['link', 'show', left.bridge]).ok,
+    serviceRoute: quiet('ip', ['route', 'show', left.serviceCidr]).stdout.trim() !== '',
   };
 }

@@ -101,8 +101,8 @@ test('destroy removes every object of the deployment from the tenant namespace',
   expect((await answer(stack(), d.hostname)).status).toBe(404);
 });
 
-test('stopping the stack leaves no KUBE iptables rule, mount, netns, node process or bridge behind', async () => {
+test('stopping the stack leaves no KUBE iptables rule, mount, netns, node process, bridge or route behind', async () => {
   await stack().close();
   s = undefined;
-  expect(nodeLeftoverCounts(REAL_NODE_LEFTOVERS)).toEqual({ kubeRules: 0, mounts: 0, processes: 0, bridge: false });
+  expect(nodeLeftoverCounts(REAL_NODE_LEFTOVERS)).toEqual({ kubeRules: 0, mounts: 0, processes: 0, bridge: false, serviceRoute: false });
 });
