@@ -3,27 +3,35 @@ import { apiClient, viaRouter } from '../helpers/apiClient';
 import { helloRelease, runOperation, waitForOperation } from '../helpers/hello';
 import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
 import { keepRequesting } from '../helpers/trafficLoop';
+import { PROVIDERS } from '../helpers/computeProviders';
 
-/** hello-app as web, plus its background worker.js; web starts only once the worker has run 1 s. */
-function twoServiceRelease(v: 1 | 2) {
-  const body = helloRelease(v);
+/**
+ * hello-app as web, plus its background worker.js; web starts only once the worker has run 1 s.
+ * With `image`, both services run from the test image (the worker with its own command).
+ */
+function twoServiceRelease(v: 1 | 2, image?: string) {
+  const body = helloRelease(v, { image });
   const web = body.manifest.services[0];
+  const run = (script: string[]) => (image ? { image, command: ['/usr/bin/node', ...script] } : { command: ['node', ...script] });
   body.manifest.services = [
     { ...web, http: true, dependsOn: ['worker'] },
-    { name: 'worker', command: ['node', 'worker.js'], readiness: { runningSeconds: 1 } },
+    { name: 'worker', ...run([image ? '/app/worker.js' : 'worker.js']), readiness: { runningSeconds: 1 } },
   ];
-  return body;
+  return { body, run };
 }
 
-describe('a release with two services (web + worker, dependsOn) on the local provider', () => {
+describe.each(PROVIDERS)('a release with two services (web + worker, dependsOn) (%s compute)', (compute) => {
   let s: SlipwayStack;
   let admin: ReturnType<typeof apiClient>;
+  let image: string | undefined;
 
   beforeAll(async () => {
-    s = await startSlipwayStack();
+    s = await startSlipwayStack({ compute });
+    image = s.containers?.appImage;
     admin = apiClient(s.apiUrl, s.adminToken);
     await admin('POST', '/api/apps', { slug: 'duo' });
-    for (const v of [1, 2] as const) expect((await admin('POST', '/api/apps/duo/releases', twoServiceRelease(v))).status).toBe(201);
+    for (const v of [1, 2] as const)
+      expect((await admin('POST', '/api/apps/duo/releases', twoServiceRelease(v, image).body)).status).toBe(201);
   });
   afterAll(() => s?.close());
 
@@ -66,9 +74,9 @@ describe('a release with two services (web + worker, dependsOn) on the local pro
   });
 
   it('fails the deploy, naming the worker, when the worker exits before it is ready, and starts no web', async () => {
-    const body = twoServiceRelease(1);
+    const { body, run } = twoServiceRelease(1, image);
     body.version = '3.0.0';
-    body.manifest.services[1].command = ['node', '-e', 'process.exit(3)'];
+    body.manifest.services[1] = { ...body.manifest.services[1], ...run(['-e', 'process.exit(3)']) };
     expect((await admin('POST', '/api/apps/duo/releases', body)).status).toBe(201);
     const created = await admin('POST', '/api/deployments', { app: 'duo', version: '3.0.0', tenantId: 'acme', env: { GREETING: 'x' } });
     const op = await waitForOperation(admin, created.body.operation.id);
