@@ -82,13 +82,8 @@ export interface OpenLoopResult {
   status: Record<string, number>;
 }
 
-/** `vegeta attack` at a fixed rate (open loop: a slow answer does not slow the sender down). */
-export async function vegeta(
-  bin: string,
-  url: string,
-  host: string,
-  o: { rate: number; seconds: number; timeoutSeconds: number },
-): Promise<OpenLoopResult> {
+/** `vegeta attack` at a fixed rate (open loop: a slow answer does not slow the sender down); its stdout is vegeta's binary results. */
+export function vegetaAttack(bin: string, url: string, host: string, o: { rate: number; seconds: number; timeoutSeconds: number }) {
   const attack = spawn(
     bin,
     [
@@ -102,6 +97,17 @@ export async function vegeta(
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   attack.stdin.end(`GET ${url}\n`);
+  return attack;
+}
+
+/** vegetaAttack summarised by `vegeta report`. */
+export async function vegeta(
+  bin: string,
+  url: string,
+  host: string,
+  o: { rate: number; seconds: number; timeoutSeconds: number },
+): Promise<OpenLoopResult> {
+  const attack = vegetaAttack(bin, url, host, o);
   const report = spawn(bin, ['report', '-type=json'], { stdio: ['pipe', 'pipe', 'inherit'] });
   attack.stdout.pipe(report.stdin);
   let text = '';

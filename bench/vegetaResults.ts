@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { vegetaAttack } from './loadTools';
 
 /** One request as vegeta saw it: when it was sent, what came back, how long it took. */
 export interface VegetaHit {
@@ -23,19 +24,7 @@ export async function vegetaHits(
   host: string,
   o: { rate: number; seconds: number; timeoutSeconds: number; keepBodies?: boolean },
 ): Promise<VegetaHit[]> {
-  const attack = spawn(
-    bin,
-    [
-      'attack',
-      `-rate=${o.rate}/s`,
-      `-duration=${o.seconds}s`,
-      `-timeout=${o.timeoutSeconds}s`,
-      '-max-workers=2000',
-      `-header=Host: ${host}`,
-    ],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  attack.stdin.end(`GET ${url}\n`);
+  const attack = vegetaAttack(bin, url, host, o);
   const encode = spawn(bin, ['encode', '-to', 'json'], { stdio: ['pipe', 'pipe', 'inherit'] });
   attack.stdout.pipe(encode.stdin);
   const hits: VegetaHit[] = [];

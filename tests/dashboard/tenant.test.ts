@@ -26,6 +26,17 @@ describe('dashboard: a tenant', () => {
   });
   const b = withBrowser();
 
+  /** Waits until no operation of the tenant's deployment is in flight; then the version it serves and the other one. */
+  async function otherVersionOnceIdle(): Promise<{ from: string; to: string }> {
+    const tenant = apiClient(s.apiUrl, tenantToken);
+    await eventually('no operation in flight', async () => {
+      const ops = (await tenant('GET', `/api/deployments/${mine.id}/operations?limit=5`)).body.operations;
+      return ops.every((o: { status: string }) => !['pending', 'running'].includes(o.status)) ? true : undefined;
+    });
+    const from = (await tenant('GET', `/api/deployments/${mine.id}`)).body.servingVersion;
+    return { from, to: from === '2.0.0' ? '1.0.0' : '2.0.0' };
+  }
+
   test('sees its deployment with "update available", and not another tenant’s', async () => {
     const page = b.page();
     await signIn(page, s.apiUrl, tenantToken);
@@ -122,14 +133,8 @@ describe('dashboard: a tenant', () => {
   });
   test('a canary in flight shows its weight and the canary vs stable 5xx, and Promote finishes it', async () => {
     const page = b.page();
-    const tenant = apiClient(s.apiUrl, tenantToken);
     // The env change of the test before restarts the deployment; one operation at a time.
-    await eventually('no operation in flight', async () => {
-      const ops = (await tenant('GET', `/api/deployments/${mine.id}/operations?limit=5`)).body.operations;
-      return ops.every((o: { status: string }) => !['pending', 'running'].includes(o.status)) ? true : undefined;
-    });
-    const from = (await tenant('GET', `/api/deployments/${mine.id}`)).body.servingVersion;
-    const to = from === '2.0.0' ? '1.0.0' : '2.0.0';
+    const { to } = await otherVersionOnceIdle();
     await signIn(page, s.apiUrl, tenantToken, `#/deployments/${mine.id}`);
     await page.locator('#upgrade-form').waitFor();
     await page.locator('#upgrade-form select[name="version"]').selectOption(to);
@@ -155,12 +160,7 @@ describe('dashboard: a tenant', () => {
   test('a previewed upgrade shows where to try it, and Promote preview switches to it', async () => {
     const page = b.page();
     const tenant = apiClient(s.apiUrl, tenantToken);
-    await eventually('no operation in flight', async () => {
-      const ops = (await tenant('GET', `/api/deployments/${mine.id}/operations?limit=5`)).body.operations;
-      return ops.every((o: { status: string }) => !['pending', 'running'].includes(o.status)) ? true : undefined;
-    });
-    const from = (await tenant('GET', `/api/deployments/${mine.id}`)).body.servingVersion;
-    const to = from === '2.0.0' ? '1.0.0' : '2.0.0';
+    const { from, to } = await otherVersionOnceIdle();
     expect((await tenant('POST', `/api/deployments/${mine.id}/upgrade`, { version: to, promotion: 'manual' })).status).toBe(202);
     const preview = await eventually('the preview to open', async () => {
       const d = (await tenant('GET', `/api/deployments/${mine.id}`)).body;
