@@ -1,46 +1,58 @@
-import { InterceptingCall, Metadata, status, type Interceptor, type InterceptingListener } from '@grpc/grpc-js';
+import { InterceptingCall, ListenerBuilder, RequesterBuilder, type Interceptor } from '@grpc/grpc-js';
 import { Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
+
+/** How long close() lets calls still in flight finish (a re-send waiting out its backoff, mostly) before it closes anyway. */
+const CLOSE_GRACE_MS = 5_000;
 
 /**
  * A client Connection whose retries end with it. The SDK's retry interceptor re-sends a call
- * that failed with a retryable status after a backoff timer; when the connection was closed
- * in between (API shutdown, the end of a test file), the re-send throws "Channel has been shut
+ * that failed with a retryable status after a backoff timer; if the channel was closed in
+ * between (API shutdown, the end of a test file), the re-send throws "Channel has been shut
  * down" from that timer: an uncaught exception that fails a test file or crashes a process on
- * its way down. After close() a failed call is not retried, and a re-send already scheduled
- * fails to its caller as UNAVAILABLE instead of touching the closed channel.
+ * its way down. So close() first stops retries (a failure after it goes to the caller), then
+ * waits for the calls in flight, including re-sends already scheduled, to end before it closes
+ * the channel (at most CLOSE_GRACE_MS: a long poll is not worth waiting out).
  */
 export async function connectTemporal(options: ConnectionOptions): Promise<Connection> {
-  let closed = false;
+  let closing = false;
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
   const defaults = defaultGrpcRetryOptions();
   const retry = makeGrpcRetryInterceptor({
     ...defaults,
-    retryableDecider: (attempt, s) => !closed && defaults.retryableDecider(attempt, s),
+    retryableDecider: (attempt, s) => !closing && defaults.retryableDecider(attempt, s),
   });
-  // Innermost: the re-send of the retry interceptor comes through here.
-  const refuseWhenClosed: Interceptor = (callOptions, nextCall) => (closed ? closedCall() : new InterceptingCall(nextCall(callOptions)));
-  const connection = await Connection.connect({ ...options, interceptors: [retry, refuseWhenClosed] });
+  // Outermost: one call as its caller sees it, from start to its final status, retries included.
+  const track: Interceptor = (callOptions, nextCall) =>
+    new InterceptingCall(
+      nextCall(callOptions),
+      new RequesterBuilder()
+        .withStart((metadata, _listener, next) => {
+          inFlight += 1;
+          next(
+            metadata,
+            new ListenerBuilder()
+              .withOnReceiveStatus((status, nextStatus) => {
+                inFlight -= 1;
+                if (inFlight === 0) idle?.();
+                nextStatus(status);
+              })
+              .build(),
+          );
+        })
+        .build(),
+    );
+  const connection = await Connection.connect({ ...options, interceptors: [track, retry] });
   const close = connection.close.bind(connection);
   connection.close = async () => {
-    closed = true;
+    closing = true;
+    if (inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        idle = resolve;
+        setTimeout(resolve, CLOSE_GRACE_MS).unref();
+      });
+    }
     await close();
   };
   return connection;
-}
-
-/** A call that never reaches a channel: it ends at once with UNAVAILABLE "connection closed". */
-function closedCall(): InterceptingCall {
-  const noop = () => undefined;
-  const dead: ConstructorParameters<typeof InterceptingCall>[0] = {
-    cancelWithStatus: noop,
-    getPeer: () => 'closed',
-    start: (_metadata: Metadata, listener?: Partial<InterceptingListener>) => {
-      setImmediate(() => listener?.onReceiveStatus?.({ code: status.UNAVAILABLE, details: 'connection closed', metadata: new Metadata() }));
-    },
-    sendMessageWithContext: noop,
-    sendMessage: noop,
-    startRead: noop,
-    halfClose: noop,
-    getAuthContext: () => null,
-  };
-  return new InterceptingCall(dead);
 }

@@ -51,6 +51,8 @@ describe('connectTemporal', () => {
         await new Promise((r) => setTimeout(r, 300));
         if (order === 'close, then the server stops') {
           await connection.close();
+          // A call made after close fails to its caller at once, as the SDK's own would.
+          await expect(client.workflow.getHandle('close-race').describe()).rejects.toThrow();
           await server.stop();
         } else {
           await server.stop();
