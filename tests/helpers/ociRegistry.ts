@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { startLocalRegistry, type LocalRegistry } from '../../src/bootstrap/registry';
 import { ensureRegistryBinary } from '../../src/bootstrap/registryBinary';
 import { createLogger } from '../../src/logger';
-import { tarArchive } from '../../src/bootstrap/tarArchive';
+import { sha256Digest, singleLayerImage } from '../../src/bootstrap/ociImage';
 
 /**
  * A real distribution registry per test file, and pushes of small real OCI images over its HTTP
@@ -37,43 +35,26 @@ export async function startTestRegistry(): Promise<TestRegistry> {
   };
 }
 
-const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
-
 export async function pushImage(registryUrl: string, repository: string, tag: string, content: string): Promise<string> {
-  const tar = tarArchive([{ name: 'hello.txt', data: Buffer.from(`${content}\n`) }]);
-  const layer = gzipSync(tar);
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: 'amd64',
-      os: 'linux',
-      config: { Entrypoint: ['/bin/true'] },
-      rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
-    }),
-  );
+  const { layer, config, manifest } = singleLayerImage([{ name: 'hello.txt', data: Buffer.from(`${content}\n`) }], {
+    Entrypoint: ['/bin/true'],
+  });
   await pushBlob(registryUrl, repository, layer);
   await pushBlob(registryUrl, repository, config);
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(layer), size: layer.length }],
-    }),
-  );
   const res = await fetch(`${registryUrl}/v2/${repository}/manifests/${tag}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
     body: manifest,
   });
   if (res.status !== 201) throw new Error(`manifest PUT answered ${res.status}: ${await res.text()}`);
-  return sha256(manifest);
+  return sha256Digest(manifest);
 }
 
 async function pushBlob(registryUrl: string, repository: string, blob: Buffer): Promise<void> {
   const start = await fetch(`${registryUrl}/v2/${repository}/blobs/uploads/`, { method: 'POST' });
   if (start.status !== 202) throw new Error(`blob upload start answered ${start.status}`);
   const location = new URL(start.headers.get('location') as string, registryUrl);
-  location.searchParams.set('digest', sha256(blob));
+  location.searchParams.set('digest', sha256Digest(blob));
   const put = await fetch(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: blob });
   if (put.status !== 201) throw new Error(`blob PUT answered ${put.status}: ${await put.text()}`);
 }
