@@ -1,5 +1,6 @@
 import http, { type ServerResponse } from 'node:http';
 import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
+import type { LoadShedderOptions } from '../../traffic/builtin/loadShedder';
 import { eventually, send, startTestRouter, startUpstream, type RouterHarness, type TestUpstream } from './httpFixtures';
 
 /** The built-in router refuses fast instead of queueing without bound, and takes traffic again once the pressure is gone. */
@@ -14,10 +15,17 @@ beforeEach(async () => {
     if (req.url === '/hold') held.push(res);
     else res.end('fast');
   });
-  harness = await startTestRouter({ shedding: { maxInFlightPerRoute: 3, maxEventLoopLagMs: 100, minInFlightForLagShedding: 0 } });
-  const client = createHttpRouterClient({ adminUrl: harness.router.adminUrl, adminSecret: harness.adminSecret });
-  await client.setRoute({ deploymentId: 'd-shed', hostname: HOST, upstreams: [{ key: 'slow', url: slow.url, weight: 100 }] });
+  // The lag guard keeps its default busy threshold here: with a handful of requests in flight a
+  // stall of a loaded CI machine must not shed what these tests expect the route bound to refuse.
+  harness = await routerWith({ maxInFlightPerRoute: 3 });
 });
+
+async function routerWith(shedding: LoadShedderOptions): Promise<RouterHarness> {
+  const router = await startTestRouter({ shedding });
+  const client = createHttpRouterClient({ adminUrl: router.router.adminUrl, adminSecret: router.adminSecret });
+  await client.setRoute({ deploymentId: 'd-shed', hostname: HOST, upstreams: [{ key: 'slow', url: slow.url, weight: 100 }] });
+  return router;
+}
 
 afterEach(async () => {
   for (const res of held) res.end();
@@ -65,9 +73,7 @@ test('a refused request with a body closes its connection, so the unread body is
 
 test('a stall with few requests in flight is not overload: nothing is shed below the busy threshold', async () => {
   await harness.close();
-  harness = await startTestRouter({ shedding: { maxEventLoopLagMs: 100, minInFlightForLagShedding: 64 } });
-  const client = createHttpRouterClient({ adminUrl: harness.router.adminUrl, adminSecret: harness.adminSecret });
-  await client.setRoute({ deploymentId: 'd-shed', hostname: HOST, upstreams: [{ key: 'slow', url: slow.url, weight: 100 }] });
+  harness = await routerWith({ maxEventLoopLagMs: 100, minInFlightForLagShedding: 64 });
   await stallEventLoop(400);
   expect((await send(harness.router.proxyUrl, { host: HOST })).status).toBe(200);
 });
@@ -87,6 +93,8 @@ async function stallEventLoop(forMs: number): Promise<void> {
 }
 
 test('a stalled event loop sheds new requests as router_overloaded, and the router recovers once it runs freely', async () => {
+  await harness.close();
+  harness = await routerWith({ maxEventLoopLagMs: 100, minInFlightForLagShedding: 0 });
   await stallEventLoop(400);
   const refused = await send(harness.router.proxyUrl, { host: HOST });
   expect(refused.status).toBe(503);
@@ -100,9 +108,7 @@ test('a stalled event loop sheds new requests as router_overloaded, and the rout
 
 test('a connection past the connection bound gets 503 router_overloaded and is closed; once one closes, a new one is served', async () => {
   await harness.close();
-  harness = await startTestRouter({ shedding: { maxConnections: 2 } });
-  const client = createHttpRouterClient({ adminUrl: harness.router.adminUrl, adminSecret: harness.adminSecret });
-  await client.setRoute({ deploymentId: 'd-shed', hostname: HOST, upstreams: [{ key: 'slow', url: slow.url, weight: 100 }] });
+  harness = await routerWith({ maxConnections: 2 });
   // Two idle keep-alive connections fill the bound.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
   const viaAgent = () => sendWith(agent, harness.router.proxyUrl, HOST);
