@@ -308,7 +308,7 @@ async function bench(s: BenchStack): Promise<number> {
   process.stdout.write(
     [
       '',
-      `## Ops run: ${new Date().toISOString()} — ${s.temporalLabel}`,
+      `## Ops run: ${new Date().toISOString()} — ${s.temporalLabel}, ${s.computeLabel}`,
       '',
       ...out,
       `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at start ${load0.map((v) => v.toFixed(2)).join(' ')}, at end ${load1.map((v) => v.toFixed(2)).join(' ')}.`,

@@ -11,7 +11,7 @@ import { dataPaths } from '../src/dataPaths';
 import { ensureSecretFile } from '../src/secretFile';
 import { loadConfig, type ComputeKind, type RouterKind } from '../src/config';
 import { startContainerStack } from '../tests/helpers/containerStack';
-import { startTestCluster } from '../tests/helpers/kubernetesCluster';
+import { REAL_NODE_LOCK_WAIT_MS, startTestCluster } from '../tests/helpers/kubernetesCluster';
 import { haproxySettings } from '../src/trafficRouter';
 import { startHaproxy } from '../traffic/haproxy/haproxyProcess';
 import { createLogger } from '../src/logger';
@@ -39,6 +39,8 @@ export interface BenchStack {
   temporalLabel: string;
   /** BENCH_COMPUTE=docker or kubernetes: revisions are containers (or pods), and releases name this pushed test image. */
   appImage?: string;
+  /** Where revisions ran (BENCH_COMPUTE), for the tables' headings. */
+  computeLabel: string;
   children: TestChild[];
   close(): Promise<void>;
 }
@@ -113,7 +115,10 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
     if (containers) cleanups.push({ what: 'container engine and registry', run: () => containers.close() });
     const cluster =
       opts.compute === 'kubernetes' && containers
-        ? await startTestCluster({ fakeNodes: 0, realNode: { insecureRegistries: [containers.registry.host] } })
+        ? await startTestCluster({
+            fakeNodes: 0,
+            realNode: { insecureRegistries: [containers.registry.host], lockWaitMs: REAL_NODE_LOCK_WAIT_MS },
+          })
         : undefined;
     if (cluster) cleanups.push({ what: 'kubernetes cluster', run: () => cluster.stop() });
 
@@ -183,6 +188,7 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
       adminToken,
       temporalLabel: temporal.label,
       appImage: containers?.appImage,
+      computeLabel: containers ? `${opts.compute} compute, image ${containers.appImage}` : `${opts.compute ?? 'local'} compute (processes)`,
       children,
       close,
     };

@@ -164,7 +164,7 @@ async function bench(s: BenchStack): Promise<number> {
   };
 
   const lines: string[] = [];
-  lines.push('', `## Zero-downtime run: ${new Date().toISOString()}`, '');
+  lines.push('', `## Zero-downtime run: ${new Date().toISOString()} — ${s.computeLabel}`, '');
   lines.push(
     `Load: vegeta ${RATE} req/s open loop through the ${ROUTER} router (${CONNECTIONS} initial workers, up to 2,000), GET / of hello-app; windows cut from vegeta's per-request results.`,
   );

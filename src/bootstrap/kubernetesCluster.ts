@@ -7,7 +7,7 @@ import { CoreV1Api, KubeConfig } from '../../compute/kubernetes/client';
 import { getFreePort } from '../../compute/local/freePort';
 import type { Logger } from '../logger';
 import { startClusterProcess, waitUntil as until, type ClusterProcess } from './clusterProcess';
-import { startRealNode, type RealNode } from './kubernetesRealNode';
+import { startRealNode, type RealNode, type RealNodeOptions } from './kubernetesRealNode';
 import type { KubernetesBinaries } from './kubernetesBinaries';
 
 /**
@@ -26,7 +26,7 @@ export interface KubernetesClusterOptions {
    * A real node beside them (kubernetesRealNode.ts: root, one per host), pulling images over
    * plain HTTP from the registries named. With `fakeNodes: 0` every pod runs for real.
    */
-  realNode?: { insecureRegistries?: string[] };
+  realNode?: Pick<RealNodeOptions, 'insecureRegistries' | 'lockWaitMs'>;
   readyTimeoutMs?: number;
 }
 
@@ -165,7 +165,7 @@ export async function startKubernetesCluster(options: KubernetesClusterOptions):
       async () => (await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })) !== null,
     );
     if (options.realNode) {
-      realNode = await startRealNode({ binaries, kubeconfigPath, logger, insecureRegistries: options.realNode.insecureRegistries });
+      realNode = await startRealNode({ binaries, kubeconfigPath, logger, ...options.realNode });
       nodeNames.push(realNode.name);
     }
     logger.info({ server, dir, nodes: nodeNames }, 'kubernetes cluster is up');

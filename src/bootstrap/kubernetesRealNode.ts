@@ -9,6 +9,7 @@ import { getFreePort } from '../../compute/local/freePort';
 import { pidExists } from '../../compute/local/processInfo';
 import type { Logger } from '../logger';
 import { ensureAptPackages } from './aptPackages';
+import { acquireHostLock, type HostLock } from './hostLock';
 import { startClusterProcess, waitUntil as until, type ClusterProcess } from './clusterProcess';
 import type { KubernetesBinaries } from './kubernetesBinaries';
 import { cleanNodeLeftovers, processesUnder, type NodeLeftovers } from './nodeHostCleanup';
@@ -23,7 +24,8 @@ const run = promisify(execFile);
  * is reachable from this host through kube-proxy's iptables rules.
  *
  * One per host: the bridge, the pod range and the KUBE-* chains are host-wide, so the node lives
- * in one fixed directory and a second start while the first owner lives is refused.
+ * in one fixed directory under a host-wide lock: a second start waits for the first owner to
+ * stop (up to `lockWaitMs`, default: refuse at once).
  */
 export const REAL_NODE_NAME = 'real-node-0';
 /** The apiserver's --service-cluster-ip-range (kubernetesCluster.ts). */
@@ -48,6 +50,8 @@ const CNI_BIN_DIR = '/usr/lib/cni';
 const KUBELET_GUARD_CHAIN = 'KUBE-SLIPWAY-KUBELET-GUARD';
 const SERVICE_GUARD_CHAIN = 'KUBE-SLIPWAY-SVC-GUARD';
 const OWNER_FILE = path.join(REAL_NODE_DIR, 'owner');
+/** Outside the node's directory, which the clean-up removes; /run is root's. */
+const LOCK_FILE = '/run/slipway-kubernetes-node.lock';
 const POLL_MS = 250;
 /** Pods still on the node at stop get this long to go through kubelet (CNI DEL, unmounts) before the forced clean-up. */
 const DRAIN_MS = 20_000;
@@ -64,6 +68,8 @@ export interface RealNodeOptions {
   /** `host:port` of registries containerd pulls from over plain HTTP (the loopback test registry). */
   insecureRegistries?: string[];
   readyTimeoutMs?: number;
+  /** How long to wait while another process runs the host's node (0: refuse at once). */
+  lockWaitMs?: number;
 }
 
 export interface RealNode {
@@ -83,7 +89,7 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
     extraDirs: { bridge: [CNI_BIN_DIR], 'host-local': [CNI_BIN_DIR], loopback: [CNI_BIN_DIR] },
     error: KubernetesNodeUnavailableError,
   });
-  claimHost(logger);
+  const lock = await claimHost(logger, options.lockWaitMs ?? 0);
   const exitHook = () => cleanNodeLeftovers(REAL_NODE_LEFTOVERS);
   process.once('exit', exitHook);
 
@@ -96,6 +102,7 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
     for (const p of [...started].reverse()) await p.stop();
     cleanNodeLeftovers(REAL_NODE_LEFTOVERS);
     process.removeListener('exit', exitHook);
+    lock.release();
   };
   try {
     const dir = REAL_NODE_DIR;
@@ -178,20 +185,28 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
   }
 }
 
-/** Refuses a second live node; clears what a crashed earlier owner left. */
-function claimHost(logger: Logger): void {
-  const owner = existsSync(OWNER_FILE) ? Number.parseInt(readFileSync(OWNER_FILE, 'utf8'), 10) : NaN;
-  if (Number.isInteger(owner) && owner !== process.pid && pidExists(owner)) {
-    throw new KubernetesNodeUnavailableError(
-      `process ${owner} runs the real Kubernetes node on this host already (${REAL_NODE_DIR}); one at a time, as the bridge and the KUBE-* iptables chains are host-wide`,
-    );
-  }
+/** Waits for (or refuses) a node another process runs here; clears what a crashed earlier owner left. */
+async function claimHost(logger: Logger, waitMs: number): Promise<HostLock> {
+  const holder = () => {
+    const owner = existsSync(OWNER_FILE) ? Number.parseInt(readFileSync(OWNER_FILE, 'utf8'), 10) : NaN;
+    return Number.isInteger(owner) && pidExists(owner) ? `process ${owner}` : 'another process';
+  };
+  const lock = await acquireHostLock({
+    path: LOCK_FILE,
+    waitMs,
+    onWait: () => logger.info({ holder: holder(), waitMs }, 'real node: waiting for the node another process runs on this host'),
+    unavailable: (why) =>
+      new KubernetesNodeUnavailableError(
+        `${holder()} runs the real Kubernetes node on this host (${REAL_NODE_DIR}); one at a time, as the bridge and the KUBE-* iptables chains are host-wide (${why})`,
+      ),
+  });
   if (existsSync(REAL_NODE_DIR) || processesUnder(REAL_NODE_DIR).length > 0) {
     logger.warn({ dir: REAL_NODE_DIR }, 'cleaning up after a real node that was not stopped');
   }
   cleanNodeLeftovers(REAL_NODE_LEFTOVERS);
   mkdirSync(REAL_NODE_DIR, { recursive: true });
   writeFileSync(OWNER_FILE, String(process.pid));
+  return lock;
 }
 
 /** Cordon, then delete what runs here, so kubelet tears pods down properly (CNI DEL, unmounts) while it still runs. */

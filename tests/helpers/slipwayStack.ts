@@ -18,7 +18,7 @@ import type { TrafficRouter } from '../../ports/traffic';
 import type { ComputeKind, RouterKind } from '../../src/config';
 import { createDockerComputeProvider } from '../../compute/docker/dockerProvider';
 import { createKubernetesComputeProvider } from '../../compute/kubernetes/kubernetesProvider';
-import { startTestCluster, type TestCluster } from './kubernetesCluster';
+import { REAL_NODE_LOCK_WAIT_MS, startTestCluster, type TestCluster } from './kubernetesCluster';
 import { DistributionRegistry } from '../../images/distributionRegistry';
 import { startContainerStack, type ContainerStack } from './containerStack';
 import { startTestTrafficRouter } from './trafficRouters';
@@ -104,7 +104,10 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
   const containers = opts.compute === 'docker' || opts.compute === 'kubernetes' ? await startContainerStack(logger) : undefined;
   const cluster =
     opts.compute === 'kubernetes' && containers
-      ? await startTestCluster({ fakeNodes: 0, realNode: { insecureRegistries: [containers.registry.host] } })
+      ? await startTestCluster({
+          fakeNodes: 0,
+          realNode: { insecureRegistries: [containers.registry.host], lockWaitMs: REAL_NODE_LOCK_WAIT_MS },
+        })
       : undefined;
   const compute = cluster
     ? createKubernetesComputeProvider({ kubeConfig: cluster.adminConfig(), logger })
