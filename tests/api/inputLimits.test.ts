@@ -2,8 +2,7 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { INPUT_LIMITS } from '../../domain/inputLimits';
-import { apiClient } from '../helpers/apiClient';
-import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
+import { useHelloStack } from '../helpers/helloStack';
 
 const releaseV1 = () => JSON.parse(readFileSync(path.join(__dirname, '../../examples/hello-app/release-v1.json'), 'utf8'));
 
@@ -30,25 +29,12 @@ function rawPost(url: string, p: string, headers: [string, string][], body: Buff
 }
 
 describe('input limits (issue 9): 400 naming the field, nothing created', () => {
-  let s: SlipwayStack;
-  let admin: ReturnType<typeof apiClient>;
-  let tenant: ReturnType<typeof apiClient>;
-
-  beforeAll(async () => {
-    s = await startSlipwayStack();
-    admin = apiClient(s.apiUrl, s.adminToken);
-    tenant = apiClient(s.apiUrl, await s.tenantToken('acme'));
-    await admin('POST', '/api/apps', { slug: 'hello' });
-    await admin('POST', '/api/apps/hello/releases', releaseV1());
-  });
-  afterAll(async () => {
-    await s?.close();
-  });
+  const h = useHelloStack(() => [releaseV1()]);
 
   const count = async (table: 'apps' | 'releases' | 'deployments' | 'operations' | 'api_tokens' | 'idempotency_keys') =>
     Number(
       (
-        await s.db
+        await h.s.db
           .selectFrom(table)
           .select((eb) => eb.fn.countAll<string>().as('n'))
           .executeTakeFirstOrThrow()
@@ -59,16 +45,16 @@ describe('input limits (issue 9): 400 naming the field, nothing created', () => 
 
   const NUL = 'a\u0000b';
   it.each<[string, () => Promise<{ status: number; body: any }>, string]>([
-    ['an app name', () => admin('POST', '/api/apps', { slug: 'nul-app', name: NUL }), 'body.name'],
-    ['a token name', () => admin('POST', '/api/admin/tokens', { name: NUL, role: 'tenant', tenantId: 'acme' }), 'body.name'],
-    ['an env value', () => tenant('POST', '/api/deployments', { app: 'hello', env: { GREETING: NUL } }), 'body.env.GREETING'],
-    ['an env name', () => tenant('POST', '/api/deployments', { app: 'hello', env: { [NUL]: 'x' } }), 'body.env'],
+    ['an app name', () => h.admin('POST', '/api/apps', { slug: 'nul-app', name: NUL }), 'body.name'],
+    ['a token name', () => h.admin('POST', '/api/admin/tokens', { name: NUL, role: 'tenant', tenantId: 'acme' }), 'body.name'],
+    ['an env value', () => h.tenant('POST', '/api/deployments', { app: 'hello', env: { GREETING: NUL } }), 'body.env.GREETING'],
+    ['an env name', () => h.tenant('POST', '/api/deployments', { app: 'hello', env: { [NUL]: 'x' } }), 'body.env'],
     [
       'a command',
       () => {
         const r = { ...releaseV1(), version: '5.0.0' };
         r.manifest.services[0].command = ['node', NUL];
-        return admin('POST', '/api/apps/hello/releases', r);
+        return h.admin('POST', '/api/apps/hello/releases', r);
       },
       'body.manifest.services.0.command.1',
     ],
@@ -84,18 +70,18 @@ describe('input limits (issue 9): 400 naming the field, nothing created', () => 
   it(`more than ${INPUT_LIMITS.envKeys} env keys, or too many characters of values together → 400 body.env`, async () => {
     const before = await counts();
     const many = Object.fromEntries(Array.from({ length: INPUT_LIMITS.envKeys + 1 }, (_, i) => [`K${i}`, 'v']));
-    const tooMany = await tenant('POST', '/api/deployments', { app: 'hello', env: { GREETING: 'x', ...many } });
+    const tooMany = await h.tenant('POST', '/api/deployments', { app: 'hello', env: { GREETING: 'x', ...many } });
     expect(tooMany.status).toBe(400);
     expect(fields(tooMany.body)).toEqual(['body.env']);
 
     const big = 'x'.repeat(INPUT_LIMITS.envValueChars);
     const n = Math.ceil(INPUT_LIMITS.envTotalChars / INPUT_LIMITS.envValueChars) + 1;
     const large = Object.fromEntries(Array.from({ length: n }, (_, i) => [`V${i}`, big]));
-    const tooLarge = await tenant('POST', '/api/deployments', { app: 'hello', env: { GREETING: 'x', ...large } });
+    const tooLarge = await h.tenant('POST', '/api/deployments', { app: 'hello', env: { GREETING: 'x', ...large } });
     expect(tooLarge.status).toBe(400);
     expect(fields(tooLarge.body)).toEqual(['body.env']);
 
-    const oneTooLong = await tenant('POST', '/api/deployments', { app: 'hello', env: { GREETING: `${big}x` } });
+    const oneTooLong = await h.tenant('POST', '/api/deployments', { app: 'hello', env: { GREETING: `${big}x` } });
     expect(oneTooLong.status).toBe(400);
     expect(fields(oneTooLong.body)).toEqual(['body.env.GREETING']);
     expect(await counts()).toEqual(before);
@@ -105,9 +91,9 @@ describe('input limits (issue 9): 400 naming the field, nothing created', () => 
     const before = await counts();
     const keysBefore = await count('idempotency_keys');
     const deep = `{"app":"hello","env":${'['.repeat(5000)}${']'.repeat(5000)}}`;
-    const res = await fetch(new URL('/api/deployments', s.apiUrl), {
+    const res = await fetch(new URL('/api/deployments', h.s.apiUrl), {
       method: 'POST',
-      headers: { authorization: `Bearer ${s.adminToken}`, 'content-type': 'application/json', 'idempotency-key': 'deep-1' },
+      headers: { authorization: `Bearer ${h.s.adminToken}`, 'content-type': 'application/json', 'idempotency-key': 'deep-1' },
       body: deep,
     });
     expect(res.status).toBe(400);
@@ -116,16 +102,16 @@ describe('input limits (issue 9): 400 naming the field, nothing created', () => 
     expect(body.fields[0].field).toMatch(/^body\.env(\.0)+$/);
     expect(await counts()).toEqual(before);
     expect(await count('idempotency_keys')).toBe(keysBefore);
-    expect((await admin('GET', '/api/apps')).status).toBe(200);
+    expect((await h.admin('GET', '/api/apps')).status).toBe(200);
   });
 
   it('two Idempotency-Key headers → 400 (not one key "k1, k2"), nothing created', async () => {
     const before = await counts();
     const r = await rawPost(
-      s.apiUrl,
+      h.s.apiUrl,
       '/api/apps',
       [
-        ['authorization', `Bearer ${s.adminToken}`],
+        ['authorization', `Bearer ${h.s.adminToken}`],
         ['content-type', 'application/json'],
         ['idempotency-key', 'k1'],
         ['idempotency-key', 'k2'],
@@ -141,10 +127,10 @@ describe('input limits (issue 9): 400 naming the field, nothing created', () => 
     const before = await counts();
     const body = Buffer.concat([Buffer.from('{"slug":"bad-utf","name":"caf'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
     const r = await rawPost(
-      s.apiUrl,
+      h.s.apiUrl,
       '/api/apps',
       [
-        ['authorization', `Bearer ${s.adminToken}`],
+        ['authorization', `Bearer ${h.s.adminToken}`],
         ['content-type', 'application/json'],
       ],
       body,
