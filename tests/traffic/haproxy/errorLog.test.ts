@@ -71,7 +71,7 @@ test('a client that gives up on a silent slot is logged with the slot, the phase
   expect(line.timers.connect).toBeGreaterThanOrEqual(0);
   expect(line.timers.response).toBe(-1);
   expect(line.timers.total).toBeGreaterThanOrEqual(250);
-  expect(Math.abs(line.atMs - startedAt)).toBeLessThan(2000);
+  expect(Math.abs(line.atMs - startedAt)).toBeLessThan(5000);
   expect(output).not.toContain('hung.localhost');
 });
 
