@@ -44,6 +44,7 @@ function fail(message: string): never {
 }
 
 export interface ClosedLoopResult {
+  requests: number;
   rps: number;
   p50Ms: number;
   p99Ms: number;
@@ -67,6 +68,7 @@ export async function wrk(
   };
   const errs = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
+    requests: Number(/(\d+) requests in /.exec(out)?.[1] ?? NaN),
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN),
     p50Ms: lat('50'),
     p99Ms: lat('99'),

@@ -5,13 +5,16 @@ import path from 'node:path';
 import { getFreePort } from '../compute/local/freePort';
 
 /**
- * Debian's nginx as a reverse proxy to one upstream, for comparing the built-in router
- * with it: a keepalive upstream pool, HTTP/1.1 to the upstream, no access log, one worker
- * process (the built-in router is one Node process too). Foreground child on a free
- * loopback port; stop() ends it. Absent nginx is not an error: find() returns undefined.
+ * Debian's nginx as a reverse proxy to one upstream, for comparing the routers with it: a
+ * keepalive upstream pool, HTTP/1.1 to the upstream, the forwarding headers the routers
+ * add (X-Forwarded-For/-Proto/-Host, so each proxy does the same work per request), no
+ * access log, `workers` worker processes. Foreground child on a free loopback port;
+ * stop() ends it. Absent nginx is not an error: find() returns undefined.
  */
 export interface NginxProxy {
   port: number;
+  /** The master's; its workers are its children. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -44,7 +47,9 @@ http {
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto http;
+      proxy_set_header X-Forwarded-Host $http_host;
     }
   }
 }
@@ -70,7 +75,7 @@ http {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { port, stop };
+  return { port, pid: child.pid!, stop };
 }
 
 function listening(port: number): Promise<boolean> {

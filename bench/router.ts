@@ -14,6 +14,7 @@ import { emptyState } from '../traffic/haproxy/haproxyState';
 import { createHaproxyRouter } from '../traffic/haproxy/haproxyRouter';
 import { ensureAptTool, ensureVegeta, vegeta, wrk, type ClosedLoopResult } from './loadTools';
 import { findNginx, startNginx } from './nginx';
+import { processTreeCpuMs } from './processCpu';
 import { ms, num, pct, table } from './table';
 import { quantileMs, recoveredAfterMs, vegetaHits } from './vegetaResults';
 
@@ -40,6 +41,14 @@ const HOST = 'd-bench.localhost';
 interface Target {
   name: string;
   url: string;
+  /** The process (with its children) doing this target's proxying; for `direct`, hello-app itself. */
+  pid: number;
+}
+
+/** CPU per request of the proxy and of hello-app behind it, in µs: steadier than req/s when other work shares the cores. */
+interface Cost {
+  proxyUs: number;
+  appUs: number;
 }
 
 function loadAverage(): string {
@@ -49,7 +58,7 @@ function loadAverage(): string {
     .join(' ');
 }
 
-async function startHello(): Promise<{ port: number; stop(): void }> {
+async function startHello(): Promise<{ port: number; pid: number; stop(): void }> {
   const port = await getFreePort();
   const child = spawn(process.execPath, [path.join(__dirname, '..', 'examples', 'hello-app', 'server.js')], {
     env: { PATH: process.env.PATH, PORT: String(port), GREETING: 'bench', SLIPWAY_RELEASE_VERSION: '1.0.0', LOG_FORMAT: 'text' },
@@ -60,7 +69,7 @@ async function startHello(): Promise<{ port: number; stop(): void }> {
       (r) => r.ok,
       () => false,
     );
-    if (ok) return { port, stop: () => child.kill('SIGTERM') };
+    if (ok) return { port, pid: child.pid!, stop: () => child.kill('SIGTERM') };
     await sleep(50);
   }
   throw new Error('hello-app did not get ready');
@@ -142,29 +151,49 @@ async function main(): Promise<void> {
   const nginx = await startNginx(nginxBin, path.join(dir, 'nginx'), hello.port, PROXY_WORKERS);
 
   const targets: Target[] = [
-    { name: 'direct', url: `http://127.0.0.1:${hello.port}/` },
-    { name: 'built-in', url: `${builtin.proxyUrl}/` },
-    { name: 'haproxy', url: `http://127.0.0.1:${haproxySettings.port}/` },
-    { name: 'nginx', url: `http://127.0.0.1:${nginx.port}/` },
+    { name: 'direct', url: `http://127.0.0.1:${hello.port}/`, pid: hello.pid },
+    // In this process, which only waits for wrk meanwhile.
+    { name: 'built-in', url: `${builtin.proxyUrl}/`, pid: process.pid },
+    { name: 'haproxy', url: `http://127.0.0.1:${haproxySettings.port}/`, pid: haproxy.pid },
+    { name: 'nginx', url: `http://127.0.0.1:${nginx.port}/`, pid: nginx.pid },
   ];
   try {
     process.stdout.write(
       `closed loop: wrk -t2 -c${CONNECTIONS} -d${SECONDS}s, ${ROUNDS} interleaved rounds; nginx workers = HAProxy threads = ${PROXY_WORKERS}; load average ${loadAverage()}\n`,
     );
-    const closed = new Map<string, ClosedLoopResult[]>(targets.map((t) => [t.name, []]));
+    const closed = new Map<string, (ClosedLoopResult & Cost)[]>(targets.map((t) => [t.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const t of targets) {
+        const proxy0 = processTreeCpuMs(t.pid);
+        const app0 = processTreeCpuMs(hello.pid);
         const r = await wrk(wrkBin, t.url, HOST, { connections: CONNECTIONS, threads: 2, seconds: SECONDS });
-        closed.get(t.name)!.push(r);
-        process.stdout.write(`  round ${round + 1} ${t.name}: ${num(r.rps)} req/s, p99 ${ms(r.p99Ms)}\n`);
+        const perRequestUs = (cpuMs: number) => (cpuMs * 1000) / r.requests;
+        const cost = { proxyUs: perRequestUs(processTreeCpuMs(t.pid) - proxy0), appUs: perRequestUs(processTreeCpuMs(hello.pid) - app0) };
+        closed.get(t.name)!.push({ ...r, ...cost });
+        process.stdout.write(
+          `  round ${round + 1} ${t.name}: ${num(r.rps)} req/s, p99 ${ms(r.p99Ms)}, CPU/request ${num(cost.proxyUs, 1)} µs (hello-app ${num(cost.appUs, 1)} µs), load ${loadAverage()}\n`,
+        );
       }
     }
-    const median = (name: string, f: (r: ClosedLoopResult) => number) => pct(closed.get(name)!.map(f), 0.5);
+    const median = (name: string, f: (r: ClosedLoopResult & Cost) => number) => pct(closed.get(name)!.map(f), 0.5);
     const nginxRps = median('nginx', (r) => r.rps);
     const nginxP99 = median('nginx', (r) => r.p99Ms);
     process.stdout.write(
       `\n${table(
-        ['target', 'req/s (median)', 'req/s per round', 'vs nginx', 'p50', 'p99 (median)', 'p99 vs nginx', 'socket errors', 'non-2xx'],
+        [
+          'target',
+          'req/s (median)',
+          'req/s per round',
+          'vs nginx',
+          'p50',
+          'p99 (median)',
+          'p99 vs nginx',
+          'proxy CPU/request (median)',
+          'CPU/request vs nginx',
+          'hello-app CPU/request',
+          'socket errors',
+          'non-2xx',
+        ],
         targets.map((t) => [
           t.name,
           num(median(t.name, (r) => r.rps)),
@@ -176,6 +205,15 @@ async function main(): Promise<void> {
           ms(median(t.name, (r) => r.p50Ms)),
           ms(median(t.name, (r) => r.p99Ms)),
           `${num(median(t.name, (r) => r.p99Ms) / nginxP99, 2)}×`,
+          `${num(
+            median(t.name, (r) => r.proxyUs),
+            1,
+          )} µs`,
+          `${num(median(t.name, (r) => r.proxyUs) / median('nginx', (r) => r.proxyUs), 2)}×`,
+          `${num(
+            median(t.name, (r) => r.appUs),
+            1,
+          )} µs`,
           closed.get(t.name)!.reduce((n, r) => n + r.errors, 0),
           closed.get(t.name)!.reduce((n, r) => n + r.non2xx, 0),
         ]),

@@ -14,6 +14,7 @@ import { startContainerStack } from '../tests/helpers/containerStack';
 import { REAL_NODE_LOCK_WAIT_MS, startTestCluster } from '../tests/helpers/kubernetesCluster';
 import { haproxySettings } from '../src/trafficRouter';
 import { startHaproxy } from '../traffic/haproxy/haproxyProcess';
+import { parseAbnormalRequest, type AbnormalRequest } from '../traffic/haproxy/errorLog';
 import { createLogger } from '../src/logger';
 import { stopAllApps } from '../src/stopAllApps';
 import { killAppProcessesUnder } from '../tests/helpers/appProcesses';
@@ -42,6 +43,8 @@ export interface BenchStack {
   /** Where revisions ran (BENCH_COMPUTE), for the tables' headings. */
   computeLabel: string;
   children: TestChild[];
+  /** BENCH_ROUTER=haproxy: every request HAProxy logged as abnormal (error, timeout, abort, 5xx), in the order logged. */
+  haproxyAbnormal: AbnormalRequest[];
   close(): Promise<void>;
 }
 
@@ -124,6 +127,7 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
 
     const [apiPort, proxyPort, adminPort] = [await getFreePort(), await getFreePort(), await getFreePort()];
     const routerAdminUrl = `http://127.0.0.1:${adminPort}`;
+    const haproxyAbnormal: AbnormalRequest[] = [];
     const env: Record<string, string> = {};
     for (const name of PASSED_THROUGH) if (process.env[name] !== undefined) env[name] = process.env[name]!;
     Object.assign(env, {
@@ -140,6 +144,8 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
       SLIPWAY_DRAIN_TIMEOUT_SECONDS: String(opts.drainTimeoutSeconds ?? 30),
       SLIPWAY_STOP_GRACE_SECONDS: '5',
       SLIPWAY_ROUTER: opts.router ?? 'builtin',
+      // Only abnormal requests are logged; the benches read them to tell which slot a failure went to.
+      SLIPWAY_HAPROXY_ERROR_LOG: '1',
       ...(cluster && containers
         ? { SLIPWAY_COMPUTE: 'kubernetes', SLIPWAY_KUBECONFIG: cluster.kubeconfigPath, SLIPWAY_REGISTRY: containers.registry.url }
         : containers
@@ -156,7 +162,15 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
     step('starting router, worker and API (child processes)');
     if (opts.router === 'haproxy') {
       // The same files the worker renders: settings come from the same configuration.
-      const haproxy = await startHaproxy(haproxySettings(loadConfig(env)));
+      let partial = '';
+      const haproxy = await startHaproxy(haproxySettings(loadConfig(env)), (text) => {
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) {
+          const record = parseAbnormalRequest(line);
+          if (record) haproxyAbnormal.push(record);
+        }
+      });
       cleanups.push({ what: 'haproxy', run: () => haproxy.stop() });
       await waitForHttp(`${routerAdminUrl}/healthz`, 60_000);
     } else {
@@ -190,6 +204,7 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
       appImage: containers?.appImage,
       computeLabel: containers ? `${opts.compute} compute, image ${containers.appImage}` : `${opts.compute ?? 'local'} compute (processes)`,
       children,
+      haproxyAbnormal,
       close,
     };
   } catch (err) {

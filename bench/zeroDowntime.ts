@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { apiClient } from '../tests/helpers/apiClient';
 import type { LoadGenerator, WindowReport } from './loadGenerator';
+import { summariseAbnormal } from './haproxyAbnormal';
 import { ensureVegeta } from './loadTools';
 import { createHelloApp, deploy, startOp, waitOp, type Api, type FinishedOp } from './operations';
 import { runBench, step, type BenchStack } from './stack';
@@ -124,6 +125,8 @@ async function bench(s: BenchStack): Promise<number> {
   const spans: { scenario: Scenario; op: FinishedOp; from: number; to: number }[] = [];
   const load0 = os.loadavg();
   const runStart = load.now();
+  // HAProxy's log carries wall-clock times; the load's windows are relative to its start.
+  const loadEpochMs = Date.now() - runStart;
   await sleep(WARMUP_MS);
   const baselineSpan = { from: WARMUP_MS / 2, to: load.now() };
   try {
@@ -206,6 +209,15 @@ async function bench(s: BenchStack): Promise<number> {
     lines.push(
       `- ${r.scenario.name}: versions ${v || '–'}; non-2xx ${st}; conn errors ${ce}; max ${ms(r.w.maxMs)}; window ${secs(r.w.seconds * 1000)}${r.op.error ? `; error ${r.op.error.type}: ${r.op.error.message}` : ''}`,
     );
+  }
+  if (ROUTER === 'haproxy') {
+    lines.push(
+      '',
+      "HAProxy's log of abnormal requests per scenario (slot, termination state: C client gave up, S/s server, H waiting for response headers, C connect, R request):",
+    );
+    lines.push(`- baseline: ${summariseAbnormal(s.haproxyAbnormal, loadEpochMs + baselineSpan.from, loadEpochMs + baselineSpan.to)}`);
+    for (const { scenario, from, to } of spans)
+      lines.push(`- ${scenario.name}: ${summariseAbnormal(s.haproxyAbnormal, loadEpochMs + from, loadEpochMs + to)}`);
   }
   lines.push(
     '',

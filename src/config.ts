@@ -90,6 +90,7 @@ const ConfigSchema = z
     SLIPWAY_ROUTER_ADMIN_PORT: port.default(DEFAULTS.routerAdminPort),
     SLIPWAY_ROUTER_MAX_BODY_BYTES: z.coerce.number().int().min(1).default(DEFAULTS.routerMaxBodyBytes),
     SLIPWAY_HAPROXY_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+    SLIPWAY_HAPROXY_ERROR_LOG: z.enum(['0', '1']).default('0'),
     SLIPWAY_TEMPORAL_PORT: port.default(DEFAULTS.temporalPort),
     SLIPWAY_TEMPORAL_UI_PORT: port.default(DEFAULTS.temporalUiPort),
     SLIPWAY_TEMPORAL: z.enum(['dev', 'server']).default(DEFAULTS.temporal),
@@ -172,6 +173,8 @@ export interface Config {
   routerMaxBodyBytes: number;
   /** HAProxy's nbthread; unset leaves HAProxy's own default (one thread per CPU). */
   haproxyThreads?: number;
+  /** HAProxy logs each abnormal request (error, timeout, abort, 5xx: slot, timers, termination state) to stderr. */
+  haproxyErrorLog: boolean;
   temporalPort: number;
   temporalUiPort: number;
   /** What `npm start` runs when TEMPORAL_ADDRESS is unset: the CLI's dev server or a real server on Postgres. */
@@ -256,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     routerAdminUrl: e.SLIPWAY_ROUTER_ADMIN_URL ?? `http://127.0.0.1:${e.SLIPWAY_ROUTER_ADMIN_PORT}`,
     routerMaxBodyBytes: e.SLIPWAY_ROUTER_MAX_BODY_BYTES,
     haproxyThreads: e.SLIPWAY_HAPROXY_THREADS,
+    haproxyErrorLog: e.SLIPWAY_HAPROXY_ERROR_LOG === '1',
     temporalPort: e.SLIPWAY_TEMPORAL_PORT,
     temporalUiPort: e.SLIPWAY_TEMPORAL_UI_PORT,
     temporal: e.SLIPWAY_TEMPORAL,

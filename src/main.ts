@@ -237,7 +237,13 @@ async function superviseHaproxy(config: Config, logger: Logger): Promise<void> {
   const settings = haproxySettings(config);
   const binary = findHaproxy();
   await prepareHaproxyFiles(settings);
-  const child = superviseChild({ name: 'haproxy', command: binary, args: haproxyArgs(haproxyPaths(settings.dir)), logger, restart: true });
+  const child = superviseChild({
+    name: 'haproxy',
+    command: binary,
+    args: haproxyArgs(haproxyPaths(settings.dir), settings.errorLog),
+    logger,
+    restart: true,
+  });
   cleanups.push({ what: 'haproxy', run: () => child.stop('SIGTERM', 20_000) });
 }
 

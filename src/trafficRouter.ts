@@ -19,6 +19,7 @@ export function haproxySettings(config: Config): HaproxySettings {
     adminPort: config.routerAdminPort,
     maxBodyBytes: config.routerMaxBodyBytes,
     threads: config.haproxyThreads,
+    errorLog: config.haproxyErrorLog,
   };
 }
 

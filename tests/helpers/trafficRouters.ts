@@ -46,7 +46,11 @@ export interface TestHaproxy {
 }
 
 /** HAProxy needs concrete ports on its command line, so free ones are picked here (never fixed ones). */
-export async function startTestHaproxy(dir: string, maxBodyBytes = 10 * 1024 * 1024): Promise<TestHaproxy> {
+export async function startTestHaproxy(
+  dir: string,
+  maxBodyBytes = 10 * 1024 * 1024,
+  log?: { errorLog: boolean; onOutput: (text: string) => void },
+): Promise<TestHaproxy> {
   const settings: HaproxySettings = {
     dir,
     bindHost: '127.0.0.1',
@@ -54,8 +58,9 @@ export async function startTestHaproxy(dir: string, maxBodyBytes = 10 * 1024 * 1
     adminHost: '127.0.0.1',
     adminPort: await getFreePort(),
     maxBodyBytes,
+    errorLog: log?.errorLog,
   };
-  let proc = await startHaproxy(settings);
+  let proc = await startHaproxy(settings, log?.onOutput);
   return {
     settings,
     proxyUrl: `http://127.0.0.1:${settings.port}`,
@@ -63,7 +68,7 @@ export async function startTestHaproxy(dir: string, maxBodyBytes = 10 * 1024 * 1
     process: () => proc,
     async restart() {
       await proc.stop();
-      proc = await startHaproxy(settings);
+      proc = await startHaproxy(settings, log?.onOutput);
     },
     close: () => proc.stop(),
   };

@@ -88,6 +88,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [key]: value })).toThrow(new RegExp(`${key}[\\s\\S]*Fix the variables`));
   });
 
+  it("HAProxy's abnormal-request log: off unless SLIPWAY_HAPROXY_ERROR_LOG=1, and a wrong value names the variable", () => {
+    expect(loadConfig({}).haproxyErrorLog).toBe(false);
+    expect(loadConfig({ SLIPWAY_HAPROXY_ERROR_LOG: '1' }).haproxyErrorLog).toBe(true);
+    expect(() => loadConfig({ SLIPWAY_HAPROXY_ERROR_LOG: 'yes' })).toThrow(/SLIPWAY_HAPROXY_ERROR_LOG/);
+  });
+
   it('defaults to the dev server, one worker and one API', () => {
     expect(loadConfig({})).toMatchObject({ temporal: 'dev', temporalHistoryShards: 4, workers: 1, apis: 1, restoreOnBoot: true });
   });

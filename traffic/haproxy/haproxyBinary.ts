@@ -20,7 +20,10 @@ export function findHaproxy(envPath = process.env.PATH ?? ''): string {
   throw new HaproxyMissingError(`SLIPWAY_ROUTER=haproxy needs HAProxy ≥ 2.6 on PATH; install it with: ${HAPROXY_INSTALL_HINT}`);
 }
 
-/** Master-worker in the foreground, so a supervisor owns it; the master CLI socket takes `reload`. */
-export function haproxyArgs(paths: { config: string; masterSocket: string }): string[] {
-  return ['-W', '-db', '-q', '-f', paths.config, '-S', `${paths.masterSocket},mode,600`];
+/**
+ * Master-worker in the foreground, so a supervisor owns it; the master CLI socket takes `reload`.
+ * `-q` also sends the workers' stderr to /dev/null, so it goes when the error log is on.
+ */
+export function haproxyArgs(paths: { config: string; masterSocket: string }, errorLog = false): string[] {
+  return ['-W', '-db', ...(errorLog ? [] : ['-q']), '-f', paths.config, '-S', `${paths.masterSocket},mode,600`];
 }

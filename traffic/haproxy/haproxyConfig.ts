@@ -1,5 +1,6 @@
 import type { RouteSpec } from '../../ports/traffic';
 import { NO_UPSTREAM_RETRY_AFTER_SECONDS } from '../builtin/proxyContext';
+import { ERROR_LOG_FORMAT } from './errorLog';
 import { poolNames, type HaproxyState } from './haproxyState';
 
 /** Where HAProxy listens and keeps its files; the same for the process that starts it and the worker that reloads it. */
@@ -18,6 +19,8 @@ export interface HaproxySettings {
    * cores with the apps, fewer threads can serve more (less cross-thread handoff).
    */
   threads?: number;
+  /** Log abnormal requests (errors, timeouts, aborts, 5xx) to stderr; normal ones never are. */
+  errorLog?: boolean;
 }
 
 export const REFUSED_BACKEND = 'be_refused';
@@ -92,6 +95,9 @@ export function renderHaproxyFiles(state: HaproxyState, s: HaproxySettings): Ren
     '  timeout tunnel 1h',
     '  timeout queue 5s',
     '  option http-keep-alive',
+    // A client that gave up (closed while waiting) ends its upstream request too, as with the
+    // built-in router: otherwise the slot keeps it for `timeout server`, and a drain waits on it.
+    '  option abortonclose',
     '  http-reuse safe',
     // Like the built-in router: a connect failure is retried once, on another server when there is one.
     '  retries 1',
@@ -102,6 +108,8 @@ export function renderHaproxyFiles(state: HaproxyState, s: HaproxySettings): Ren
     `  http-error status 504 content-type "application/json; charset=utf-8" string '{"code":"gateway_timeout","message":"the upstream did not answer in time"}'`,
     'frontend web',
     `  bind ${s.bindHost}:${s.port}`,
+    // Off by default: during an outage every request is a 5xx, and a line each would cost more than the requests.
+    ...(s.errorLog ? ['  log stderr format raw daemon', '  option dontlog-normal', `  log-format "${ERROR_LOG_FORMAT}"`] : []),
     // The headers the built-in router sends upstream (forwardHeaders.ts); forwardfor appends to a chain.
     '  option forwardfor',
     '  http-request set-header X-Forwarded-Proto http',

@@ -19,7 +19,7 @@ export async function startHaproxy(settings: HaproxySettings, onOutput?: (line: 
   const binary = findHaproxy();
   const state = await prepareHaproxyFiles(settings);
   const paths = haproxyPaths(settings.dir);
-  const child = spawn(binary, haproxyArgs(paths), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, haproxyArgs(paths, settings.errorLog), { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (c: Buffer) => {
     output = (output + c.toString()).slice(-4000);
