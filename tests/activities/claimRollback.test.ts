@@ -114,4 +114,16 @@ describe('claimRollback', () => {
     expect((await findOperation(h.db, op.id))?.status).toBe('pending');
     expect((await listOperationLogs(h.db, op.id)).length).toBe(0);
   });
+
+  it('fails on a missing target release before it claims anything: the deployment keeps its status', async () => {
+    const { d } = await warmTarget();
+    const op = await h.seedOperation(d, 'rollback', '9.9.9');
+    const err = await h.run(h.acts.claimRollback, { operationId: op.id, deploymentId: d.id, kind: 'rollback', runId: 'r' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ type: 'ReleaseNotFound', nonRetryable: true });
+    expect((await findOperation(h.db, op.id))?.status).toBe('pending');
+    expect((await findDeployment(h.db, d.id))?.status).toBe('running');
+  });
 });
