@@ -3,6 +3,7 @@ import { createAutoUpdateActivities } from './autoUpdate';
 import { createAwaitReady } from './awaitReady';
 import { createFailOperation } from './failOperation';
 import { createClaimOperation } from './claimOperation';
+import { createClaimRollback } from './claimRollback';
 import { createCompleteOperation } from './completeOperation';
 import { createDrainPrevious } from './drainPrevious';
 import { createLifecycleActivities } from './lifecycle';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     claimOperation: createClaimOperation(deps),
     loadDeploymentContext: createLoadDeploymentContext(deps),
+    claimRollback: createClaimRollback(deps),
     resolveEnv: createResolveEnv(deps),
     runReleaseStep: createRunReleaseStep(deps),
     startRevision: createStartRevision(deps),

@@ -1,13 +1,12 @@
 import { findDeployment } from '../db/queries/deployments';
 import { recordOperationFromVersion } from '../db/queries/operations';
 import { deleteEnvVars } from '../db/queries/envVars';
-import { casRevisionStatus, liveRevisions } from '../db/queries/revisions';
-import type { Slot } from '../domain/operations';
 import type { ActivityDeps } from './deps';
 import { completePhase, enterPhase, phaseLog } from './operationLog';
 import { reviveRevision } from './reviveRevision';
 import { retireIfStillWarm, stopRevisions } from './stopRevision';
 import { Context } from '@temporalio/activity';
+import { claimWarm, logWarmClaim, runningWarmRevisions, type WarmRevision } from './warmRevisions';
 
 /** Activities of the lifecycle workflows beyond the deploy path. */
 export function createLifecycleActivities(deps: ActivityDeps) {
@@ -57,28 +56,9 @@ export function createLifecycleActivities(deps: ActivityDeps) {
      * A rollback to a version that is still warm claims its revisions (warm → ready, every
      * replica) so their retirement timers cannot stop them; [] when none is warm or alive.
      */
-    async claimWarmRevisions(input: {
-      operationId: string;
-      deploymentId: string;
-      version: string;
-    }): Promise<{ key: string; url: string; slot: Slot; configRevision: number }[]> {
-      const candidates = (await liveRevisions(deps.db, input.deploymentId)).filter(
-        (r) =>
-          r.release_version === input.version && (r.status === 'warm' || (r.status === 'ready' && r.operation_id === input.operationId)),
-      );
-      const claimed: { key: string; url: string; slot: Slot; configRevision: number }[] = [];
-      for (const rev of candidates) {
-        if (!rev.url || !(await deps.compute.status(rev.key))) continue;
-        if (
-          rev.status === 'warm' &&
-          !(await casRevisionStatus(deps.db, rev.key, ['warm'], 'ready', { operation_id: input.operationId, retire_token: null }))
-        )
-          continue;
-        claimed.push({ key: rev.key, url: rev.url, slot: rev.slot, configRevision: rev.config_revision });
-      }
-      const log = phaseLog(deps, input.operationId, 'startRevision');
-      if (claimed.length > 0) await log('claimed', `${claimed.map((c) => c.key).join(', ')} still warm: rolling back is a traffic switch`);
-      else await log('not-warm', `no warm revision of ${input.version}: redeploying it`);
+    async claimWarmRevisions(input: { operationId: string; deploymentId: string; version: string }): Promise<WarmRevision[]> {
+      const claimed = await claimWarm(deps.db, await runningWarmRevisions(deps, input), input.operationId);
+      await logWarmClaim(deps, input.operationId, input.version, claimed);
       return claimed;
     },
 

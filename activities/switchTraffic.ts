@@ -13,15 +13,17 @@ import type { SwitchTrafficInput, SwitchTrafficResult } from '../contract/deploy
  */
 export function createSwitchTraffic(deps: ActivityDeps) {
   return async function switchTraffic(input: SwitchTrafficInput): Promise<SwitchTrafficResult> {
-    await enterPhase(deps, input.operationId, 'switchTraffic');
     const keys = input.revisions.map((r) => r.key);
     const log = phaseLog(deps, input.operationId, 'switchTraffic');
+    // The route first: the phase's row and event are bookkeeping, and until the switch users
+    // wait on the old version (a warm rollback waits on nothing else).
     await deps.router.setRoute({
       deploymentId: input.deploymentId,
       hostname: input.hostname,
       upstreams: input.revisions.map((r) => ({ key: r.key, url: r.url, weight: 100 })),
       suspended: null,
     });
+    await enterPhase(deps, input.operationId, 'switchTraffic');
     await deps.db.transaction().execute(async (trx) => {
       for (const rev of await liveRevisions(trx, input.deploymentId)) {
         if (!keys.includes(rev.key) && rev.status === 'serving') {

@@ -9,6 +9,8 @@ import { createHelloApp, deploy, phaseTimeline, readinessTimes, runOp, startOp, 
 import { runBench, step, type BenchStack } from './stack';
 import { ms, num, pct, table } from './table';
 import { watchForVersion } from './versionWatch';
+import { workflowTimeline } from './workflowTimeline';
+import { deploymentWorkflowId } from '../domain/operations';
 
 /**
  * `npm run bench:ops`: what Slipway itself costs. (a) engine overhead per operation kind,
@@ -100,7 +102,16 @@ async function rollbackLatency(api: Api, s: BenchStack): Promise<void> {
   const d = await deploy(api, { name: 'ops-rollback', version: '1.0.0' });
   const up = await runOp(api, 'POST', `/api/deployments/${d.id}/upgrade`, { version: '2.0.0' });
   if (up.done.status !== 'succeeded') throw new Error(`upgrade for the rollback bench failed: ${JSON.stringify(up.done.error)}`);
-  const rows: { target: string; firstAnswer: number; api: number; op: number; warm: boolean; done: FinishedOp }[] = [];
+  const rows: {
+    target: string;
+    firstAnswer: number;
+    api: number;
+    op: number;
+    warm: boolean;
+    done: FinishedOp;
+    postedAtMs: number;
+    runId: string;
+  }[] = [];
   for (let i = 0; i < RUNS; i++) {
     await sleep(500);
     const dep = (await api('GET', `/api/deployments/${d.id}`)).body;
@@ -108,6 +119,7 @@ async function rollbackLatency(api: Api, s: BenchStack): Promise<void> {
     const watch = watchForVersion(s.proxyPort, d.hostname, target);
     await sleep(50); // the watch's connections are open and polling before the clock starts
     const t0 = performance.now();
+    const postedAtMs = Date.now();
     let started;
     try {
       started = await startOp(api, 'POST', `/api/deployments/${d.id}/rollback`, {});
@@ -119,8 +131,11 @@ async function rollbackLatency(api: Api, s: BenchStack): Promise<void> {
     const done = await waitOp(api, started.id, 60_000, 50);
     if (done.status !== 'succeeded') throw new Error(`rollback ${done.id} ${done.status}: ${JSON.stringify(done.error)}`);
     const logs = (await api('GET', `/api/operations/${done.id}/logs`)).body.logs as { message: string }[];
+    const opRow = (await api('GET', `/api/operations/${done.id}`)).body as { runId: string };
     rows.push({
       done,
+      postedAtMs,
+      runId: opRow.runId,
       target,
       firstAnswer: seenAt - t0,
       api: started.answeredAt - t0,
@@ -179,6 +194,15 @@ async function rollbackLatency(api: Api, s: BenchStack): Promise<void> {
   const median = [...rows].sort((x, y) => x.firstAnswer - y.firstAnswer)[Math.floor((rows.length - 1) / 2)];
   print(
     `Where the time goes (median rollback; first answer of the previous version at +${Math.round(median.firstAnswer)} ms after the POST): ${await phaseTimeline(api, median.done)}`,
+    '',
+    `Same rollback, ms after the POST was sent (wall clock, one machine): 202 +${Math.round(median.api)}, ${await workflowTimeline(
+      s.temporalAddress,
+      deploymentWorkflowId(d.id),
+      median.runId,
+      median.postedAtMs,
+    )}, first answer of the previous version +${Math.round(median.firstAnswer)}; operation row written +${Math.round(
+      median.done.createdAtMs - median.postedAtMs,
+    )}.`,
     '',
   );
 }

@@ -38,6 +38,8 @@ export interface BenchStack {
   adminToken: string;
   /** Which Temporal ran (BENCH_TEMPORAL), for the tables. */
   temporalLabel: string;
+  /** host:port of the bench's Temporal frontend (for reading histories). */
+  temporalAddress: string;
   /** BENCH_COMPUTE=docker or kubernetes: revisions are containers (or pods), and releases name this pushed test image. */
   appImage?: string;
   /** Where revisions ran (BENCH_COMPUTE), for the tables' headings. */
@@ -201,6 +203,7 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
       routerAdminSecret,
       adminToken,
       temporalLabel: temporal.label,
+      temporalAddress: temporal.address,
       appImage: containers?.appImage,
       computeLabel: containers ? `${opts.compute} compute, image ${containers.appImage}` : `${opts.compute ?? 'local'} compute (processes)`,
       children,

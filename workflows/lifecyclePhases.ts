@@ -1,5 +1,6 @@
 import type { DeploymentContext } from '../contract/deploymentContext';
 import type { OperationInput } from '../contract/operation';
+import type { Slot } from '../domain/operations';
 import { acts, fast, stops, waits } from './activities';
 import { blueGreen } from './strategies/blueGreen';
 import { scalePhases } from './strategies/scale';
@@ -13,8 +14,13 @@ const SUSPENDED_RETRY_AFTER_SECONDS = 300;
  * Back to previous_version: a pure traffic switch when that revision is still warm,
  * else a redeploy of it (zero downtime either way).
  */
-export async function rollbackPhases(ctx: DeploymentContext, op: OperationInput): Promise<void> {
-  const warm = await fast.claimWarmRevisions({ ...base(op), version: ctx.targetVersion });
+export async function rollbackPhases(
+  ctx: DeploymentContext,
+  op: OperationInput,
+  claimed?: { key: string; url: string; slot: Slot; configRevision: number }[],
+): Promise<void> {
+  // Claimed already by a one-step rollback (workflows/operations.ts); a retry of a rollback claims here.
+  const warm = claimed ?? (await fast.claimWarmRevisions({ ...base(op), version: ctx.targetVersion }));
   if (warm.length === 0) return blueGreen(ctx, op);
   // No snapshot before the switch on this path: from_version was recorded with the request
   // (one operation at a time, so it cannot have changed), and every millisecond here is

@@ -1,6 +1,11 @@
+import { patched } from '@temporalio/workflow';
 import type { OperationInput } from '../contract/operation';
-import { phasesFor } from './lifecyclePhases';
+import { fast } from './activities';
+import { phasesFor, rollbackPhases } from './lifecyclePhases';
 import { runOperation } from './runOperation';
+
+/** Patch id: a rollback claims, loads and claims its warm revisions in one local activity. */
+export const ONE_STEP_ROLLBACK = 'one-step-rollback-claim';
 
 /**
  * One exported workflow per operation kind, so Temporal's UI and `temporal workflow list`
@@ -26,9 +31,22 @@ export function restartWorkflow(input: OperationInput): Promise<void> {
 export function resumeWorkflow(input: OperationInput): Promise<void> {
   return operation(input);
 }
-/** Back to previous_version. */
+/**
+ * Back to previous_version. Runs started before the patch replay with the three steps they
+ * recorded; new ones reach the switch after a single local activity.
+ */
 export function rollbackWorkflow(input: OperationInput): Promise<void> {
-  return operation(input);
+  if (!patched(ONE_STEP_ROLLBACK)) return operation(input);
+  let warm: Awaited<ReturnType<typeof fast.claimRollback>>['warm'] = [];
+  return runOperation(
+    input,
+    (ctx) => rollbackPhases(ctx, input, warm),
+    async (runId) => {
+      const claimed = await fast.claimRollback({ ...input, runId });
+      warm = claimed.warm;
+      return claimed.ctx;
+    },
+  );
 }
 export function suspendWorkflow(input: OperationInput): Promise<void> {
   return operation(input);

@@ -9,13 +9,17 @@ import { scheduleRetirement } from './retire';
 /**
  * The frame every lifecycle workflow shares: claim the operation (checking the
  * transition again), load what it works on, run the phases, and on any failure record it (stopping what never took
- * traffic) in a scope that a cancellation cannot interrupt.
+ * traffic) in a scope that a cancellation cannot interrupt. `open` replaces the claim and
+ * load for a workflow that does both in one step.
  */
-export async function runOperation(input: OperationInput, phases: (ctx: DeploymentContext) => Promise<void>): Promise<void> {
+export async function runOperation(
+  input: OperationInput,
+  phases: (ctx: DeploymentContext) => Promise<void>,
+  open: (runId: string) => Promise<DeploymentContext> = claimAndLoad(input),
+): Promise<void> {
   let ctx: DeploymentContext | undefined;
   try {
-    await fast.claimOperation({ ...input, runId: workflowInfo().runId });
-    ctx = await fast.loadDeploymentContext(input);
+    ctx = await open(workflowInfo().runId);
     await phases(ctx);
   } catch (err) {
     const details = failureDetails(err);
@@ -33,3 +37,8 @@ export async function runOperation(input: OperationInput, phases: (ctx: Deployme
     });
   }
 }
+
+const claimAndLoad = (input: OperationInput) => async (runId: string) => {
+  await fast.claimOperation({ ...input, runId });
+  return fast.loadDeploymentContext(input);
+};

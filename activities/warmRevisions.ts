@@ -1,0 +1,58 @@
+import type { DbOrTrx } from '../db/database';
+import { casRevisionStatus, liveRevisions } from '../db/queries/revisions';
+import type { Revision } from '../db/schema';
+import type { Slot } from '../domain/operations';
+import type { ActivityDeps } from './deps';
+import { phaseLog } from './operationLog';
+import { isReadyAnswer, probeReadiness, readinessUrl } from './readinessProbe';
+
+/** A revision of the rollback target that still runs and that a rollback may switch to. */
+export interface WarmRevision {
+  key: string;
+  url: string;
+  slot: Slot;
+  configRevision: number;
+}
+
+/**
+ * Revisions of `version` that still run: warm ones, or ones this operation claimed already
+ * (a retried attempt). With a readiness path, each must also answer one probe: a warm
+ * revision that stopped answering is no rollback target.
+ */
+export async function runningWarmRevisions(
+  deps: ActivityDeps,
+  q: { deploymentId: string; operationId: string; version: string; readinessPath?: string },
+): Promise<Revision[]> {
+  const candidates = (await liveRevisions(deps.db, q.deploymentId)).filter(
+    (r) => r.release_version === q.version && (r.status === 'warm' || (r.status === 'ready' && r.operation_id === q.operationId)),
+  );
+  const alive: Revision[] = [];
+  for (const rev of candidates) {
+    if (!rev.url || !(await deps.compute.status(rev.key))) continue;
+    if (q.readinessPath && !isReadyAnswer(await probeReadiness(readinessUrl(rev.url, q.readinessPath), undefined, deps.probeFetch)))
+      continue;
+    alive.push(rev);
+  }
+  return alive;
+}
+
+/** warm → ready under this operation, so their retirement timers cannot stop them; the ones won. */
+export async function claimWarm(db: DbOrTrx, revs: Revision[], operationId: string): Promise<WarmRevision[]> {
+  const claimed: WarmRevision[] = [];
+  for (const rev of revs) {
+    if (
+      rev.status === 'warm' &&
+      !(await casRevisionStatus(db, rev.key, ['warm'], 'ready', { operation_id: operationId, retire_token: null }))
+    )
+      continue;
+    claimed.push({ key: rev.key, url: rev.url as string, slot: rev.slot, configRevision: rev.config_revision });
+  }
+  return claimed;
+}
+
+/** The startRevision line that says which way the rollback goes. */
+export async function logWarmClaim(deps: ActivityDeps, operationId: string, version: string, claimed: WarmRevision[]): Promise<void> {
+  const log = phaseLog(deps, operationId, 'startRevision');
+  if (claimed.length > 0) await log('claimed', `${claimed.map((c) => c.key).join(', ')} still warm: rolling back is a traffic switch`);
+  else await log('not-warm', `no warm revision of ${version}: redeploying it`);
+}
