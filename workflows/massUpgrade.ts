@@ -12,7 +12,7 @@ import type { MassUpgradeOptions } from '../domain/massUpgrade/options';
 import type { MassUpgradeProgress } from '../domain/massUpgrade/progress';
 import { bucketCapacity } from '../domain/massUpgrade/rateLimiter';
 import { acts, fast } from './activities';
-import { startItems } from './massUpgradeChildren';
+import { PendingStarts, startItems, type ItemStarts } from './massUpgradeChildren';
 import { cancelSignal, itemDoneSignal, pauseSignal, progressQuery, resumeSignal } from './massUpgradeSignals';
 import { initialData, Rollout, type QueuedItem, type RolloutData } from './massUpgradeState';
 import { continueAsNewDue, RECONCILE_EVERY_MS } from './massUpgradeSteps';
@@ -36,6 +36,9 @@ export interface MassUpgradeInput {
  * and continue-as-new at each new wave.
  */
 const LOCAL_BOOKKEEPING = 'mass-upgrade-local-bookkeeping';
+
+/** Patch id: the loop goes on while a batch's child starts are being answered (PendingStarts). */
+const BACKGROUND_STARTS = 'mass-upgrade-background-starts';
 
 /** Progress snapshots to Postgres at most this often (and at every change of status). */
 const PERSIST_EVERY_MS = 2_000;
@@ -70,6 +73,16 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
   let persistedStatus = '';
   let lastReconcile = Date.now();
   const pages = new WavePages(input.massUpgradeId, book);
+  const background = patched(BACKGROUND_STARTS);
+  const pending = new PendingStarts(() => {
+    r.events += 1;
+  });
+  /** Runs from before the patch waited for every start of a batch; they replay that way. */
+  const launch = async (s: ItemStarts) => {
+    startedThisRun += s.tried;
+    if (background) pending.add(s.done);
+    else await s.done;
+  };
 
   setHandler(itemDoneSignal, (outcome) => r.itemDone(outcome));
   setHandler(pauseSignal, () => r.pause());
@@ -122,6 +135,7 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
       suggested: workflowInfo().continueAsNewSuggested,
     });
     if (!due) return;
+    await pending.settled();
     await condition(allHandlersFinished);
     await persist(true);
     await continueAsNew<typeof massUpgradeWorkflow>({ ...input, state: data });
@@ -132,6 +146,7 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
 
   try {
     for (;;) {
+      pending.check();
       await maybeContinueAsNew();
       const now = Date.now();
       const step = r.next(now);
@@ -147,14 +162,14 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
           const batch = [...step.retries.map(again), ...fresh.map(first)];
           r.took(batch.length, now);
           const prepared = await book.prepareItems({ massUpgradeId: r.id, items: batch });
-          startedThisRun += await startItems(r, prepared, step.retries, 'upgrade', link);
+          await launch(startItems(r, prepared, step.retries, 'upgrade', link));
           break;
         }
         case 'startRollbacks': {
           const items = [...step.retries.map(again), ...step.fresh.map(first)];
           const prepared = await Promise.all(items.map((i) => book.prepareRollback({ massUpgradeId: r.id, ...i })));
           const startable = prepared.map((p) => (p.skipped ? { ...p, operationId: undefined } : p));
-          startedThisRun += await startItems(r, startable, step.retries, 'rollback', link);
+          await launch(startItems(r, startable, step.retries, 'rollback', link));
           break;
         }
         case 'finish':

@@ -1,3 +1,6 @@
+import { Worker } from '@temporalio/worker';
+import type { temporal } from '@temporalio/proto';
+import { workflowBundle } from '../helpers/temporalEnv';
 import { helloRelease, answer, waitForOperation, type Api } from '../helpers/hello';
 import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
 import { keepRequesting } from '../helpers/trafficLoop';
@@ -37,6 +40,7 @@ describe('mass upgrade', () => {
     let done: any;
     let ops: Awaited<ReturnType<typeof rolloutOperations>>;
     let plan: string[][];
+    let rolloutId: string;
     const inFlightSeen: number[] = [];
 
     beforeAll(async () => {
@@ -45,6 +49,7 @@ describe('mass upgrade', () => {
       dry = r.body;
       expect(await s.db.selectFrom('mass_upgrades').select('id').execute()).toEqual([]);
       const started = await startRollout(admin, options);
+      rolloutId = started.id;
       done = await waitForRollout(admin, started.id, (m) => m.progress && inFlightSeen.push(m.progress.counts.inFlight));
       ops = await rolloutOperations(s, started.id);
       plan = (await rollout(admin, started.id, '?plan=1')).plan;
@@ -94,6 +99,26 @@ describe('mass upgrade', () => {
       const row = await s.db.selectFrom('mass_upgrades').selectAll().executeTakeFirstOrThrow();
       expect(row).toMatchObject({ status: 'completed', target_version: '2.0.0', actor: 'admin:test-admin' });
       expect(row.finished_at).not.toBeNull();
+    });
+
+    it('replays every run of that rollout and every child from their recorded histories (the workflow code is deterministic)', async () => {
+      const wf = s.temporal.client.workflow;
+      const workflowId = `mass-upgrade-${rolloutId}`;
+      const { raw } = await wf.getHandle(workflowId).describe();
+      // continue-as-new every 2 starts (itemsPerRun): the chain of runs from the first one.
+      const histories: { workflowId: string; history: temporal.api.history.v1.IHistory }[] = [];
+      for (let runId: string | null | undefined = raw.workflowExecutionInfo!.firstRunId; runId;) {
+        const history = await wf.getHandle(workflowId, runId).fetchHistory();
+        histories.push({ workflowId, history });
+        runId = history.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+      }
+      expect(histories.length).toBeGreaterThan(2);
+      for (const o of ops)
+        histories.push({ workflowId: o.workflow_id, history: await wf.getHandle(o.workflow_id, o.run_id!).fetchHistory() });
+      const failures: string[] = [];
+      for await (const r of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories))
+        if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
+      expect(failures).toEqual([]);
     });
   });
 

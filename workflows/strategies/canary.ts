@@ -2,7 +2,7 @@ import { ApplicationFailure, CancellationScope, condition, setHandler } from '@t
 import type { DeploymentContext } from '../../contract/deploymentContext';
 import type { OperationInput } from '../../contract/operation';
 import { otherSlot } from '../../domain/operations';
-import { canaryVerdict, canaryWeights, counterDelta } from '../../domain/strategy';
+import { canaryVerdict, canaryWeights, counterDelta } from '../../domain/trafficShift';
 import { acts, stops } from '../activities';
 import { abortCanarySignal, canaryStateQuery, promoteCanarySignal, type CanaryState } from '../canarySignals';
 import { base, cutOver, prepare, servingAfter, startAll, type ReadyRevision } from './steps';

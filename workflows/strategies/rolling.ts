@@ -2,7 +2,7 @@ import { CancellationScope } from '@temporalio/workflow';
 import type { DeploymentContext } from '../../contract/deploymentContext';
 import type { OperationInput } from '../../contract/operation';
 import { otherSlot } from '../../domain/operations';
-import { rollingRoute } from '../../domain/strategy';
+import { rollingRoute } from '../../domain/trafficShift';
 import { acts, stops } from '../activities';
 import { base, prepare, retire, revive, servingAfter, startReplica, type ReadyRevision } from './steps';
 
