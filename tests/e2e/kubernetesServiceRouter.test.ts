@@ -55,7 +55,9 @@ test('a deploy is reachable through its Service, and a blue-green upgrade patche
   const report = await traffic.stop();
   expect(op).toMatchObject({ kind: 'upgrade', status: 'succeeded', toVersion: '2.0.0' });
   expect(report.failures).toEqual([]);
-  expect([...report.versions.keys()].sort()).toEqual(['1.0.0', '2.0.0']);
+  expect(report.versions.get('1.0.0')).toBeGreaterThan(0);
+  // A new connection reaches the new pod. The loop's one kept-alive connection may not: kube-proxy
+  // picks the pod per connection (DNAT at connect), so it stays on the old pod, still warm, until it closes.
   expect(await servedVersion(d.id)).toBe('2.0.0');
   // The same Service, its selector moved: users keep the address.
   expect(await serviceAddress(d.id)).toEqual({ host, port });
