@@ -1,4 +1,7 @@
 import { casRevisionStatus, liveRevisions } from '../db/queries/revisions';
+import { FailureType } from '../domain/failures';
+import { RouterUnsupportedError } from '../ports/traffic';
+import { nonRetryable } from './failure';
 import type { Counters } from '../domain/strategy';
 import type { ActivityDeps } from './deps';
 import { phaseLog } from './operationLog';
@@ -25,12 +28,17 @@ export function createRouteSetActivities(deps: ActivityDeps) {
       upstreams: (RevisionRef & { weight: number })[];
       step: string;
     }): Promise<void> {
-      await deps.router.setRoute({
-        deploymentId: input.deploymentId,
-        hostname: input.hostname,
-        upstreams: input.upstreams,
-        suspended: null,
-      });
+      try {
+        await deps.router.setRoute({
+          deploymentId: input.deploymentId,
+          hostname: input.hostname,
+          upstreams: input.upstreams,
+          suspended: null,
+        });
+      } catch (err) {
+        if (err instanceof RouterUnsupportedError) throw nonRetryable(FailureType.UnsupportedByRouter, err.message);
+        throw err;
+      }
       for (const u of input.upstreams)
         await casRevisionStatus(deps.db, u.key, ['starting', 'ready', 'warm'], 'serving', { retire_token: null });
       const summary = input.upstreams.map((u) => `${u.key}×${u.weight}`).join(', ');

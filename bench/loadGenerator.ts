@@ -15,6 +15,8 @@ import { LoadRecords, STATUS_ERROR } from './loadRecords';
  */
 export interface LoadOptions {
   port: number;
+  /** Where to connect (default loopback): a revision's ClusterIP when hitting a kubernetes pod directly. */
+  address?: string;
   /** Host header (the router routes by it); omit for a direct hit. */
   host?: string;
   path?: string;
@@ -92,7 +94,7 @@ export function startLoad(o: LoadOptions): LoadGenerator {
         resolve();
       };
       const headers: http.OutgoingHttpHeaders = host ? { host } : {};
-      const req = http.request({ host: '127.0.0.1', port: o.port, path: o.path ?? '/', headers, agent }, (res) => {
+      const req = http.request({ host: o.address ?? '127.0.0.1', port: o.port, path: o.path ?? '/', headers, agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => finish(res.statusCode ?? 0, o.parseVersion ? Buffer.concat(chunks).toString('utf8') : undefined));

@@ -26,7 +26,14 @@ export function findNginx(): string | undefined {
   return CANDIDATES.find((c) => existsSync(c));
 }
 
-export async function startNginx(bin: string, dir: string, upstreamPort: number, workers = 1): Promise<NginxProxy> {
+/** `upstreamHost` is where the app listens: loopback for a local process, a ClusterIP on kubernetes. */
+export async function startNginx(
+  bin: string,
+  dir: string,
+  upstreamPort: number,
+  workers = 1,
+  upstreamHost = '127.0.0.1',
+): Promise<NginxProxy> {
   await fs.mkdir(dir, { recursive: true });
   const port = await getFreePort();
   const temp = (name: string) => `${name}_temp_path ${path.join(dir, name)};`;
@@ -39,7 +46,7 @@ events { worker_connections 4096; }
 http {
   access_log off;
   ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}
-  upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+  upstream app { server ${upstreamHost}:${upstreamPort}; keepalive 64; }
   server {
     listen 127.0.0.1:${port};
     location / {

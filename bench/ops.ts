@@ -242,16 +242,20 @@ async function throughput(api: Api, s: BenchStack): Promise<void> {
   const route = (await (
     await fetch(`${s.routerAdminUrl}/routes/${d.id}`, { headers: { authorization: `Bearer ${s.routerAdminSecret}` } })
   ).json()) as { upstreams: { url: string }[] };
-  const appPort = Number(new URL(route.upstreams[0].url).port);
+  // The revision's own address: loopback for a local process, the Service's ClusterIP on kubernetes
+  // (dialling 127.0.0.1 there was what failed every "direct" and nginx request before).
+  const upstream = new URL(route.upstreams[0].url);
+  const appPort = Number(upstream.port);
+  const appAddress = upstream.hostname;
   const nginxBin = findNginx();
   const nginx = nginxBin
-    ? await startNginx(nginxBin, path.join(s.dir, 'nginx'), appPort).catch((err) => {
+    ? await startNginx(nginxBin, path.join(s.dir, 'nginx'), appPort, 1, appAddress).catch((err) => {
         print(`nginx found at ${nginxBin} but did not start: ${err instanceof Error ? err.message : String(err)}`);
         return undefined;
       })
     : undefined;
-  const measure = async (port: number, host: string | undefined): Promise<WindowReport> => {
-    const load = startLoad({ port, host, connections: TP_CONNECTIONS, ratePerSec: 0, maxDurationMs: (TP_SECONDS + 5) * 1000 });
+  const measure = async (port: number, host: string | undefined, address?: string): Promise<WindowReport> => {
+    const load = startLoad({ port, host, address, connections: TP_CONNECTIONS, ratePerSec: 0, maxDurationMs: (TP_SECONDS + 5) * 1000 });
     await sleep(TP_SECONDS * 1000);
     const end = load.now();
     await load.stop();
@@ -260,7 +264,7 @@ async function throughput(api: Api, s: BenchStack): Promise<void> {
   const rows: (string | number)[][] = [];
   try {
     for (let r = 1; r <= TP_ROUNDS; r++) {
-      const direct = await measure(appPort, undefined);
+      const direct = await measure(appPort, undefined, appAddress);
       const router = await measure(s.proxyPort, d.hostname);
       const viaNginx = nginx ? await measure(nginx.port, d.hostname) : undefined;
       const row = (name: string, w: WindowReport) => [

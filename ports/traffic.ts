@@ -58,3 +58,13 @@ export interface TrafficRouter {
   removeRoute(deploymentId: string): Promise<void>;
   stats(deploymentId: string): Promise<RouteStats | null>;
 }
+
+/**
+ * A router refusing what it cannot do (weights on the kubernetes router). Activities turn it into
+ * a non-retryable UnsupportedByRouter failure: Temporal names a thrown Error by its class, not by
+ * its `name`, so without that it was retried until the activity's attempts ran out.
+ */
+export class RouterUnsupportedError extends Error {
+  /** FailureType.UnsupportedByRouter, for logs and callers that match on the name. */
+  override name = 'UnsupportedByRouter';
+}

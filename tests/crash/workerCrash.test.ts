@@ -2,7 +2,8 @@ import { FAULT_POINTS } from '../../ports/faultPoints';
 import { apiClient } from '../helpers/apiClient';
 import { stopChild, waitForExit } from '../helpers/childProcess';
 import { exactlyOnceReport, expectExactlyOnce } from '../helpers/exactlyOnce';
-import { PROVIDERS } from '../helpers/computeProviders';
+import { PROVIDERS_AND_KUBERNETES } from '../helpers/computeProviders';
+import { CLUSTER_SETUP_TIMEOUT_MS } from '../helpers/kubernetesCluster';
 import { startProcessStack, type ProcessStack } from '../helpers/processStack';
 import { publishHelloApp, report, secs, servedVersions, waitForOperation, waitForOperationClosed, type Api } from './fixtures';
 
@@ -10,9 +11,10 @@ import { publishHelloApp, report, secs, servedVersions, waitForOperation, waitFo
  * The worker process is SIGKILLed in the middle of a blue-green upgrade (ports/faultPoints.ts),
  * then a fresh worker is started. Whatever the crash interrupted, the upgrade must finish
  * exactly once: one workflow run, one serving revision of the target version, no app
- * process left behind, and the old version serving all the while no worker ran. On both
- * compute providers: a container, like a process, outlives the worker that started it, and the
- * next worker adopts it (the same pid, as the engine reports it) instead of starting another.
+ * process left behind, and the old version serving all the while no worker ran. On every
+ * compute provider: a container or a pod, like a process, outlives the worker that started it, and
+ * the next worker adopts it (the same pid as the engine reports it, the same pod uid as the
+ * cluster's API does: the provider's list()/status() come from there) instead of starting another.
  *
  * Recovery waits for Temporal to give up on the dead worker's activity: the short
  * profile's startToCloseTimeout, or awaitReady's heartbeat timeout (workflows/activityOptions.ts).
@@ -20,7 +22,7 @@ import { publishHelloApp, report, secs, servedVersions, waitForOperation, waitFo
 // Containers on a loaded machine: a docker case took 234 s at load 18.
 jest.setTimeout(400_000);
 
-describe.each(PROVIDERS)('worker killed with SIGKILL during an upgrade (%s compute)', (compute) => {
+describe.each(PROVIDERS_AND_KUBERNETES)('worker killed with SIGKILL during an upgrade (%s compute)', (compute) => {
   let s: ProcessStack;
   let admin: Api;
 
@@ -31,7 +33,7 @@ describe.each(PROVIDERS)('worker killed with SIGKILL during an upgrade (%s compu
       admin = apiClient(s.apiUrl, s.adminToken);
       await publishHelloApp(admin, s.containers?.appImage);
     });
-  });
+  }, CLUSTER_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await s?.close();
   });
@@ -95,7 +97,7 @@ describe.each(PROVIDERS)('worker killed with SIGKILL during an upgrade (%s compu
     expect(r.operationsByKind).toEqual({ deploy: 1, upgrade: 1 });
     // The 2.0.0 process (or container) the crashed worker started is the one serving now: adopted, not started twice.
     expect(during.map((p) => p.version).sort()).toEqual(['1.0.0', '2.0.0']);
-    expect(r.processes.find((p) => p.revisionStatus === 'serving')?.pid).toBe(during.find((p) => p.version === '2.0.0')?.pid);
+    expect(r.processes.find((p) => p.revisionStatus === 'serving')?.instance).toBe(during.find((p) => p.version === '2.0.0')?.instance);
     expect(await servedVersions(s.proxyPort, d.hostname)).toEqual(['2.0.0']);
     const shown = await admin('GET', `/api/deployments/${d.id}`);
     expect(shown.body).toMatchObject({ status: 'running', servingVersion: '2.0.0', previousVersion: '1.0.0' });

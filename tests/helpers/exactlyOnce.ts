@@ -61,7 +61,7 @@ export async function exactlyOnceReport(opts: {
     operationsByKind,
     revisions: revisionRows.map((r) => ({ key: r.key, version: r.release_version, status: r.status })),
     processes: procs.map((p) => ({
-      pid: p.pid,
+      instance: p.instance,
       version: p.version,
       key: p.key,
       revisionStatus: p.key ? (statusOf.get(p.key) ?? 'no-row') : 'untracked',

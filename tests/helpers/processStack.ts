@@ -14,7 +14,8 @@ import { startBuiltinRouter, type BuiltinRouter } from '../../traffic/builtin/bu
 import type { ComputeKind } from '../../src/config';
 import { killAppProcessesUnder } from './appProcesses';
 import { startContainerStack, type ContainerStack } from './containerStack';
-import { engineLiveApps, kernelLiveApps, type LiveApps } from './liveApps';
+import { REAL_NODE_LOCK_WAIT_MS, startTestCluster, type TestCluster } from './kubernetesCluster';
+import { clusterLiveApps, engineLiveApps, kernelLiveApps, type LiveApps } from './liveApps';
 import { isRunning, spawnTsProcess, stopChild, tailText, waitForHttp, waitForLogLine, type TestChild } from './childProcess';
 import { connectTestClient, testNamespace, testTemporalAddress, type TestTemporal } from './temporalEnv';
 import { createTestDatabase, type TestDatabase } from './testDatabase';
@@ -40,9 +41,11 @@ export interface ProcessStack {
   tenantToken(tenantId: string): Promise<string>;
   /** Where the children run apps: local processes, or containers on `containers`' engine. */
   compute: ComputeKind;
-  /** With `compute: 'docker'`: the engine, the registry and the pushed test app image. */
+  /** With `compute: 'docker'` or `'kubernetes'`: the engine, the registry and the pushed test app image. */
   containers?: ContainerStack;
-  /** What runs for a deployment, asked of the kernel or the engine (never of Slipway's rows). */
+  /** With `compute: 'kubernetes'`: the cluster the children reach through its admin kubeconfig; its one node is real. */
+  cluster?: TestCluster;
+  /** What runs for a deployment, asked of the kernel, the engine or the cluster (never of Slipway's rows). */
   liveApps: LiveApps;
   /** Resolves once the worker polls its task queue. */
   startWorker(opts?: ChildOptions): Promise<TestChild>;
@@ -68,14 +71,24 @@ export interface ChildOptions {
 const PASSED_THROUGH = ['PATH', 'HOME', 'TMPDIR', 'LANG'] as const;
 
 export interface ProcessStackOptions {
-  /** `docker`: every child runs with SLIPWAY_COMPUTE=docker against a real engine and registry. */
+  /**
+   * `docker`: every child runs with SLIPWAY_COMPUTE=docker against a real engine and registry;
+   * `kubernetes`: with SLIPWAY_COMPUTE=kubernetes against a cluster whose real node pulls from that registry.
+   */
   compute?: ComputeKind;
 }
 
 export async function startProcessStack(opts: ProcessStackOptions = {}): Promise<ProcessStack> {
   const logger = createLogger('process-stack', process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'warn');
   const compute = opts.compute ?? 'local';
-  const containers = compute === 'docker' ? await startContainerStack(logger) : undefined;
+  const containers = compute === 'docker' || compute === 'kubernetes' ? await startContainerStack(logger) : undefined;
+  const cluster =
+    compute === 'kubernetes' && containers
+      ? await startTestCluster({
+          fakeNodes: 0,
+          realNode: { insecureRegistries: [containers.registry.host], lockWaitMs: REAL_NODE_LOCK_WAIT_MS },
+        })
+      : undefined;
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'slipway-proc-'));
   await fs.chmod(dir, 0o711); // app users and Postgres pass through; nobody else lists it
   const dataDir = path.join(dir, 'data');
@@ -119,9 +132,11 @@ export async function startProcessStack(opts: ProcessStackOptions = {}): Promise
       SLIPWAY_ROUTER_PORT: String(proxyPort),
       SLIPWAY_API_PORT: String(apiPort),
       SLIPWAY_ROUTE_DOMAIN: 'localhost',
-      ...(containers
-        ? { SLIPWAY_COMPUTE: 'docker', DOCKER_HOST: containers.engine.dockerHost, SLIPWAY_REGISTRY: containers.registry.url }
-        : {}),
+      ...(cluster && containers
+        ? { SLIPWAY_COMPUTE: 'kubernetes', SLIPWAY_KUBECONFIG: cluster.kubeconfigPath, SLIPWAY_REGISTRY: containers.registry.url }
+        : containers
+          ? { SLIPWAY_COMPUTE: 'docker', DOCKER_HOST: containers.engine.dockerHost, SLIPWAY_REGISTRY: containers.registry.url }
+          : {}),
     };
   };
 
@@ -150,7 +165,12 @@ export async function startProcessStack(opts: ProcessStackOptions = {}): Promise
     children,
     compute,
     containers,
-    liveApps: containers ? engineLiveApps(containers.docker) : kernelLiveApps(paths.compute),
+    cluster,
+    liveApps: cluster
+      ? clusterLiveApps(cluster.adminConfig())
+      : containers
+        ? engineLiveApps(containers.docker)
+        : kernelLiveApps(paths.compute),
     tenantToken: async (tenantId) => (await createToken(db, { name: `tenant-${tenantId}`, role: 'tenant', tenantId })).token,
 
     async startWorker(opts = {}) {
@@ -205,6 +225,8 @@ export async function startProcessStack(opts: ProcessStackOptions = {}): Promise
       }
       // And any a crash left untracked (the orphans the tests look for).
       await step('kill untracked apps', () => killAppProcessesUnder(paths.artifacts));
+      // Drains the real node through kubelet and leaves no iptables rules, mounts or bridge.
+      if (cluster) await step('stop kubernetes cluster', () => cluster.stop());
       if (containers) await step('remove containers', () => containers.close());
       await step('close router', () => router.close());
       await step('close temporal', () => temporal.close());

@@ -18,6 +18,7 @@ import type { TrafficRouter } from '../../ports/traffic';
 import type { ComputeKind, RouterKind } from '../../src/config';
 import { createDockerComputeProvider } from '../../compute/docker/dockerProvider';
 import { createKubernetesComputeProvider } from '../../compute/kubernetes/kubernetesProvider';
+import { createKubernetesRouter } from '../../traffic/kubernetes/kubernetesRouter';
 import { REAL_NODE_LOCK_WAIT_MS, startTestCluster, type TestCluster } from './kubernetesCluster';
 import { DistributionRegistry } from '../../images/distributionRegistry';
 import { startContainerStack, type ContainerStack } from './containerStack';
@@ -40,6 +41,7 @@ export interface SlipwayStack {
   db: Db;
   api: FastifyInstance;
   apiUrl: string;
+  /** The router's listener; empty (port 0) behind the kubernetes router, where users reach each deployment's Service. */
   proxyUrl: string;
   proxyPort: number;
   router: TrafficRouter;
@@ -62,7 +64,7 @@ export interface SlipwayStack {
 let sdkLoggingInstalled = false;
 
 export interface StackOptions {
-  /** Which TrafficRouter the stack runs behind (default the built-in one). */
+  /** Which TrafficRouter the stack runs behind (default the built-in one); `kubernetes` needs `compute: 'kubernetes'`. */
   router?: RouterKind;
   readinessTimeoutSeconds?: number;
   rollbackWindowSeconds?: number;
@@ -100,7 +102,10 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
   const db = createDb(database.url);
   await migrateToLatest(db);
   const secrets = new SecretCipher(randomBytes(32));
-  const { router, proxyUrl, close: closeRouter } = await startTestTrafficRouter(opts.router ?? 'builtin', tmp, logger);
+  const serviceRouter = opts.router === 'kubernetes';
+  if (serviceRouter && opts.compute !== 'kubernetes')
+    throw new Error("router 'kubernetes' patches Services on the stack's cluster: pass compute: 'kubernetes'");
+  const proxy = serviceRouter ? undefined : await startTestTrafficRouter(opts.router ?? 'builtin', tmp, logger);
   const containers = opts.compute === 'docker' || opts.compute === 'kubernetes' ? await startContainerStack(logger) : undefined;
   const cluster =
     opts.compute === 'kubernetes' && containers
@@ -109,6 +114,8 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
           realNode: { insecureRegistries: [containers.registry.host], lockWaitMs: REAL_NODE_LOCK_WAIT_MS },
         })
       : undefined;
+  const router = proxy?.router ?? createKubernetesRouter({ kubeConfig: cluster!.adminConfig() });
+  const proxyUrl = proxy?.proxyUrl ?? '';
   const compute = cluster
     ? createKubernetesComputeProvider({ kubeConfig: cluster.adminConfig(), logger })
     : containers
@@ -155,7 +162,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
     tenantAllowedCidrs,
     logRetentionDays: 30,
   });
-  const proxyPort = Number(new URL(proxyUrl).port);
+  const proxyPort = proxyUrl ? Number(new URL(proxyUrl).port) : 0;
   const api = buildApp({
     notificationAllowedCidrs: tenantAllowedCidrs,
     db,
@@ -199,7 +206,7 @@ export async function startSlipwayStack(opts: StackOptions = {}): Promise<Slipwa
       // Drains the real node (its pods go through kubelet) and leaves no iptables rules, mounts or bridge.
       await cluster?.stop();
       await containers?.close();
-      await closeRouter();
+      await proxy?.close();
       await temporal.close();
       await db.destroy();
       await database.drop();

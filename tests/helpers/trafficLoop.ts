@@ -12,7 +12,13 @@ export interface TrafficReport {
  * recording every non-2xx answer and connection error. Bounded: it stops by itself after
  * `maxMs` so a failing test never leaves it running.
  */
-export function keepRequesting(proxyPort: number, hostname: string, maxMs = 120_000): { stop(): Promise<TrafficReport> } {
+export function keepRequesting(
+  proxyPort: number,
+  hostname: string,
+  maxMs = 120_000,
+  /** Where the router listens; a Service's ClusterIP behind the kubernetes router. */
+  host = '127.0.0.1',
+): { stop(): Promise<TrafficReport> } {
   const report: TrafficReport = { sent: 0, ok: 0, failures: [], versions: new Map() };
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const deadline = Date.now() + maxMs;
@@ -20,7 +26,7 @@ export function keepRequesting(proxyPort: number, hostname: string, maxMs = 120_
   const once = () =>
     new Promise<void>((resolve) => {
       report.sent += 1;
-      const req = http.request({ host: '127.0.0.1', port: proxyPort, path: '/', headers: { host: hostname }, agent }, (res) => {
+      const req = http.request({ host, port: proxyPort, path: '/', headers: { host: hostname }, agent }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c) => (body += c));

@@ -3,10 +3,11 @@ import { apiClient, eventually } from '../helpers/apiClient';
 import { answer, deployHello, helloRelease, runOperation, waitForOperation, type Api } from '../helpers/hello';
 import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
 import { keepRequesting } from '../helpers/trafficLoop';
-import { ROUTER_COMPUTE } from '../helpers/computeProviders';
+import { ROUTER_COMPUTE_AND_KUBERNETES } from '../helpers/computeProviders';
+import { CLUSTER_SETUP_TIMEOUT_MS } from '../helpers/kubernetesCluster';
 
 /** Every lifecycle operation against the real stack, with traffic flowing where it must not break, on each router. */
-describe.each(ROUTER_COMPUTE)('lifecycle operations (%s router, %s compute)', (router, compute) => {
+describe.each(ROUTER_COMPUTE_AND_KUBERNETES)('lifecycle operations (%s router, %s compute)', (router, compute) => {
   let s: SlipwayStack;
   let admin: Api;
   let tenant: Api;
@@ -28,7 +29,7 @@ describe.each(ROUTER_COMPUTE)('lifecycle operations (%s router, %s compute)', (r
         )
       ).status,
     ).toBe(201);
-  });
+  }, CLUSTER_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await s?.close();
   });

@@ -10,10 +10,11 @@ import { apiClient, eventually } from '../helpers/apiClient';
 import { answer, deployHello, helloRelease, runOperation, waitForOperation, type Api } from '../helpers/hello';
 import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
 import { keepRequesting } from '../helpers/trafficLoop';
-import { ROUTER_COMPUTE } from '../helpers/computeProviders';
+import { ROUTER_COMPUTE_AND_KUBERNETES } from '../helpers/computeProviders';
+import { CLUSTER_SETUP_TIMEOUT_MS } from '../helpers/kubernetesCluster';
 
 /** Rolling and canary strategies, and drains, against the real stack with traffic flowing, on each router. */
-describe.each(ROUTER_COMPUTE)('strategies (%s router, %s compute)', (router, compute) => {
+describe.each(ROUTER_COMPUTE_AND_KUBERNETES)('strategies (%s router, %s compute)', (router, compute) => {
   let s: SlipwayStack;
   let api: Api;
 
@@ -30,7 +31,7 @@ describe.each(ROUTER_COMPUTE)('strategies (%s router, %s compute)', (router, com
     ]) {
       expect((await admin('POST', '/api/apps/hello/releases', body)).status).toBe(201);
     }
-  });
+  }, CLUSTER_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await s?.close();
   });

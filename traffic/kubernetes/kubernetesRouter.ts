@@ -17,8 +17,7 @@ import {
   selector,
 } from '../../compute/kubernetes/names';
 import { isStatus, tenantConfigCache } from '../../compute/kubernetes/tenantNamespace';
-import { FailureType } from '../../domain/failures';
-import type { RouteSpec, RouteStats, TrafficRouter, Upstream } from '../../ports/traffic';
+import { RouterUnsupportedError, type RouteSpec, type RouteStats, type TrafficRouter, type Upstream } from '../../ports/traffic';
 
 /**
  * `SLIPWAY_ROUTER=kubernetes`: blue-green the way platforms on Kubernetes do it, with one
@@ -32,11 +31,6 @@ export interface KubernetesRouterOptions {
   /** How long setRoute waits for the EndpointSlices to show the switch (nothing routes to the old pods after it). */
   switchTimeoutMs?: number;
   pollMs?: number;
-}
-
-export class RouterUnsupportedError extends Error {
-  // Its name is a FailureType, so the activity fails at once instead of retrying (workflows/activityOptions.ts).
-  override name = FailureType.UnsupportedByRouter;
 }
 
 /** Matches no pod: a suspended deployment's Service has no endpoints, so connections are refused. */
