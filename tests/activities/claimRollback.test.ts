@@ -1,13 +1,10 @@
-import path from 'node:path';
 import { reviveRevision } from '../../activities/reviveRevision';
-import { insertRelease } from '../../db/queries/apps';
 import { findDeployment } from '../../db/queries/deployments';
 import { upsertTenantEnvVars } from '../../db/queries/envVars';
 import { findOperation, listOperationLogs } from '../../db/queries/operations';
 import { casRevisionStatus, findRevision, upsertRevision } from '../../db/queries/revisions';
 import type { Deployment } from '../../db/schema';
-import { startActivityHarness, type ActivityHarness } from '../helpers/activityHarness';
-import { helloRelease } from '../helpers/hello';
+import { startHarnessWithHelloRelease, stopStartedAndClose, type ActivityHarness } from '../helpers/activityHarness';
 
 /**
  * In-process, with a real hello-app process as the warm revision: a rollback's one step
@@ -17,15 +14,22 @@ describe('claimRollback', () => {
   let h: ActivityHarness;
   const started: string[] = [];
   beforeAll(async () => {
-    h = await startActivityHarness();
-    const { digest } = await h.artifacts.put(path.join(__dirname, '../../examples/hello-app'));
-    const app = (await h.seedDeployment()).app_id;
-    await insertRelease(h.db, { appId: app, version: '3.0.0', manifest: helloRelease(1).manifest, artifactDigest: digest });
+    h = await startHarnessWithHelloRelease();
   });
-  afterAll(async () => {
-    for (const key of started) await h.deps.compute.stop(key, { graceMs: 2000 });
-    await h.close();
-  });
+  afterAll(() => stopStartedAndClose(h, started));
+
+  /** The rollback target's revision row in slot blue; the endpoint recorded answers nothing until a revive records the real one. */
+  const recordTarget = (d: Deployment, key: string, status: 'serving' | 'warm') =>
+    upsertRevision(h.db, {
+      key,
+      deployment_id: d.id,
+      operation_id: 'op-earlier',
+      release_version: '3.0.0',
+      config_revision: 1,
+      slot: 'blue',
+      url: 'http://127.0.0.1:9',
+      status,
+    });
 
   /** Serving 2.0.0, with 3.0.0 (the rollback target) warm in slot blue as a running hello-app process. */
   const warmTarget = async (): Promise<{ d: Deployment; key: string; url: string }> => {
@@ -38,16 +42,7 @@ describe('claimRollback', () => {
       serving_config_revision: 1,
     });
     const key = `${d.id}-blue-3.0.0-c1-op-earlier`;
-    await upsertRevision(h.db, {
-      key,
-      deployment_id: d.id,
-      operation_id: 'op-earlier',
-      release_version: '3.0.0',
-      config_revision: 1,
-      slot: 'blue',
-      url: 'http://127.0.0.1:9',
-      status: 'serving',
-    });
+    await recordTarget(d, key, 'serving');
     await upsertTenantEnvVars(h.db, h.deps.secrets, d.id, { GREETING: 'warm' });
     const url = await reviveRevision(h.deps, key);
     started.push(key);
@@ -83,16 +78,7 @@ describe('claimRollback', () => {
   it('leaves a warm revision that does not answer its readiness probe, so the rollback redeploys', async () => {
     const { d, key } = await warmTarget();
     // The process runs, but the recorded endpoint answers nothing.
-    await upsertRevision(h.db, {
-      key,
-      deployment_id: d.id,
-      operation_id: 'op-earlier',
-      release_version: '3.0.0',
-      config_revision: 1,
-      slot: 'blue',
-      url: 'http://127.0.0.1:9',
-      status: 'warm',
-    });
+    await recordTarget(d, key, 'warm');
     expect(await h.deps.compute.status(key)).not.toBeNull();
     const op = await h.seedOperation(d, 'rollback', '3.0.0');
 

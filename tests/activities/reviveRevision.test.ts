@@ -1,27 +1,18 @@
-import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { reviveRevision } from '../../activities/reviveRevision';
-import { insertRelease } from '../../db/queries/apps';
 import { upsertTenantEnvVars } from '../../db/queries/envVars';
 import { findRevision, upsertRevision } from '../../db/queries/revisions';
 import type { Deployment } from '../../db/schema';
-import { startActivityHarness, type ActivityHarness } from '../helpers/activityHarness';
-import { helloRelease } from '../helpers/hello';
+import { startHarnessWithHelloRelease, stopStartedAndClose, type ActivityHarness } from '../helpers/activityHarness';
 
 /** In-process, with a real hello-app process: the revive of a recorded revision whose process is gone. */
 describe('reviveRevision', () => {
   let h: ActivityHarness;
   const started: string[] = [];
   beforeAll(async () => {
-    h = await startActivityHarness();
-    const { digest } = await h.artifacts.put(path.join(__dirname, '../../examples/hello-app'));
-    const app = (await h.seedDeployment()).app_id;
-    await insertRelease(h.db, { appId: app, version: '3.0.0', manifest: helloRelease(1).manifest, artifactDigest: digest });
+    h = await startHarnessWithHelloRelease();
   });
-  afterAll(async () => {
-    for (const key of started) await h.deps.compute.stop(key, { graceMs: 2000 });
-    await h.close();
-  });
+  afterAll(() => stopStartedAndClose(h, started));
 
   const recordedServing = async (d: Deployment): Promise<string> => {
     const key = `${d.id}-blue-3.0.0-c1-op-gone`;

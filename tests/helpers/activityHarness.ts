@@ -20,6 +20,7 @@ import { systemClock } from '../../ports/clock';
 import { noFaults } from '../../ports/faultPoints';
 import { createLogger } from '../../src/logger';
 import type { BuiltinRouter } from '../../traffic/builtin/builtinRouter';
+import { helloRelease } from './hello';
 import { startLoopbackRouter } from './loopbackRouter';
 import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
 import { createTestDatabase, type TestDatabase } from './testDatabase';
@@ -117,4 +118,20 @@ export async function startActivityHarness(): Promise<ActivityHarness> {
       await fs.rm(tmp, { recursive: true, force: true });
     },
   };
+}
+
+/** A harness whose seeded app also has hello-app itself published as release 3.0.0: for tests that run a real revision process. */
+export async function startHarnessWithHelloRelease(): Promise<ActivityHarness> {
+  const h = await startActivityHarness();
+  const { digest } = await h.artifacts.put(path.join(__dirname, '../../examples/hello-app'));
+  const app = (await h.seedDeployment()).app_id;
+  await insertRelease(h.db, { appId: app, version: '3.0.0', manifest: helloRelease(1).manifest, artifactDigest: digest });
+  return h;
+}
+
+/** Stops the revision processes a test started, then the harness. */
+export async function stopStartedAndClose(h: ActivityHarness | undefined, started: string[]): Promise<void> {
+  if (!h) return;
+  for (const key of started) await h.deps.compute.stop(key, { graceMs: 2000 });
+  await h.close();
 }
