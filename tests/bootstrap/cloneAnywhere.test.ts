@@ -1,9 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { OUTWARD_ROOT, outwardDir } from '../../src/dataPaths';
+import { concretePort } from '../../src/bootstrap/freeTcpPort';
 
 /**
  * Issue 17: `npm start` and the test stack's Postgres work from a clone that other users
@@ -19,13 +19,8 @@ jest.setTimeout(UP_TIMEOUT_MS + 60_000);
 let outer: string;
 let clone: string;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+/** Below the ephemeral range: a port 0 handed out can be taken by any outgoing connection before main.ts binds it. */
+const freePort = () => concretePort(0);
 
 beforeAll(async () => {
   outer = await fs.mkdtemp(path.join(os.tmpdir(), 'slipway-clone-'));

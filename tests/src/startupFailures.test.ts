@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { concretePort } from '../../src/bootstrap/freeTcpPort';
 
 /**
  * Issue 17: every start-up failure of `npm start` is one line naming the cause and the
@@ -37,13 +38,8 @@ function runMain(env: Record<string, string>): Promise<Run> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+/** Below the ephemeral range: a port 0 handed out can be taken by any outgoing connection before main.ts binds it. */
+const freePort = () => concretePort(0);
 
 /** Ports for everything main.ts would listen on, all free, plus a fresh data dir. */
 async function baseEnv(tmp: string): Promise<Record<string, string>> {
