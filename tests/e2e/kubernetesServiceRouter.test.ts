@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { CoreV1Api } from '../../compute/kubernetes/client';
 import { LABELS, labelValue } from '../../compute/kubernetes/names';
 import { apiClient, eventually } from '../helpers/apiClient';
@@ -25,10 +26,26 @@ async function serviceAddress(deploymentId: string): Promise<{ host: string; por
   return { host: spec.clusterIP!, port: spec.ports![0].port };
 }
 
+/**
+ * The version a NEW connection to the Service gets. kube-proxy picks the pod per connection, so
+ * a pooled keep-alive connection (fetch's) would keep answering from the pod it was opened to.
+ */
 async function servedVersion(deploymentId: string): Promise<string> {
   const { host, port } = await serviceAddress(deploymentId);
-  const res = await fetch(`http://${host}:${port}/`);
-  return ((await res.json()) as { version: string }).version;
+  const body = await new Promise<string>((resolve, reject) => {
+    http
+      .get({ host, port, path: '/', agent: false, timeout: 5_000 }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve(text));
+      })
+      .on('timeout', function (this: http.ClientRequest) {
+        this.destroy(new Error('no answer from the Service within 5 s'));
+      })
+      .on('error', reject);
+  });
+  return (JSON.parse(body) as { version: string }).version;
 }
 
 beforeAll(async () => {
@@ -56,9 +73,12 @@ test('a deploy is reachable through its Service, and a blue-green upgrade patche
   expect(op).toMatchObject({ kind: 'upgrade', status: 'succeeded', toVersion: '2.0.0' });
   expect(report.failures).toEqual([]);
   expect(report.versions.get('1.0.0')).toBeGreaterThan(0);
-  // A new connection reaches the new pod. The loop's one kept-alive connection may not: kube-proxy
-  // picks the pod per connection (DNAT at connect), so it stays on the old pod, still warm, until it closes.
-  expect(await servedVersion(d.id)).toBe('2.0.0');
+  // New connections reach the new pod. The loop's one kept-alive connection may not: kube-proxy
+  // picks the pod per connection (DNAT at connect), so it stays on the old pod, still warm, until
+  // it closes. The switch returned once the EndpointSlices listed only the new pod; kube-proxy
+  // rewrites the node's rules from them a moment later (its sync), so the first new connection
+  // may still land on the old pod, which serves it: hence "within seconds", not "at once".
+  await eventually('a new connection to reach 2.0.0', async () => ((await servedVersion(d.id)) === '2.0.0' ? true : undefined), 15_000);
   // The same Service, its selector moved: users keep the address.
   expect(await serviceAddress(d.id)).toEqual({ host, port });
 });
