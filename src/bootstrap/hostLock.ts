@@ -5,7 +5,8 @@ import { writeFileSync } from 'node:fs';
 const EXIT_WAIT_RAN_OUT = 75;
 
 export interface HostLock {
-  release(): void;
+  /** Resolves once the lock is free: when the holding child has exited, not when it was told to. */
+  release(): Promise<void>;
 }
 
 /**
@@ -50,9 +51,14 @@ export async function acquireHostLock(opts: {
   child.unref();
   (child.stdin as unknown as { unref?: () => void }).unref?.();
   child.stdout.destroy();
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
   return {
     release: () => {
       child.stdin.end();
+      return exited;
     },
   };
 }

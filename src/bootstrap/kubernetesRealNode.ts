@@ -102,7 +102,7 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
     for (const p of [...started].reverse()) await p.stop();
     cleanNodeLeftovers(REAL_NODE_LEFTOVERS);
     process.removeListener('exit', exitHook);
-    lock.release();
+    await lock.release();
   };
   try {
     const dir = REAL_NODE_DIR;

@@ -13,9 +13,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 test('a second holder is refused at once with wait 0, and gets the lock once the first releases it', async () => {
   const first = await acquireHostLock({ path: lockPath, waitMs: 0, unavailable });
   await expect(acquireHostLock({ path: lockPath, waitMs: 0, unavailable })).rejects.toThrow(/in use: another process held/);
-  first.release();
+  await first.release();
   const second = await acquireHostLock({ path: lockPath, waitMs: 5_000, unavailable });
-  second.release();
+  await second.release();
 });
 
 test('a waiter hears that it waits, and gets the lock when the holder releases it during the wait', async () => {
@@ -24,8 +24,8 @@ test('a waiter hears that it waits, and gets the lock when the holder releases i
   const waiting = acquireHostLock({ path: lockPath, waitMs: 10_000, unavailable, onWait: () => (told = true) });
   await new Promise((r) => setTimeout(r, 800));
   expect(told).toBe(true);
-  first.release();
-  (await waiting).release();
+  await first.release();
+  await (await waiting).release();
 });
 
 test('a holder killed with SIGKILL leaves no lock behind', async () => {
@@ -47,5 +47,5 @@ test('a holder killed with SIGKILL leaves no lock behind', async () => {
   await expect(acquireHostLock({ path: lockPath, waitMs: 0, unavailable })).rejects.toThrow(/in use/);
   holder.kill('SIGKILL');
   const next = await acquireHostLock({ path: lockPath, waitMs: 5_000, unavailable });
-  next.release();
+  await next.release();
 });
