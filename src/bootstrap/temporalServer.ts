@@ -45,6 +45,9 @@ const STOP_GRACE_MS = 15_000;
 const RETENTION = '72h';
 const MAX_RESTART_BACKOFF_MS = 30_000;
 const GRPC_ALREADY_EXISTS = 6;
+const GRPC_NOT_FOUND = 5;
+/** Membership drops a previous run's hosts after their heartbeats expire (tens of seconds). */
+const HISTORY_READY_TIMEOUT_MS = 120_000;
 /** cluster_membership.rpc_port is a smallint: above 32767 the server dies with "out of range for type smallint". */
 const MEMBERSHIP_PORTS = { min: 20_000, max: 32_767 };
 /** Logged as errors at every start and stop of a healthy server (TEMPORAL-SERVER.md §5). */
@@ -144,6 +147,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   try {
     await Promise.race([waitUntilServing(address, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, () => tail), diedBeforeReady]);
     await Promise.race([ensureNamespace(address, namespace), diedBeforeReady]);
+    await Promise.race([waitUntilHistoryServes(address, namespace, HISTORY_READY_TIMEOUT_MS), diedBeforeReady]);
     ready = true;
   } catch (err) {
     await stop();
@@ -184,6 +188,35 @@ async function waitUntilServing(address: string, timeoutMs: number, tail: () => 
   throw new Error(
     `Temporal server at ${address} not serving after ${timeoutMs} ms: ${String(lastError)}. Last output:\n${tail().join('\n')}`,
   );
+}
+
+/**
+ * The frontend answers (health, namespaces) before history owns its shards: after a restart on
+ * the same databases the ring still lists the previous run's hosts for a while, and every
+ * workflow call is UNAVAILABLE "Not enough hosts to serve the request". A lookup of a workflow
+ * that does not exist is NOT_FOUND only once history serves it, so "up" means workflows can run.
+ */
+async function waitUntilHistoryServes(address: string, namespace: string, timeoutMs: number): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await connection.workflowService.describeWorkflowExecution({
+          namespace,
+          execution: { workflowId: 'slipway-history-readiness-probe' },
+        });
+        return;
+      } catch (err) {
+        if ((err as { code?: number }).code === GRPC_NOT_FOUND) return;
+        if (Date.now() > deadline)
+          throw new Error(`Temporal history not serving ${timeoutMs} ms after the frontend was: ${String(err)}`, { cause: err });
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  } finally {
+    await connection.close();
+  }
 }
 
 /** A real server starts with only `temporal-system`; register ours (already there = fine) and wait until it is visible. */
