@@ -112,9 +112,11 @@ export function showOperation(el: HTMLElement, id: string, signal: AbortSignal, 
           lines.push(line);
           draw(true);
           // Status and phase move with the phases: read the row again once per phase, not per line.
+          // A terminal row read mid-stream waits for the stream's end: the row can finish before
+          // its last lines arrive, and "succeeded" must not show without its final phases.
           if (newPhase)
             void api<Operation>('GET', `/api/operations/${id}`).then((o) => {
-              if (TERMINAL.has(op.status)) return;
+              if (TERMINAL.has(op.status) || TERMINAL.has(o.status)) return;
               op = o;
               draw(true);
             });
