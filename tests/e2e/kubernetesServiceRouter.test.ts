@@ -1,10 +1,10 @@
 import http from 'node:http';
 import { CoreV1Api } from '../../compute/kubernetes/client';
 import { LABELS, labelValue } from '../../compute/kubernetes/names';
-import { apiClient, eventually } from '../helpers/apiClient';
-import { deployHello, helloRelease, runOperation, type Api } from '../helpers/hello';
+import { eventually } from '../helpers/apiClient';
+import { deployHello, helloRelease, runOperation } from '../helpers/hello';
+import { useHelloStack } from '../helpers/helloStack';
 import { CLUSTER_SETUP_TIMEOUT_MS } from '../helpers/kubernetesCluster';
-import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
 import { keepRequesting } from '../helpers/trafficLoop';
 
 /**
@@ -13,13 +13,16 @@ import { keepRequesting } from '../helpers/trafficLoop';
  * selector, which kube-proxy follows from the EndpointSlices. A canary needs weights, which a
  * selector cannot give, so it fails with the routers that can.
  */
-let s: SlipwayStack;
-let tenant: Api;
+const h = useHelloStack(
+  (st) => [helloRelease(1, { image: st.containers!.appImage }), helloRelease(2, { image: st.containers!.appImage })],
+  { compute: 'kubernetes', router: 'kubernetes', readinessTimeoutSeconds: 60 },
+  { tenantId: 'acme-svc', timeoutMs: CLUSTER_SETUP_TIMEOUT_MS },
+);
 let d: { id: string; hostname: string };
 
 /** The deployment's Service (the route), as users reach it: ClusterIP and port. */
 async function serviceAddress(deploymentId: string): Promise<{ host: string; port: number }> {
-  const core = s.cluster!.adminConfig().makeApiClient(CoreV1Api);
+  const core = h.s.cluster!.adminConfig().makeApiClient(CoreV1Api);
   const found = await core.listServiceForAllNamespaces({ labelSelector: `${LABELS.route}=${labelValue(deploymentId)}` });
   expect(found.items).toHaveLength(1);
   const spec = found.items[0].spec!;
@@ -48,27 +51,13 @@ async function servedVersion(deploymentId: string): Promise<string> {
   return (JSON.parse(body) as { version: string }).version;
 }
 
-beforeAll(async () => {
-  s = await startSlipwayStack({ compute: 'kubernetes', router: 'kubernetes', readinessTimeoutSeconds: 60 });
-  const admin = apiClient(s.apiUrl, s.adminToken);
-  const image = s.containers!.appImage;
-  tenant = apiClient(s.apiUrl, await s.tenantToken('acme-svc'));
-  expect((await admin('POST', '/api/apps', { slug: 'hello' })).status).toBe(201);
-  expect((await admin('POST', '/api/apps/hello/releases', helloRelease(1, { image }))).status).toBe(201);
-  expect((await admin('POST', '/api/apps/hello/releases', helloRelease(2, { image }))).status).toBe(201);
-}, CLUSTER_SETUP_TIMEOUT_MS);
-
-afterAll(async () => {
-  await s?.close();
-});
-
 test('a deploy is reachable through its Service, and a blue-green upgrade patches the selector with no failed request', async () => {
-  d = await deployHello(tenant, { version: '1.0.0', env: { GREETING: 'svc' } });
+  d = await deployHello(h.tenant, { version: '1.0.0', env: { GREETING: 'svc' } });
   // kube-proxy writes the Service's rules a moment after the API has it.
   await eventually('the Service to answer', async () => ((await servedVersion(d.id).catch(() => null)) === '1.0.0' ? true : undefined));
   const { host, port } = await serviceAddress(d.id);
   const traffic = keepRequesting(port, d.hostname, 120_000, host);
-  const op = await runOperation(tenant, 'POST', `/api/deployments/${d.id}/upgrade`, { version: '2.0.0' });
+  const op = await runOperation(h.tenant, 'POST', `/api/deployments/${d.id}/upgrade`, { version: '2.0.0' });
   const report = await traffic.stop();
   expect(op).toMatchObject({ kind: 'upgrade', status: 'succeeded', toVersion: '2.0.0' });
   expect(report.failures).toEqual([]);
@@ -84,7 +73,7 @@ test('a deploy is reachable through its Service, and a blue-green upgrade patche
 });
 
 test('a canary is refused with the routers that can weight traffic named, and the serving revision keeps serving', async () => {
-  const op = await runOperation(tenant, 'POST', `/api/deployments/${d.id}/upgrade`, {
+  const op = await runOperation(h.tenant, 'POST', `/api/deployments/${d.id}/upgrade`, {
     version: '1.0.0',
     strategy: 'canary',
     canary: { steps: [20, 100], pauseSeconds: 60 },
