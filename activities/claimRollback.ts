@@ -1,12 +1,11 @@
-import type { DeploymentContext } from '../contract/deploymentContext';
-import type { ClaimOperationInput } from '../contract/operation';
+import type { ClaimOperationInput, ClaimRollbackResult } from '../contract/operation';
 import { PHASE_PROGRESS } from '../domain/operations';
 import { claimStatus, recordClaim } from './claimOperation';
 import type { ActivityDeps } from './deps';
 import { readDeploymentContext } from './loadDeploymentContext';
 import { phaseLog } from './operationLog';
 import { operationAndDeployment } from './operationRows';
-import { claimWarm, logWarmClaim, runningWarmRevisions, type WarmRevision } from './warmRevisions';
+import { claimWarm, logWarmClaim, runningWarmRevisions } from './warmRevisions';
 
 /**
  * A rollback's whole way to its switch in one step: claim the operation, load its context
@@ -17,7 +16,7 @@ import { claimWarm, logWarmClaim, runningWarmRevisions, type WarmRevision } from
  * Idempotent like them: a repeat finds the operation claimed and its revisions ready.
  */
 export function createClaimRollback(deps: ActivityDeps) {
-  return async function claimRollback(input: ClaimOperationInput): Promise<{ ctx: DeploymentContext; warm: WarmRevision[] }> {
+  return async function claimRollback(input: ClaimOperationInput): Promise<ClaimRollbackResult> {
     const { op, d } = await operationAndDeployment(deps, input);
     const status = claimStatus(op, d, input.kind);
     const { ctx, summary } = await readDeploymentContext(deps, op, d, input.kind);

@@ -6,7 +6,8 @@ import { completePhase, enterPhase, phaseLog } from './operationLog';
 import { reviveRevision } from './reviveRevision';
 import { retireIfStillWarm, stopRevisions } from './stopRevision';
 import { Context } from '@temporalio/activity';
-import { claimWarm, logWarmClaim, runningWarmRevisions, type WarmRevision } from './warmRevisions';
+import type { WarmRevision } from '../contract/operation';
+import { claimWarm, logWarmClaim, runningWarmRevisions } from './warmRevisions';
 
 /** Activities of the lifecycle workflows beyond the deploy path. */
 export function createLifecycleActivities(deps: ActivityDeps) {

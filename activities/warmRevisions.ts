@@ -1,18 +1,10 @@
+import type { WarmRevision } from '../contract/operation';
 import type { DbOrTrx } from '../db/database';
 import { casRevisionStatus, liveRevisions } from '../db/queries/revisions';
 import type { Revision } from '../db/schema';
-import type { Slot } from '../domain/operations';
 import type { ActivityDeps } from './deps';
 import { phaseLog } from './operationLog';
 import { isReadyAnswer, probeReadiness, readinessUrl } from './readinessProbe';
-
-/** A revision of the rollback target that still runs and that a rollback may switch to. */
-export interface WarmRevision {
-  key: string;
-  url: string;
-  slot: Slot;
-  configRevision: number;
-}
 
 /**
  * Revisions of `version` that still run: warm ones, or ones this operation claimed already

@@ -1,4 +1,5 @@
-import type { OperationKind } from '../domain/operations';
+import type { DeploymentContext } from './deploymentContext';
+import type { OperationKind, Slot } from '../domain/operations';
 
 /** What a lifecycle workflow receives. No env values: workflow histories must never hold secrets. */
 export interface OperationInput {
@@ -16,4 +17,18 @@ export interface OperationRef {
 /** The first activity of every lifecycle workflow claims its operation under this run. */
 export interface ClaimOperationInput extends OperationInput {
   runId: string;
+}
+
+/** A revision of the rollback target that still runs and that a rollback may switch to. */
+export interface WarmRevision {
+  key: string;
+  url: string;
+  slot: Slot;
+  configRevision: number;
+}
+
+/** A one-step rollback's claim: what it works on, and the warm revisions it claimed ([] = redeploy). */
+export interface ClaimRollbackResult {
+  ctx: DeploymentContext;
+  warm: WarmRevision[];
 }

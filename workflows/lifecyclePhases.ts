@@ -1,6 +1,5 @@
 import type { DeploymentContext } from '../contract/deploymentContext';
-import type { OperationInput } from '../contract/operation';
-import type { Slot } from '../domain/operations';
+import type { OperationInput, WarmRevision } from '../contract/operation';
 import { acts, fast, stops, waits } from './activities';
 import { blueGreen } from './strategies/blueGreen';
 import { scalePhases } from './strategies/scale';
@@ -14,11 +13,7 @@ const SUSPENDED_RETRY_AFTER_SECONDS = 300;
  * Back to previous_version: a pure traffic switch when that revision is still warm,
  * else a redeploy of it (zero downtime either way).
  */
-export async function rollbackPhases(
-  ctx: DeploymentContext,
-  op: OperationInput,
-  claimed?: { key: string; url: string; slot: Slot; configRevision: number }[],
-): Promise<void> {
+export async function rollbackPhases(ctx: DeploymentContext, op: OperationInput, claimed?: WarmRevision[]): Promise<void> {
   // Claimed already by a one-step rollback (workflows/operations.ts); a retry of a rollback claims here.
   const warm = claimed ?? (await fast.claimWarmRevisions({ ...base(op), version: ctx.targetVersion }));
   if (warm.length === 0) return blueGreen(ctx, op);

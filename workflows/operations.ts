@@ -1,5 +1,5 @@
 import { patched } from '@temporalio/workflow';
-import type { OperationInput } from '../contract/operation';
+import type { OperationInput, WarmRevision } from '../contract/operation';
 import { fast } from './activities';
 import { phasesFor, rollbackPhases } from './lifecyclePhases';
 import { runOperation } from './runOperation';
@@ -37,7 +37,7 @@ export function resumeWorkflow(input: OperationInput): Promise<void> {
  */
 export function rollbackWorkflow(input: OperationInput): Promise<void> {
   if (!patched(ONE_STEP_ROLLBACK)) return operation(input);
-  let warm: Awaited<ReturnType<typeof fast.claimRollback>>['warm'] = [];
+  let warm: WarmRevision[] = [];
   return runOperation(
     input,
     (ctx) => rollbackPhases(ctx, input, warm),

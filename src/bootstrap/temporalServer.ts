@@ -199,23 +199,38 @@ async function waitUntilServing(address: string, timeoutMs: number, tail: () => 
 async function waitUntilHistoryServes(address: string, namespace: string, timeoutMs: number): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        await connection.workflowService.describeWorkflowExecution({
-          namespace,
-          execution: { workflowId: 'slipway-history-readiness-probe' },
-        });
-        return;
-      } catch (err) {
-        if ((err as { code?: number }).code === GRPC_NOT_FOUND) return;
-        if (Date.now() > deadline)
-          throw new Error(`Temporal history not serving ${timeoutMs} ms after the frontend was: ${String(err)}`, { cause: err });
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
+    await retryUntil(
+      timeoutMs,
+      () =>
+        connection.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId: 'slipway-history-readiness-probe' } }),
+      (err) => (err as { code?: number }).code === GRPC_NOT_FOUND,
+    ).catch((err: unknown) => {
+      throw new Error(`Temporal history not serving ${timeoutMs} ms after the frontend was: ${String(err)}`, { cause: err });
+    });
   } finally {
     await connection.close();
+  }
+}
+
+/**
+ * Calls `attempt` every 250 ms until it resolves, or rejects with an error `answered` accepts
+ * as an answer, and throws its last error once `timeoutMs` have passed.
+ */
+async function retryUntil(
+  timeoutMs: number,
+  attempt: () => Promise<unknown>,
+  answered: (err: unknown) => boolean = () => false,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await attempt();
+      return;
+    } catch (err) {
+      if (answered(err)) return;
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }
 
@@ -231,16 +246,7 @@ async function ensureNamespace(address: string, namespace: string): Promise<void
     } catch (err) {
       if ((err as { code?: number }).code !== GRPC_ALREADY_EXISTS) throw err;
     }
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await connection.workflowService.describeNamespace({ namespace });
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
+    await retryUntil(30_000, () => connection.workflowService.describeNamespace({ namespace }));
   } finally {
     await connection.close();
   }
