@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
  */
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-function ownCpuMs(pid: number): number {
+/** The process alone: for the bench process itself, whose children are wrk, hello-app and the other proxies. */
+export function ownCpuMs(pid: number): number {
   try {
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -14,7 +14,7 @@ import { emptyState } from '../traffic/haproxy/haproxyState';
 import { createHaproxyRouter } from '../traffic/haproxy/haproxyRouter';
 import { ensureAptTool, ensureVegeta, vegeta, wrk, type ClosedLoopResult } from './loadTools';
 import { findNginx, startNginx } from './nginx';
-import { processTreeCpuMs } from './processCpu';
+import { ownCpuMs, processTreeCpuMs } from './processCpu';
 import { ms, num, pct, table } from './table';
 import { quantileMs, recoveredAfterMs, vegetaHits } from './vegetaResults';
 
@@ -41,8 +41,8 @@ const HOST = 'd-bench.localhost';
 interface Target {
   name: string;
   url: string;
-  /** The process (with its children) doing this target's proxying; for `direct`, hello-app itself. */
-  pid: number;
+  /** CPU time so far of what does this target's proxying: the proxy's processes; for `direct`, hello-app itself. */
+  cpuMs: () => number;
 }
 
 /** CPU per request of the proxy and of hello-app behind it, in µs: steadier than req/s when other work shares the cores. */
@@ -151,11 +151,12 @@ async function main(): Promise<void> {
   const nginx = await startNginx(nginxBin, path.join(dir, 'nginx'), hello.port, PROXY_WORKERS);
 
   const targets: Target[] = [
-    { name: 'direct', url: `http://127.0.0.1:${hello.port}/`, pid: hello.pid },
-    // In this process, which only waits for wrk meanwhile.
-    { name: 'built-in', url: `${builtin.proxyUrl}/`, pid: process.pid },
-    { name: 'haproxy', url: `http://127.0.0.1:${haproxySettings.port}/`, pid: haproxy.pid },
-    { name: 'nginx', url: `http://127.0.0.1:${nginx.port}/`, pid: nginx.pid },
+    { name: 'direct', url: `http://127.0.0.1:${hello.port}/`, cpuMs: () => ownCpuMs(hello.pid) },
+    // In this process, which only waits for wrk meanwhile; its children (wrk, hello-app, the
+    // other proxies) are not the router's work, so only the process itself is counted.
+    { name: 'built-in', url: `${builtin.proxyUrl}/`, cpuMs: () => ownCpuMs(process.pid) },
+    { name: 'haproxy', url: `http://127.0.0.1:${haproxySettings.port}/`, cpuMs: () => processTreeCpuMs(haproxy.pid) },
+    { name: 'nginx', url: `http://127.0.0.1:${nginx.port}/`, cpuMs: () => processTreeCpuMs(nginx.pid) },
   ];
   try {
     process.stdout.write(
@@ -164,11 +165,11 @@ async function main(): Promise<void> {
     const closed = new Map<string, (ClosedLoopResult & Cost)[]>(targets.map((t) => [t.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const t of targets) {
-        const proxy0 = processTreeCpuMs(t.pid);
-        const app0 = processTreeCpuMs(hello.pid);
+        const proxy0 = t.cpuMs();
+        const app0 = ownCpuMs(hello.pid);
         const r = await wrk(wrkBin, t.url, HOST, { connections: CONNECTIONS, threads: 2, seconds: SECONDS });
         const perRequestUs = (cpuMs: number) => (cpuMs * 1000) / r.requests;
-        const cost = { proxyUs: perRequestUs(processTreeCpuMs(t.pid) - proxy0), appUs: perRequestUs(processTreeCpuMs(hello.pid) - app0) };
+        const cost = { proxyUs: perRequestUs(t.cpuMs() - proxy0), appUs: perRequestUs(ownCpuMs(hello.pid) - app0) };
         closed.get(t.name)!.push({ ...r, ...cost });
         process.stdout.write(
           `  round ${round + 1} ${t.name}: ${num(r.rps)} req/s, p99 ${ms(r.p99Ms)}, CPU/request ${num(cost.proxyUs, 1)} µs (hello-app ${num(cost.appUs, 1)} µs), load ${loadAverage()}\n`,
