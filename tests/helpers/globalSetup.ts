@@ -29,7 +29,20 @@ export interface TestStack {
 
 export const STACK_KEY = '__SLIPWAY_TEST_STACK__';
 
+/**
+ * On a signal Node leaves without running 'exit' handlers, and the servers below run in
+ * their own process groups (a terminal's Ctrl-C must not reach them first), so a run killed
+ * by CI or by hand would leave them running. Exiting instead runs the exit hooks, which
+ * kill them: Postgres, the Temporal server, and what suites start (the real node, Podman's
+ * service, the registry).
+ */
+function exitOnSignals(): void {
+  const codes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+  for (const [signal, code] of Object.entries(codes)) process.once(signal, () => process.exit(code));
+}
+
 export default async function globalSetup(): Promise<void> {
+  exitOnSignals();
   const logger = createLogger('test-stack', process.env.SLIPWAY_TEST_LOG_LEVEL ?? 'warn');
   const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'slipway-test-'));
   // mkdtemp makes 0700; Postgres runs as the `postgres` user when we are root and must get in.
