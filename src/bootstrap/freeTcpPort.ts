@@ -1,49 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import net from 'node:net';
+import { getFreePort } from '../../compute/local/freePort';
+
+export { freeTcpPortIn } from '../../compute/local/freePort';
 
 /**
- * Resolves 0 to a free port and leaves any other port untouched. The Temporal CLI and
- * Postgres need a concrete port number on their command line, so "port 0" is resolved here.
- * The port is taken from below the kernel's ephemeral range: a port the kernel handed out
- * a moment ago (listen on 0) is just as likely to be handed out again as the local end of
- * some outgoing connection before the child binds it, and under load tests there are
- * thousands of those. Another child picking the same random port remains possible but rare;
- * callers that can retry do (embeddedPostgres.ts).
+ * Resolves 0 to a free port (below the ephemeral range, see getFreePort) and leaves any other
+ * port untouched. The Temporal CLI and Postgres need a concrete port number on their command
+ * line; callers that can retry a collision do (embeddedPostgres.ts).
  */
 export async function concretePort(port: number, host = '127.0.0.1'): Promise<number> {
-  if (port !== 0) return port;
-  const ephemeralStart = await ephemeralRangeStart();
-  return freeTcpPortIn(Math.min(15_000, ephemeralStart - 1000), ephemeralStart - 1, host);
-}
-
-async function ephemeralRangeStart(): Promise<number> {
-  try {
-    const [low] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')).trim().split(/\s+/).map(Number);
-    if (Number.isInteger(low) && low > 2000) return low;
-  } catch {
-    // Not Linux: use the IANA dynamic range's start, which macOS and Windows use.
-  }
-  return 49_152;
-}
-
-/**
- * A free port in [min, max]: random tries, each checked by listening on it. The Temporal server
- * stores membership ports in a Postgres smallint, so they must stay below 32768, where the
- * kernel's ephemeral range (what port 0 hands out) does not reach.
- */
-export async function freeTcpPortIn(min: number, max: number, host = '127.0.0.1'): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = min + Math.floor(Math.random() * (max - min + 1));
-    if (await canListen(port, host)) return port;
-  }
-  throw new Error(`no free TCP port between ${min} and ${max}`);
-}
-
-function canListen(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen(port, host, () => server.close(() => resolve(true)));
-  });
+  return port !== 0 ? port : getFreePort(host);
 }

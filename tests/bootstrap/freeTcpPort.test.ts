@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { getFreePort } from '../../compute/local/freePort';
 import { concretePort } from '../../src/bootstrap/freeTcpPort';
 
 describe('concretePort', () => {
@@ -9,7 +10,11 @@ describe('concretePort', () => {
 
   it('picks free ports below the kernel ephemeral range, where outgoing connections never land', async () => {
     const ephemeralStart = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
-    const ports = await Promise.all(Array.from({ length: 20 }, () => concretePort(0)));
+    // concretePort(0) for servers started with a port on their command line; getFreePort for app revisions.
+    const ports = await Promise.all([
+      ...Array.from({ length: 20 }, () => concretePort(0)),
+      ...Array.from({ length: 20 }, () => getFreePort()),
+    ]);
     for (const port of ports) {
       expect(port).toBeLessThan(ephemeralStart);
       expect(port).toBeGreaterThan(1024);
