@@ -39,9 +39,9 @@ export interface TemporalDevServer {
 
 /**
  * SQLite's default rollback journal syncs the database and its journal on every commit; the
- * write-ahead log syncs once. Workflow starts took 25-29 ms p50 with the default and 14-16 ms
+ * write-ahead log syncs once. Workflow starts took 19.5 ms p50 with the default and 7.3 ms
  * with these (`npm run bench:temporal-start`, BENCHMARKS.md). synchronous stays FULL: a commit
- * the server acknowledged survives a power cut, which NORMAL (11 ms) would not promise.
+ * the server acknowledged survives a power cut, which NORMAL (4.6 ms) would not promise.
  */
 export const DEFAULT_SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=full'];
 const DEFAULT_READY_TIMEOUT_MS = 60_000;
