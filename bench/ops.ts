@@ -17,13 +17,15 @@ import { deploymentWorkflowId } from '../domain/operations';
  * (b) rollback latency to the first answer of the previous version, (c) API latency of
  * starting an operation, (d) the router's throughput and p99 against hitting hello-app
  * directly and against nginx. Knobs: BENCH_RUNS (10), BENCH_API_STARTS (50),
- * BENCH_TP_SECONDS (10), BENCH_TP_CONNECTIONS (16), BENCH_TP_ROUNDS (2).
+ * BENCH_TP_SECONDS (10), BENCH_TP_CONNECTIONS (16), BENCH_TP_ROUNDS (2), BENCH_SECTIONS
+ * (`abcd`: which of the four run; (c) deploys its own five deployments when (a) did not run).
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const API_STARTS = Number(process.env.BENCH_API_STARTS ?? 50);
 const TP_SECONDS = Number(process.env.BENCH_TP_SECONDS ?? 10);
 const TP_CONNECTIONS = Number(process.env.BENCH_TP_CONNECTIONS ?? 16);
 const TP_ROUNDS = Number(process.env.BENCH_TP_ROUNDS ?? 2);
+const SECTIONS = process.env.BENCH_SECTIONS ?? 'abcd';
 
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 const out: string[] = [];
@@ -97,13 +99,25 @@ async function overhead(api: Api): Promise<{ id: string; hostname: string }[]> {
   return deployments;
 }
 
+/**
+ * How the rollback bench watches for the previous version, alternated run by run so both
+ * see the same machine: back to back on two connections (the finest resolution, and the
+ * figure of earlier tables), and one request per millisecond on one connection, which
+ * leaves the CPU to the engine being measured instead of spending most of a core on polling.
+ */
+const PROBES = [
+  { name: 'back-to-back probe (2 connections)', watch: { loops: 2, intervalMs: 0 } },
+  { name: 'paced probe (1 connection, 1 ms pause)', watch: { loops: 1, intervalMs: 1 } },
+] as const;
+
 async function rollbackLatency(api: Api, s: BenchStack): Promise<void> {
-  step(`(b) rollback latency, ${RUNS}× (warm slot), polling the router back to back`);
+  step(`(b) rollback latency, ${RUNS}× (warm slot), probes alternating: ${PROBES.map((p) => p.name).join(', ')}`);
   const d = await deploy(api, { name: 'ops-rollback', version: '1.0.0' });
   const up = await runOp(api, 'POST', `/api/deployments/${d.id}/upgrade`, { version: '2.0.0' });
   if (up.done.status !== 'succeeded') throw new Error(`upgrade for the rollback bench failed: ${JSON.stringify(up.done.error)}`);
   const rows: {
     target: string;
+    probe: (typeof PROBES)[number]['name'];
     firstAnswer: number;
     api: number;
     op: number;
@@ -116,7 +130,8 @@ async function rollbackLatency(api: Api, s: BenchStack): Promise<void> {
     await sleep(500);
     const dep = (await api('GET', `/api/deployments/${d.id}`)).body;
     const target = String(dep.previousVersion);
-    const watch = watchForVersion(s.proxyPort, d.hostname, target);
+    const probe = PROBES[i % PROBES.length];
+    const watch = watchForVersion(s.proxyPort, d.hostname, target, probe.watch);
     await sleep(50); // the watch's connections are open and polling before the clock starts
     const t0 = performance.now();
     const postedAtMs = Date.now();
@@ -137,63 +152,39 @@ async function rollbackLatency(api: Api, s: BenchStack): Promise<void> {
       postedAtMs,
       runId: opRow.runId,
       target,
+      probe: probe.name,
       firstAnswer: seenAt - t0,
       api: started.answeredAt - t0,
       op: done.createdToFinishedMs,
       warm: logs.some((l) => /still warm: rolling back is a traffic switch/.test(l.message)),
     });
   }
-  const col = (f: (r: (typeof rows)[number]) => number) => rows.map(f);
+  const quantiles = (values: number[]) => [0.5, 0.99, 0, 1].map((q) => ms(pct(values, q)));
   print(
     '### (b) Rollback latency (warm slot)',
     '',
-    `POST /rollback → first answer of the previous version through the router (polled back to back on 2 keep-alive connections), ${rows.length} rollbacks alternating 2.0.0 ⇄ 1.0.0, ${rows.filter((r) => r.warm).length}/${rows.length} were pure traffic switches (warm).`,
+    `POST /rollback → first answer of the previous version through the router, ${rows.length} rollbacks alternating 2.0.0 ⇄ 1.0.0 and alternating the probe, ${rows.filter((r) => r.warm).length}/${rows.length} were pure traffic switches (warm).`,
     '',
   );
   print(
     table(
-      ['measure', 'p50', 'p99', 'min', 'max'],
+      ['measure', 'runs', 'p50', 'p99', 'min', 'max'],
       [
-        [
-          'POST /rollback → first answer of previous version',
-          ...[0.5, 0.99, 0, 1].map((q) =>
-            ms(
-              pct(
-                col((r) => r.firstAnswer),
-                q,
-              ),
-            ),
-          ),
-        ],
-        [
-          'POST /rollback → 202',
-          ...[0.5, 0.99, 0, 1].map((q) =>
-            ms(
-              pct(
-                col((r) => r.api),
-                q,
-              ),
-            ),
-          ),
-        ],
-        [
-          'rollback operation created → finished',
-          ...[0.5, 0.99, 0, 1].map((q) =>
-            ms(
-              pct(
-                col((r) => r.op),
-                q,
-              ),
-            ),
-          ),
-        ],
+        ...PROBES.map((p) => {
+          const mine = rows.filter((r) => r.probe === p.name).map((r) => r.firstAnswer);
+          return [`POST /rollback → first answer of previous version, ${p.name}`, mine.length, ...quantiles(mine)];
+        }),
+        ['POST /rollback → 202', rows.length, ...quantiles(rows.map((r) => r.api))],
+        ['rollback operation created → finished', rows.length, ...quantiles(rows.map((r) => r.op))],
       ],
     ),
     '',
   );
-  const median = [...rows].sort((x, y) => x.firstAnswer - y.firstAnswer)[Math.floor((rows.length - 1) / 2)];
+  const paced = rows.filter((r) => r.probe === PROBES[1].name);
+  const basis = paced.length > 0 ? paced : rows;
+  const median = [...basis].sort((x, y) => x.firstAnswer - y.firstAnswer)[Math.floor((basis.length - 1) / 2)];
   print(
-    `Where the time goes (median rollback; first answer of the previous version at +${Math.round(median.firstAnswer)} ms after the POST): ${await phaseTimeline(api, median.done)}`,
+    `Where the time goes (median rollback of the ${basis === paced ? 'paced probe' : 'probe'}; first answer of the previous version at +${Math.round(median.firstAnswer)} ms after the POST): ${await phaseTimeline(api, median.done)}`,
     '',
     `Same rollback, ms after the POST was sent (wall clock, one machine): 202 +${Math.round(median.api)}, ${await workflowTimeline(
       s.temporalAddress,
@@ -205,6 +196,13 @@ async function rollbackLatency(api: Api, s: BenchStack): Promise<void> {
     )}.`,
     '',
   );
+}
+
+/** Five running deployments for (c) when (a) did not leave any. */
+async function deployTargets(api: Api): Promise<{ id: string }[]> {
+  const targets: { id: string }[] = [];
+  for (let i = 0; i < 5; i++) targets.push(await deploy(api, { name: `ops-c-${i}`, version: '1.0.0' }));
+  return targets;
 }
 
 async function apiStartLatency(api: Api, deployments: { id: string }[]): Promise<void> {
@@ -313,10 +311,10 @@ async function bench(s: BenchStack): Promise<number> {
   await createHelloApp(api, [], [], s.appImage);
   const load0 = os.loadavg();
   try {
-    const deployments = await overhead(api);
-    await rollbackLatency(api, s);
-    await apiStartLatency(api, deployments);
-    await throughput(api, s);
+    const deployments = SECTIONS.includes('a') ? await overhead(api) : [];
+    if (SECTIONS.includes('b')) await rollbackLatency(api, s);
+    if (SECTIONS.includes('c')) await apiStartLatency(api, deployments.length > 0 ? deployments : await deployTargets(api));
+    if (SECTIONS.includes('d')) await throughput(api, s);
   } catch (err) {
     // The sections that finished are still worth having; the error says where it stopped.
     const load = os.loadavg().map((v) => v.toFixed(2));
