@@ -1,32 +1,38 @@
 import type { ClaimOperationInput, ClaimRollbackResult } from '../contract/operation';
 import { PHASE_PROGRESS } from '../domain/operations';
 import { claimStatus, recordClaim } from './claimOperation';
+import { liveRevisions } from '../db/queries/revisions';
 import type { ActivityDeps } from './deps';
 import { readDeploymentContext } from './loadDeploymentContext';
 import { phaseLog } from './operationLog';
+import { routeTo } from './switchTraffic';
 import { operationAndDeployment } from './operationRows';
 import { claimWarm, logWarmClaim, runningWarmRevisions } from './warmRevisions';
 
 /**
  * A rollback's whole way to its switch in one step: claim the operation, load its context
- * (the target release exists, its images are still in the registry) and claim the target's
- * warm revisions that answer a readiness probe, the two claims in one transaction. It stands
- * for claimOperation + loadDeploymentContext + claimWarmRevisions (three local activities,
- * twice the database round trips) while users still get the version being rolled back.
- * Idempotent like them: a repeat finds the operation claimed and its revisions ready.
+ * (the target release exists, its images are still in the registry), claim the target's
+ * warm revisions that answer a readiness probe (the two claims in one transaction), and,
+ * when some were warm, route to them. It stands for claimOperation + loadDeploymentContext +
+ * claimWarmRevisions + the swap of switchTraffic (four local activities, each hand-over
+ * between them a workflow activation) while users still get the version being rolled back.
+ * switchTraffic then sets the same route again (a no-op) and does the bookkeeping.
+ * Idempotent like them: a repeat finds the operation claimed, its revisions ready and the
+ * route already there.
  */
 export function createClaimRollback(deps: ActivityDeps) {
   return async function claimRollback(input: ClaimOperationInput): Promise<ClaimRollbackResult> {
     const { op, d } = await operationAndDeployment(deps, input);
     const status = claimStatus(op, d, input.kind);
-    const { ctx, summary } = await readDeploymentContext(deps, op, d, input.kind);
-    const running = await runningWarmRevisions(deps, {
-      deploymentId: d.id,
-      operationId: op.id,
-      version: ctx.targetVersion,
-      readinessPath: ctx.readinessPath,
-    });
-    const warm = await deps.db.transaction().execute(async (trx) => {
+    // Side by side wherever one read does not need another's answer: every round trip here
+    // is time users still spend on the version being rolled back.
+    const [{ ctx, summary }, live] = await Promise.all([readDeploymentContext(deps, op, d, input.kind), liveRevisions(deps.db, d.id)]);
+    const running = await runningWarmRevisions(
+      deps,
+      { deploymentId: d.id, operationId: op.id, version: ctx.targetVersion, readinessPath: ctx.readinessPath },
+      live,
+    );
+    const claim = deps.db.transaction().execute(async (trx) => {
       if (status)
         await recordClaim(trx, {
           operationId: op.id,
@@ -37,7 +43,8 @@ export function createClaimRollback(deps: ActivityDeps) {
         });
       return claimWarm(trx, running, op.id);
     });
-    await phaseLog(deps, op.id, 'fetchDeployment')('loaded', summary);
+    const [warm] = await Promise.all([claim, phaseLog(deps, op.id, 'fetchDeployment')('loaded', summary)]);
+    if (warm.length > 0) await routeTo(deps, { deploymentId: d.id, hostname: ctx.hostname, revisions: warm });
     await logWarmClaim(deps, op.id, ctx.targetVersion, warm);
     return { ctx, warm };
   };

@@ -1,7 +1,21 @@
 import { casRevisionStatus, liveRevisions } from '../db/queries/revisions';
 import type { ActivityDeps } from './deps';
 import { completePhase, enterPhase, phaseLog } from './operationLog';
-import type { SwitchTrafficInput, SwitchTrafficResult } from '../contract/deployPhases';
+import type { RevisionRef, SwitchTrafficInput, SwitchTrafficResult } from '../contract/deployPhases';
+
+/**
+ * The blue-green swap itself: the whole route to `revisions`, a suspension lifted. Setting
+ * it again is a no-op for the router (counters of the same keys carry over), which is what
+ * lets a warm rollback switch inside its claim step and switchTraffic repeat it.
+ */
+export function routeTo(deps: ActivityDeps, route: { deploymentId: string; hostname: string; revisions: RevisionRef[] }): Promise<void> {
+  return deps.router.setRoute({
+    deploymentId: route.deploymentId,
+    hostname: route.hostname,
+    upstreams: route.revisions.map((r) => ({ key: r.key, url: r.url, weight: 100 })),
+    suspended: null,
+  });
+}
 
 /**
  * Blue-green: the whole route moves to the new revision in one atomic swap (which also
@@ -17,12 +31,7 @@ export function createSwitchTraffic(deps: ActivityDeps) {
     const log = phaseLog(deps, input.operationId, 'switchTraffic');
     // The route first: the phase's row and event are bookkeeping, and until the switch users
     // wait on the old version (a warm rollback waits on nothing else).
-    await deps.router.setRoute({
-      deploymentId: input.deploymentId,
-      hostname: input.hostname,
-      upstreams: input.revisions.map((r) => ({ key: r.key, url: r.url, weight: 100 })),
-      suspended: null,
-    });
+    await routeTo(deps, input);
     await enterPhase(deps, input.operationId, 'switchTraffic');
     await deps.db.transaction().execute(async (trx) => {
       for (const rev of await liveRevisions(trx, input.deploymentId)) {

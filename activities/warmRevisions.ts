@@ -9,13 +9,15 @@ import { isReadyAnswer, probeReadiness, readinessUrl } from './readinessProbe';
 /**
  * Revisions of `version` that still run: warm ones, or ones this operation claimed already
  * (a retried attempt). With a readiness path, each must also answer one probe: a warm
- * revision that stopped answering is no rollback target.
+ * revision that stopped answering is no rollback target. `live` is the deployment's
+ * liveRevisions when the caller read them already (alongside other reads).
  */
 export async function runningWarmRevisions(
   deps: ActivityDeps,
   q: { deploymentId: string; operationId: string; version: string; readinessPath?: string },
+  live?: Revision[],
 ): Promise<Revision[]> {
-  const candidates = (await liveRevisions(deps.db, q.deploymentId)).filter(
+  const candidates = (live ?? (await liveRevisions(deps.db, q.deploymentId))).filter(
     (r) => r.release_version === q.version && (r.status === 'warm' || (r.status === 'ready' && r.operation_id === q.operationId)),
   );
   const alive: Revision[] = [];

@@ -50,7 +50,7 @@ describe('claimRollback', () => {
     return { d, key, url };
   };
 
-  it('claims the operation and the warm revision that answers its probe, once, however often it runs', async () => {
+  it('claims the operation and the warm revision that answers its probe, and routes to it, once, however often it runs', async () => {
     const { d, key, url } = await warmTarget();
     const op = await h.seedOperation(d, 'rollback', '3.0.0');
     const input = { operationId: op.id, deploymentId: d.id, kind: 'rollback' as const, runId: 'run-1' };
@@ -66,10 +66,14 @@ describe('claimRollback', () => {
     expect(await findOperation(h.db, op.id)).toMatchObject({ status: 'running', run_id: 'run-1' });
     expect(await findDeployment(h.db, d.id)).toMatchObject({ status: 'rolling_back', progress: 5 });
     expect(await findRevision(h.db, key)).toMatchObject({ status: 'ready', operation_id: op.id, retire_token: null });
+    // The switch happened inside the step: users get the previous version before the workflow moves on.
+    const route = { deploymentId: d.id, hostname: d.hostname, upstreams: [{ key, url, weight: 100 }], suspended: null };
+    expect(await h.deps.router.getRoute(d.id)).toMatchObject(route);
 
     // A repeat (retried local activity, replay on another worker) finds both claims its own.
     const again = await h.run(h.acts.claimRollback, { ...input, runId: 'run-2' });
     expect(again).toEqual(first);
+    expect(await h.deps.router.getRoute(d.id)).toMatchObject(route);
     expect(await findOperation(h.db, op.id)).toMatchObject({ status: 'running', run_id: 'run-1' });
     const steps = (await listOperationLogs(h.db, op.id)).map((l) => `${l.phase}/${l.step}`);
     expect(steps).toEqual(['fetchDeployment/loaded', 'startRevision/claimed']);
@@ -81,9 +85,13 @@ describe('claimRollback', () => {
     await recordTarget(d, key, 'warm');
     expect(await h.deps.compute.status(key)).not.toBeNull();
     const op = await h.seedOperation(d, 'rollback', '3.0.0');
+    // The revive left its live endpoint routed; the recorded one is what the claim would route to.
+    const routeBefore = await h.deps.router.getRoute(d.id);
 
     const claimed = await h.run(h.acts.claimRollback, { operationId: op.id, deploymentId: d.id, kind: 'rollback', runId: 'run-1' });
     expect(claimed.warm).toEqual([]);
+    // Nothing to switch to: the route is the redeploy's to set, later.
+    expect(await h.deps.router.getRoute(d.id)).toEqual(routeBefore);
     expect(await findRevision(h.db, key)).toMatchObject({ status: 'warm', retire_token: 'op-earlier' });
     expect(await findOperation(h.db, op.id)).toMatchObject({ status: 'running' });
     expect((await listOperationLogs(h.db, op.id)).map((l) => l.step)).toEqual(['loaded', 'not-warm']);
