@@ -17,10 +17,16 @@ export async function loadDeployment(ctx: ApiContext, p: Principal, params: unkn
   return d;
 }
 
+/** What showing a deployment needs beyond its row: its app's slug and newest active release, read side by side. */
+export async function appFacts(ctx: ApiContext, appId: string): Promise<{ slug: string; latest: string | null }> {
+  const [slug, latest] = await Promise.all([findAppSlug(ctx.db, appId), latestActiveRelease(ctx.db, appId)]);
+  return { slug, latest: latest?.version ?? null };
+}
+
 /** A deployment as the API shows it, with its URL and whether a newer release exists. */
 export async function showDeployment(ctx: ApiContext, d: Deployment, appSlug?: string, latestVersion?: string | null) {
-  const slug = appSlug ?? (await findAppSlug(ctx.db, d.app_id));
-  const latest = latestVersion !== undefined ? latestVersion : ((await latestActiveRelease(ctx.db, d.app_id))?.version ?? null);
+  const known = appSlug !== undefined && latestVersion !== undefined;
+  const { slug, latest } = known ? { slug: appSlug, latest: latestVersion } : await appFacts(ctx, d.app_id);
   const preview = previewHostname(d.hostname);
   return presentDeployment(d, {
     app: slug,

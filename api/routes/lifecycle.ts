@@ -9,7 +9,7 @@ import { PreviewOptionsSchema } from '../../domain/preview';
 import type { StrategyOptions } from '../../domain/strategy';
 import { principalOf } from '../auth';
 import type { ApiContext } from '../context';
-import { loadDeployment, showDeployment } from '../deploymentAccess';
+import { appFacts, loadDeployment, showDeployment } from '../deploymentAccess';
 import { badRequest, conflict } from '../errors';
 import { startLifecycle, type LifecyclePlan } from '../lifecycleStart';
 import { presentOperation } from '../presenters';
@@ -61,13 +61,22 @@ export function lifecycleRoutes(app: ApiApp, ctx: ApiContext): void {
       const d = await loadDeployment(ctx, p, req.params);
       const trigger = triggerOf(req, p);
       const plan = await prepare(req, d);
-      const started = await startLifecycle(ctx, startedBy(req, p, trigger), d, kind, plan);
-      return answer(reply, 202, started.operation, started.deployment);
+      // The answer's app facts depend on the app alone: read while the workflow starts, not after.
+      const [started, facts] = await Promise.all([startLifecycle(ctx, startedBy(req, p, trigger), d, kind, plan), appFacts(ctx, d.app_id)]);
+      return answer(reply, 202, started.operation, started.deployment, facts);
     });
   };
 
-  const answer = async (reply: FastifyReply, status: number, op: Operation | null, d: Deployment) =>
-    reply.status(status).send({ operation: op ? presentOperation(op) : null, deployment: await showDeployment(ctx, d) });
+  const answer = async (
+    reply: FastifyReply,
+    status: number,
+    op: Operation | null,
+    d: Deployment,
+    facts?: { slug: string; latest: string | null },
+  ) =>
+    reply
+      .status(status)
+      .send({ operation: op ? presentOperation(op) : null, deployment: await showDeployment(ctx, d, facts?.slug, facts?.latest) });
 
   const upgrade = {
     summary: 'Move to a release (default: the newest active one)',
