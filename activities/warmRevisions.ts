@@ -32,16 +32,22 @@ export async function runningWarmRevisions(
 
 /** warm → ready under this operation, so their retirement timers cannot stop them; the ones won. */
 export async function claimWarm(db: DbOrTrx, revs: Revision[], operationId: string): Promise<WarmRevision[]> {
-  const claimed: WarmRevision[] = [];
+  const won = new Set<string>();
   for (const rev of revs) {
     if (
       rev.status === 'warm' &&
-      !(await casRevisionStatus(db, rev.key, ['warm'], 'ready', { operation_id: operationId, retire_token: null }))
+      (await casRevisionStatus(db, rev.key, ['warm'], 'ready', { operation_id: operationId, retire_token: null }))
     )
-      continue;
-    claimed.push({ key: rev.key, url: rev.url as string, slot: rev.slot, configRevision: rev.config_revision });
+      won.add(rev.key);
   }
-  return claimed;
+  return wonRevisions(revs, won);
+}
+
+/** Of `revs` (runningWarmRevisions), the ones this operation holds: `moved` warm → ready just now, or ready before (a retry). */
+export function wonRevisions(revs: Revision[], moved: ReadonlySet<string>): WarmRevision[] {
+  return revs
+    .filter((rev) => moved.has(rev.key) || rev.status === 'ready')
+    .map((rev) => ({ key: rev.key, url: rev.url as string, slot: rev.slot, configRevision: rev.config_revision }));
 }
 
 /** The startRevision line that says which way the rollback goes. */

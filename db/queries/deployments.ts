@@ -18,11 +18,15 @@ export async function findDeploymentForTenant(db: DbOrTrx, id: string, tenantId:
 }
 
 export async function updateDeployment(db: DbOrTrx, id: string, patch: DeploymentUpdate): Promise<void> {
-  await db
+  await updateDeploymentQuery(db, id, patch).execute();
+}
+
+/** The statement of updateDeployment, for composing into one statement with others (db/queries/claims.ts). */
+export function updateDeploymentQuery(db: DbOrTrx, id: string, patch: DeploymentUpdate) {
+  return db
     .updateTable('deployments')
     .set({ ...patch, updated_at: sql<Date>`now()` as unknown as Date })
-    .where('id', '=', id)
-    .execute();
+    .where('id', '=', id);
 }
 
 export async function deploymentNameTaken(db: DbOrTrx, tenantId: string, name: string): Promise<boolean> {

@@ -12,12 +12,16 @@ export async function findOperation(db: DbOrTrx, id: string): Promise<Operation 
 
 /** Idempotent: only a pending (or already running) operation becomes running, with its run id. */
 export async function markOperationRunning(db: DbOrTrx, id: string, runId: string): Promise<void> {
-  await db
+  await markOperationRunningQuery(db, id, runId).execute();
+}
+
+/** The statement of markOperationRunning, for composing into one statement with others (db/queries/claims.ts). */
+export function markOperationRunningQuery(db: DbOrTrx, id: string, runId: string) {
+  return db
     .updateTable('operations')
     .set({ status: 'running', run_id: runId, started_at: sql<Date>`coalesce(started_at, now())` as unknown as Date })
     .where('id', '=', id)
-    .where('status', 'in', ['pending', 'running'])
-    .execute();
+    .where('status', 'in', ['pending', 'running']);
 }
 
 /** What served when the operation began, recorded while it runs so a rollback has somewhere to land. */

@@ -42,13 +42,26 @@ export async function casRevisionStatus(
   to: RevisionStatus,
   extra: { retire_token?: string | null; operation_id?: string } = {},
 ): Promise<boolean> {
-  const r = await db
-    .updateTable('revisions')
-    .set({ status: to, stopped_at: to === 'stopped' ? now() : null, ...extra })
-    .where('key', '=', key)
-    .where('status', 'in', from)
-    .executeTakeFirst();
+  const r = await casRevisionsQuery(db, [key], from, to, extra).executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
+}
+
+/** casRevisionStatus of several revisions as one statement, for composing with others (db/queries/claims.ts). */
+export function casRevisionsQuery(
+  db: DbOrTrx,
+  keys: string[],
+  from: RevisionStatus[],
+  to: RevisionStatus,
+  extra: { retire_token?: string | null; operation_id?: string } = {},
+) {
+  return (
+    db
+      .updateTable('revisions')
+      .set({ status: to, stopped_at: to === 'stopped' ? now() : null, ...extra })
+      // = any(array) rather than in (…): an empty list is a valid array, not a syntax error.
+      .where('key', '=', sql<string>`any(${keys})`)
+      .where('status', 'in', from)
+  );
 }
 
 export function liveRevisions(db: DbOrTrx, deploymentId: string): Promise<Revision[]> {

@@ -4,6 +4,7 @@ import { upsertTenantEnvVars } from '../../db/queries/envVars';
 import { findOperation, listOperationLogs } from '../../db/queries/operations';
 import { casRevisionStatus, findRevision, upsertRevision } from '../../db/queries/revisions';
 import type { Deployment } from '../../db/schema';
+import { insertSubscription, listDeliveries } from '../../db/queries/subscriptions';
 import { startHarnessWithHelloRelease, stopStartedAndClose, type ActivityHarness } from '../helpers/activityHarness';
 
 /**
@@ -119,5 +120,27 @@ describe('claimRollback', () => {
     expect(err).toMatchObject({ type: 'ReleaseNotFound', nonRetryable: true });
     expect((await findOperation(h.db, op.id))?.status).toBe('pending');
     expect((await findDeployment(h.db, d.id))?.status).toBe('running');
+  });
+  // Last: the subscription sees every later claim of its tenant.
+  it('writes the start event in the same transaction as the claims when someone subscribes to it', async () => {
+    const { d, key, url } = await warmTarget();
+    const sub = await insertSubscription(h.db, {
+      id: 'sub-rollback-start',
+      tenantId: d.tenant_id,
+      url: 'https://hooks.example.com/',
+      events: ['operation.started'],
+      secret: 's',
+      secretKeyId: 'k',
+      actor: 'test',
+    });
+    const op = await h.seedOperation(d, 'rollback', '3.0.0');
+
+    const claimed = await h.run(h.acts.claimRollback, { operationId: op.id, deploymentId: d.id, kind: 'rollback', runId: 'run-1' });
+    expect(claimed.warm).toEqual([{ key, url, slot: 'blue', configRevision: 1 }]);
+    expect(await findOperation(h.db, op.id)).toMatchObject({ status: 'running', run_id: 'run-1' });
+    expect(await findRevision(h.db, key)).toMatchObject({ status: 'ready', operation_id: op.id });
+    const deliveries = await listDeliveries(h.db, sub.id, 10);
+    expect(deliveries.map((x) => x.event_type)).toEqual(['operation.started']);
+    expect(deliveries[0].payload).toMatchObject({ data: { operation: { id: op.id, status: 'running' } } });
   });
 });
