@@ -3,6 +3,7 @@ import { createHttpRouterClient } from '../../traffic/builtin/httpRouterClient';
 import type { TrafficRouter } from '../../ports/traffic';
 import {
   deferred,
+  eventually,
   openRequest,
   send,
   startTestRouter,
@@ -158,7 +159,11 @@ test('a client that goes away while its request waits in the pool never reaches 
     r.on('error', () => undefined);
     r.end();
   }
-  await new Promise((r) => setTimeout(r, 500));
+  await eventually(
+    async () => held.length,
+    (n) => n === 256,
+  );
+  await new Promise((r) => setTimeout(r, 200));
   expect(held.length).toBe(256); // the 257th waits for a connection
   const waiting = opened.find((_, i) => !seen.includes(`/${i}`))!;
   waiting.destroy();

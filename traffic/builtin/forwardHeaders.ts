@@ -37,11 +37,12 @@ export function stripHopByHopRaw(raw: readonly Buffer[]): string[] {
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i].toString('latin1').toLowerCase();
     const value = raw[i + 1].toString('latin1');
-    if (name === 'connection') named = new Set([...(named ?? []), ...connectionTokens(value)]);
+    // Usually `keep-alive` or `close`: dropped anyway, so the second pass below rarely runs.
+    if (name === 'connection')
+      for (const t of connectionTokens(value)) if (!HOP_BY_HOP.has(t) && t !== 'close') (named ??= new Set()).add(t);
     if (!HOP_BY_HOP.has(name)) out.push(name, value);
   }
-  // Connection usually names only hop-by-hop tokens (keep-alive, close): nothing left to drop then.
-  if (named === undefined || [...named].every((t) => HOP_BY_HOP.has(t) || t === 'close')) return out;
+  if (named === undefined) return out;
   const kept: string[] = [];
   for (let i = 0; i < out.length; i += 2) if (!named.has(out[i])) kept.push(out[i], out[i + 1]);
   return kept;
