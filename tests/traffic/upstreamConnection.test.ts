@@ -174,3 +174,28 @@ test('a client that goes away while its request waits in the pool never reaches 
   const [stats] = (await client.stats('d-conn'))!.upstreams;
   expect(stats).toMatchObject({ requests: 257, inFlight: 0 });
 });
+
+test('a large POST to a dead upstream gets 502, and the same client connection carries the next request', async () => {
+  const dead = await startUpstream('dead');
+  await dead.close();
+  await client.setRoute({ deploymentId: 'd-conn', hostname: HOST, upstreams: [{ key: 'dead', url: dead.url, weight: 100 }] });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const u = new URL(harness.router.proxyUrl);
+  const post = (body: string) =>
+    new Promise<{ status: number; port: number }>((resolve, reject) => {
+      const req = http.request({ hostname: u.hostname, port: u.port, method: 'POST', path: '/', agent, headers: { host: HOST } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode!, port: req.socket!.localPort! }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  try {
+    const first = await post('x'.repeat(1024 * 1024)); // far past the stream buffers: the router must read it to the end
+    const second = await post('y');
+    expect([first.status, second.status]).toEqual([502, 503]); // then it is out of rotation for the cool-down
+    expect(second.port).toBe(first.port);
+  } finally {
+    agent.destroy();
+  }
+});

@@ -93,6 +93,8 @@ export function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResp
               return;
             }
           }
+          // Whatever the client still sends is read and dropped, so its connection stays usable.
+          body?.destroy();
           const timedOut = err instanceof UpstreamTimeoutError && err.code === 'UPSTREAM_IDLE_TIMEOUT';
           tracker.recordStatus(timedOut ? 504 : 502);
           ctx.logger.warn({ err: err.message, deploymentId: route.spec.deploymentId, upstream: upstream.key }, 'upstream request failed');
