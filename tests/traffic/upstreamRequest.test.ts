@@ -14,6 +14,11 @@ test.each([
   ['EPIPE', true, 'stale'],
   ['UPSTREAM_IDLE_TIMEOUT', false, 'other'],
   ['HPE_INVALID_CONSTANT', false, 'other'],
+  // undici's names for the same events
+  ['UND_ERR_CONNECT_TIMEOUT', false, 'unreachable'],
+  ['UND_ERR_SOCKET', false, 'unreachable'],
+  ['UND_ERR_SOCKET', true, 'stale'],
+  ['UND_ERR_DESTROYED', false, 'other'],
 ] as const)('%s on a %s socket is %s', (code, reused, kind) => {
   expect(classifyEarlyError(err(code), reused)).toBe(kind);
 });

@@ -8,13 +8,13 @@ import { createProxyServer } from './proxyServer';
 import { LoadShedder, type LoadShedderOptions } from './loadShedder';
 import { createRouteStore } from './routeStore';
 import { RouteTable } from './routeTable';
-import { UpstreamAgents } from './upstreamAgents';
 import { DEFAULT_UNHEALTHY_COOLDOWN_MS, PassiveHealth } from './upstreamHealth';
+import { UpstreamPools } from './upstreamPools';
 
 /** How long close() lets in-flight proxied requests finish before cutting them. */
 export const DEFAULT_CLOSE_GRACE_MS = 5_000;
-/** How often agents of upstreams that went quiet are forgotten. */
-const AGENT_SWEEP_INTERVAL_MS = 60_000;
+/** How often pools of upstreams that went quiet are forgotten. */
+const POOL_SWEEP_INTERVAL_MS = 60_000;
 
 export interface BuiltinRouterOptions {
   /** Public proxy address; 0 picks a free port. */
@@ -58,26 +58,27 @@ export async function startBuiltinRouter(opts: BuiltinRouterOptions): Promise<Bu
   for (const spec of await store.load()) table.set(spec);
   logger.info({ stateFile: opts.stateFile, routes: table.size }, 'routes loaded');
 
-  const agents = new UpstreamAgents();
+  const limits = defaultLimits({
+    maxBodyBytes: opts.maxBodyBytes,
+    connectTimeoutMs: opts.connectTimeoutMs,
+    upstreamIdleTimeoutMs: opts.upstreamIdleTimeoutMs,
+  });
+  const pools = new UpstreamPools({ connectTimeoutMs: limits.connectTimeoutMs });
   const health = new PassiveHealth(opts.unhealthyCooldownMs ?? DEFAULT_UNHEALTHY_COOLDOWN_MS);
   const tunnels = new Set<Duplex>();
   const shedder = new LoadShedder(opts.shedding);
   const ctx: ProxyContext = {
     shedder,
     table,
-    agents,
+    pools,
     health,
     logger,
     tunnels,
-    limits: defaultLimits({
-      maxBodyBytes: opts.maxBodyBytes,
-      connectTimeoutMs: opts.connectTimeoutMs,
-      upstreamIdleTimeoutMs: opts.upstreamIdleTimeoutMs,
-    }),
+    limits,
   };
   const proxy = createProxyServer(ctx);
   const admin = createAdminServer({ table, store, health, shed: shedder.shed, logger, secret: opts.adminSecret });
-  const sweep = setInterval(() => agents.sweepIdle(), AGENT_SWEEP_INTERVAL_MS);
+  const sweep = setInterval(() => pools.sweepIdle(), POOL_SWEEP_INTERVAL_MS);
   sweep.unref();
   const destroyTunnels = () => {
     for (const socket of tunnels) socket.destroy();
@@ -91,7 +92,7 @@ export async function startBuiltinRouter(opts: BuiltinRouterOptions): Promise<Bu
     clearInterval(sweep);
     shedder.stop();
     await Promise.all([stop(proxy, 0), stop(admin, 0)]);
-    agents.destroyAll();
+    pools.destroyAll();
     throw err;
   }
 
@@ -105,7 +106,7 @@ export async function startBuiltinRouter(opts: BuiltinRouterOptions): Promise<Bu
         clearInterval(sweep);
         shedder.stop();
         await Promise.all([stop(proxy, grace, destroyTunnels), stop(admin, grace)]);
-        agents.destroyAll();
+        pools.destroyAll();
       })();
       return closing;
     },

@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../../ports/logger';
 import type { LoadShedder } from './loadShedder';
 import type { RouteTable } from './routeTable';
-import type { UpstreamAgents } from './upstreamAgents';
+import type { UpstreamPools } from './upstreamPools';
 import type { PassiveHealth } from './upstreamHealth';
 
 /** Request bodies past this answer 413; uploads bigger than this belong in object storage. */
@@ -24,7 +24,7 @@ export interface ProxyLimits {
 /** What every proxied request reads; built once by the router. */
 export interface ProxyContext {
   table: RouteTable;
-  agents: UpstreamAgents;
+  pools: UpstreamPools;
   health: PassiveHealth;
   logger: Logger;
   limits: ProxyLimits;

@@ -11,6 +11,9 @@ import { armConnectTimeout, classifyEarlyError, upstreamRequestOptions } from '.
  * upgrade headers kept, and once the upstream answers 101 the two sockets are piped
  * raw. The tunnel counts as in flight on its upstream until either side closes, so a
  * drain waits for open WebSockets too (up to its cap).
+ * It stays on node:http while plain requests use undici's pools: an upgraded socket never
+ * returns to a pool, and `http.request` with no agent is already the one-socket-per-tunnel
+ * client this needs, with the raw 101 head at hand.
  */
 export function proxyUpgrade(
   ctx: ProxyContext,

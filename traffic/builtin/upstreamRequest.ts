@@ -13,16 +13,26 @@ export class UpstreamTimeoutError extends Error {
   }
 }
 
-/** Errors meaning "no process is listening there", as opposed to "it answered badly". */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UPSTREAM_CONNECT_TIMEOUT']);
-const RESET = new Set(['ECONNRESET', 'EPIPE']);
+/** Errors meaning "no process is listening there", as opposed to "it answered badly" (undici's connect timeout included). */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UPSTREAM_CONNECT_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+/** A connection closed under a request; undici reports the peer's FIN as UND_ERR_SOCKET ("other side closed"). */
+const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
 /**
  * Classifies an error that came before any response header:
  * - `unreachable`: the upstream refused, reset a fresh connection or never connected; it
  *   goes out of rotation for a cool-down and an idempotent request may go elsewhere;
  * - `stale`: a pooled keep-alive socket the upstream had already closed (the race the
- *   Node docs describe for `reusedSocket`); the upstream is fine, just retry;
+ *   Node docs describe for `reusedSocket`, tracked for undici by UpstreamClient); the
+ *   upstream is fine, just retry;
  * - `other`: anything else (timeouts after connect, protocol errors): answer 502/504.
  */
 export function classifyEarlyError(err: NodeJS.ErrnoException, reusedSocket: boolean): 'unreachable' | 'stale' | 'other' {
@@ -48,7 +58,7 @@ export function upstreamRequestOptions(
   };
 }
 
-/** `http.request`'s `timeout` is idle time, not connect time; this bounds the connect alone. */
+/** `http.request`'s `timeout` is idle time, not connect time; this bounds the connect alone (upgrades; pools use undici's). */
 export function armConnectTimeout(upstreamReq: ClientRequest, ms: number): void {
   if (ms <= 0) return;
   upstreamReq.once('socket', (socket) => {
@@ -61,12 +71,6 @@ export function armConnectTimeout(upstreamReq: ClientRequest, ms: number): void 
     socket.once('connect', clear);
     socket.once('close', clear);
   });
-}
-
-/** Idle time: no byte either way for `ms` ends the request (0 leaves it unbounded). */
-export function armIdleTimeout(upstreamReq: ClientRequest, ms: number): void {
-  if (ms <= 0) return;
-  upstreamReq.setTimeout(ms, () => upstreamReq.destroy(new UpstreamTimeoutError('UPSTREAM_IDLE_TIMEOUT', `upstream idle for ${ms}ms`)));
 }
 
 /** Joins the upstream's base path (usually empty) with the request target, never trusting an absolute-form URL's host. */
