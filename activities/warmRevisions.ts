@@ -1,6 +1,6 @@
 import type { WarmRevision } from '../contract/operation';
 import type { DbOrTrx } from '../db/database';
-import { casRevisionStatus, liveRevisions } from '../db/queries/revisions';
+import { claimWarmRevisions, liveRevisions } from '../db/queries/revisions';
 import type { Revision } from '../db/schema';
 import type { ActivityDeps } from './deps';
 import { phaseLog } from './operationLog';
@@ -30,17 +30,14 @@ export async function runningWarmRevisions(
   return alive;
 }
 
-/** warm → ready under this operation, so their retirement timers cannot stop them; the ones won. */
+/** warm → ready under this operation (one statement), so their retirement timers cannot stop them; the ones won. */
 export async function claimWarm(db: DbOrTrx, revs: Revision[], operationId: string): Promise<WarmRevision[]> {
-  const won = new Set<string>();
-  for (const rev of revs) {
-    if (
-      rev.status === 'warm' &&
-      (await casRevisionStatus(db, rev.key, ['warm'], 'ready', { operation_id: operationId, retire_token: null }))
-    )
-      won.add(rev.key);
-  }
-  return wonRevisions(revs, won);
+  const moved = await claimWarmRevisions(
+    db,
+    revs.map((r) => r.key),
+    operationId,
+  );
+  return wonRevisions(revs, new Set(moved));
 }
 
 /** Of `revs` (runningWarmRevisions), the ones this operation holds: `moved` warm → ready just now, or ready before (a retry). */

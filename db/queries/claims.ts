@@ -2,7 +2,7 @@ import type { DbOrTrx } from '../database';
 import type { DeploymentStatus } from '../../domain/deploymentStatus';
 import { updateDeploymentQuery } from './deployments';
 import { markOperationRunningQuery } from './operations';
-import { casRevisionsQuery } from './revisions';
+import { claimWarmQuery } from './revisions';
 
 /**
  * A warm rollback's two claims as one statement: the operation running under the run, the
@@ -23,9 +23,7 @@ export async function claimOperationAndWarmRevisions(
     .with('dep', () =>
       updateDeploymentQuery(db, c.deploymentId, { status: c.status, progress: c.progress, last_error: null }).returning('id'),
     )
-    .with('revs', () =>
-      casRevisionsQuery(db, c.warmKeys, ['warm'], 'ready', { operation_id: c.operationId, retire_token: null }).returning('key'),
-    )
+    .with('revs', () => claimWarmQuery(db, c.warmKeys, c.operationId))
     .selectFrom('revs')
     .select('key')
     .execute();

@@ -64,6 +64,19 @@ export function casRevisionsQuery(
   );
 }
 
+/**
+ * Warm → ready under `operationId`, so the retirement timers of whoever made them warm can
+ * no longer stop them: the statement, returning the keys it moved (composed in claims.ts).
+ */
+export function claimWarmQuery(db: DbOrTrx, keys: string[], operationId: string) {
+  return casRevisionsQuery(db, keys, ['warm'], 'ready', { operation_id: operationId, retire_token: null }).returning('key');
+}
+
+/** claimWarmQuery run alone; the keys of `keys` this operation won. */
+export async function claimWarmRevisions(db: DbOrTrx, keys: string[], operationId: string): Promise<string[]> {
+  return (await claimWarmQuery(db, keys, operationId).execute()).map((r) => r.key);
+}
+
 export function liveRevisions(db: DbOrTrx, deploymentId: string): Promise<Revision[]> {
   return db
     .selectFrom('revisions')
