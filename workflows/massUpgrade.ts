@@ -40,6 +40,17 @@ const LOCAL_BOOKKEEPING = 'mass-upgrade-local-bookkeeping';
 /** Patch id: the loop goes on while a batch's child starts are being answered (PendingStarts). */
 const BACKGROUND_STARTS = 'mass-upgrade-background-starts';
 
+/**
+ * Patch id: the same behaviour as BACKGROUND_STARTS, decided in the run's first activation.
+ * A first run asked for BACKGROUND_STARTS only after its planMassUpgrade local activity, and
+ * once in CI (real server) such a history failed to replay ("patch marker … but there is no
+ * corresponding change command"). During replay patched() is answered from the markers of the
+ * workflow task being replayed, so a call made after an await can be answered in an earlier
+ * task than the one that recorded its marker. Asked before any await, the marker is always
+ * in the first task's completion, beside LOCAL_BOOKKEEPING's.
+ */
+const BACKGROUND_STARTS_FIRST_TASK = 'mass-upgrade-background-starts-first-task';
+
 /** Progress snapshots to Postgres at most this often (and at every change of status). */
 const PERSIST_EVERY_MS = 2_000;
 
@@ -57,6 +68,7 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
   const o = input.options;
   // Each call a task-queue round trip less; runs from before the patch replay as recorded.
   const local = patched(LOCAL_BOOKKEEPING);
+  const backgroundFromStart = patched(BACKGROUND_STARTS_FIRST_TASK);
   const book = local ? fast : acts;
   const data =
     input.state ??
@@ -73,7 +85,8 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
   let persistedStatus = '';
   let lastReconcile = Date.now();
   const pages = new WavePages(input.massUpgradeId, book);
-  const background = patched(BACKGROUND_STARTS);
+  // Runs recorded before BACKGROUND_STARTS_FIRST_TASK replay their later call as recorded.
+  const background = backgroundFromStart || patched(BACKGROUND_STARTS);
   const pending = new PendingStarts(() => {
     r.events += 1;
   });
