@@ -1,5 +1,6 @@
 import { Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { temporal } from '@temporalio/proto';
 import { connectTemporal } from '../../src/temporalConnection';
 
 /**
@@ -45,6 +46,14 @@ export function workflowBundle(): { codePath: string } {
     throw new Error(`No workflow bundle for this test run: ${why}`);
   }
   return { codePath };
+}
+
+/** Replays each history under this run's workflow bundle; one line per history that failed. */
+export async function replayFailures(histories: { workflowId: string; history: temporal.api.history.v1.IHistory }[]): Promise<string[]> {
+  const failures: string[] = [];
+  for await (const r of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories))
+    if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
+  return failures;
 }
 
 function requireEnv(name: string): string {

@@ -1,6 +1,5 @@
-import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
-import { workflowBundle } from '../helpers/temporalEnv';
+import { replayFailures } from '../helpers/temporalEnv';
 import { helloRelease, answer, waitForOperation, type Api } from '../helpers/hello';
 import { startSlipwayStack, type SlipwayStack } from '../helpers/slipwayStack';
 import { keepRequesting } from '../helpers/trafficLoop';
@@ -115,10 +114,7 @@ describe('mass upgrade', () => {
       expect(histories.length).toBeGreaterThan(2);
       for (const o of ops)
         histories.push({ workflowId: o.workflow_id, history: await wf.getHandle(o.workflow_id, o.run_id!).fetchHistory() });
-      const failures: string[] = [];
-      for await (const r of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, histories))
-        if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
-      expect(failures).toEqual([]);
+      expect(await replayFailures(histories)).toEqual([]);
     });
   });
 

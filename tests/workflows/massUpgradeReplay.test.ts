@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
-import { workflowBundle } from '../helpers/temporalEnv';
+import { replayFailures } from '../helpers/temporalEnv';
 
 /**
  * Histories recorded before a change to the rollout workflow must replay under today's code.
@@ -35,9 +34,6 @@ describe('mass upgrade histories from before the first-task patch', () => {
   });
 
   it('replays every run under the current workflow code', async () => {
-    const failures: string[] = [];
-    for await (const r of Worker.runReplayHistories({ workflowBundle: workflowBundle() }, runs))
-      if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
-    expect(failures).toEqual([]);
+    expect(await replayFailures(runs)).toEqual([]);
   });
 });
