@@ -8,6 +8,7 @@ import type { ActivityDeps } from './deps';
 import { phaseLog } from './operationLog';
 import { stopRevisionProcess } from './stopRevision';
 import type { FailOperationInput, FailOperationResult } from '../contract/operationOutcome';
+import { routeBackToServing } from './routeRepair';
 
 /**
  * Redeploy is never destructive: revisions this operation started that never passed
@@ -18,8 +19,12 @@ import type { FailOperationInput, FailOperationResult } from '../contract/operat
 export function createFailOperation(deps: ActivityDeps) {
   return async function failOperation(input: FailOperationInput): Promise<FailOperationResult> {
     const log = phaseLog(deps, input.operationId, 'finalize');
+    const live = await liveRevisions(deps.db, input.deploymentId);
+    // Before anything below turns a routed revision warm, which its retirement timer would stop.
+    const restored = await routeBackToServing(deps, input.deploymentId, live);
+    if (restored) await log('route-restored', restored, 'warn');
     const warmKeys: string[] = [];
-    for (const rev of await liveRevisions(deps.db, input.deploymentId)) {
+    for (const rev of live) {
       if (rev.operation_id !== input.operationId) continue;
       if (rev.status === 'ready' && (await casRevisionStatus(deps.db, rev.key, ['ready'], 'warm', { retire_token: input.operationId }))) {
         warmKeys.push(rev.key);
