@@ -4,6 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '../../compute/kubernetes/client';
+import { isStatus } from '../../compute/kubernetes/tenantNamespace';
 import { getFreePort } from '../../compute/local/freePort';
 import type { Logger } from '../logger';
 import { startClusterProcess, waitUntil as until, type ClusterProcess } from './clusterProcess';
@@ -151,8 +152,18 @@ export async function startKubernetesCluster(options: KubernetesClusterOptions):
     config.loadFromFile(kubeconfigPath);
     const core = config.makeApiClient(CoreV1Api);
     const nodeNames = Array.from({ length: options.fakeNodes ?? 1 }, (_, i) => `kwok-node-${i}`);
-    for (const name of nodeNames) await core.createNode({ body: fakeNode(name) });
     const anyDied = Promise.race(started.map((p) => p.died));
+    // On a loaded machine etcd can time out a write ("etcdserver: request timed out", a 500),
+    // which may or may not have created the node: try again, and a node that exists is done.
+    for (const name of nodeNames)
+      await until(deadline, anyDied, async () => {
+        try {
+          await core.createNode({ body: fakeNode(name) });
+        } catch (err) {
+          if (!isStatus(err, 409)) throw err;
+        }
+        return true;
+      });
     await until(deadline, anyDied, async () => {
       const nodes = await core.listNode();
       const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
