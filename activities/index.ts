@@ -10,6 +10,7 @@ import { createLifecycleActivities } from './lifecycle';
 import { createLoadDeploymentContext } from './loadDeploymentContext';
 import { createMassUpgradeActivities } from './massUpgrade';
 import { createPreviewActivities } from './preview';
+import { createReadClock } from './readClock';
 import { createRemoveRoute, createSuspendRoute } from './routeControl';
 import { createRouteSetActivities } from './routeSet';
 import { createResolveEnv } from './resolveEnv';
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRouteSetActivities(deps),
     ...createPreviewActivities(deps),
     failOperation: createFailOperation(deps),
+    readClock: createReadClock(deps),
     ...createMassUpgradeActivities(deps),
     ...createAutoUpdateActivities(deps),
   };

@@ -51,6 +51,12 @@ const BACKGROUND_STARTS = 'mass-upgrade-background-starts';
  */
 const BACKGROUND_STARTS_FIRST_TASK = 'mass-upgrade-background-starts-first-task';
 
+/**
+ * Patch id: the rollout decides with the time a local activity read (activities/readClock.ts)
+ * after each wait, not with Date.now(), which was stale in the first task after a takeover.
+ */
+const RECORDED_CLOCK = 'mass-upgrade-recorded-clock';
+
 /** Progress snapshots to Postgres at most this often (and at every change of status). */
 const PERSIST_EVERY_MS = 2_000;
 
@@ -69,21 +75,29 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
   // Each call a task-queue round trip less; runs from before the patch replay as recorded.
   const local = patched(LOCAL_BOOKKEEPING);
   const backgroundFromStart = patched(BACKGROUND_STARTS_FIRST_TASK);
+  const recordedClock = patched(RECORDED_CLOCK);
   const book = local ? fast : acts;
+  let clockMs = Date.now();
+  /** The time decisions are made with: the last reading, or Date.now() in runs from before the patch. */
+  const now = () => (recordedClock ? clockMs : Date.now());
+  const readClock = async () => {
+    if (recordedClock) clockMs = (await fast.readClock()).nowMs;
+  };
+  await readClock();
   const data =
     input.state ??
     initialData(
       (await book.planMassUpgrade({ massUpgradeId: input.massUpgradeId })).waveSizes,
-      Date.now(),
+      now(),
       bucketCapacity(o.ratePerMinute, o.maxConcurrency),
     );
   const r = new Rollout(input.massUpgradeId, input.targetVersion, o, data);
-  const link = { parentWorkflowId: workflowInfo().workflowId, taskQueue: input.itemTaskQueue ?? workflowInfo().taskQueue, book };
+  const link = { parentWorkflowId: workflowInfo().workflowId, taskQueue: input.itemTaskQueue ?? workflowInfo().taskQueue, book, now };
   const waveAtStart = local ? data.wave : null;
   let startedThisRun = 0;
   let lastPersist = 0;
   let persistedStatus = '';
-  let lastReconcile = Date.now();
+  let lastReconcile = now();
   const pages = new WavePages(input.massUpgradeId, book);
   // Runs recorded before BACKGROUND_STARTS_FIRST_TASK replay their later call as recorded.
   const background = backgroundFromStart || patched(BACKGROUND_STARTS);
@@ -105,13 +119,13 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
 
   const persist = async (force = false) => {
     const status = r.currentStatus();
-    if (!force && status === persistedStatus && Date.now() - lastPersist < PERSIST_EVERY_MS) return;
-    lastPersist = Date.now();
+    if (!force && status === persistedStatus && now() - lastPersist < PERSIST_EVERY_MS) return;
+    lastPersist = now();
     persistedStatus = status;
     await book.recordMassUpgrade({
       massUpgradeId: r.id,
       status,
-      progress: r.progress(Date.now()),
+      progress: r.progress(now()),
       haltReason: data.haltReason,
       finished: data.phase === 'done',
     });
@@ -119,7 +133,7 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
 
   /** A completion signal that never came (a child terminated by hand) is noticed from the operation row. */
   const reconcile = async () => {
-    lastReconcile = Date.now();
+    lastReconcile = now();
     const ids = Object.entries(data.inFlight).map(([deploymentId, f]) => ({ deploymentId, ...f }));
     for (const e of await book.checkOperations({ operationIds: ids.map((i) => i.operationId) })) {
       r.itemDone({
@@ -135,9 +149,11 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
   /** Waits for any event (an outcome, a signal) or `ms`; reconciles in-flight items now and then. */
   const waitForEvent = async (ms: number) => {
     const seen = r.events;
-    const untilReconcile = Math.max(1, lastReconcile + RECONCILE_EVERY_MS - Date.now());
+    const untilReconcile = Math.max(1, lastReconcile + RECONCILE_EVERY_MS - now());
     await condition(() => r.events !== seen, Math.max(1, Math.min(ms, untilReconcile)));
-    if (Date.now() - lastReconcile >= RECONCILE_EVERY_MS) await reconcile();
+    // Whatever woke the loop may have come in the task that read a stale Date.now(): read again.
+    await readClock();
+    if (now() - lastReconcile >= RECONCILE_EVERY_MS) await reconcile();
   };
 
   const maybeContinueAsNew = async () => {
@@ -161,8 +177,8 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
     for (;;) {
       pending.check();
       await maybeContinueAsNew();
-      const now = Date.now();
-      const step = r.next(now);
+      const at = now();
+      const step = r.next(at);
       // After next(): a status it changed (baking, draining…) reaches the row before any wait.
       await persist(step.type === 'finish');
       switch (step.type) {
@@ -173,7 +189,7 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
           const fresh = step.fresh ? await pages.ids(step.fresh) : [];
           if (step.fresh) r.tookFresh(fresh);
           const batch = [...step.retries.map(again), ...fresh.map(first)];
-          r.took(batch.length, now);
+          r.took(batch.length, at);
           const prepared = await book.prepareItems({ massUpgradeId: r.id, items: batch });
           await launch(startItems(r, prepared, step.retries, 'upgrade', link));
           break;
@@ -186,7 +202,7 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
           break;
         }
         case 'finish':
-          return r.progress(Date.now());
+          return r.progress(now());
         default: {
           const unknown: never = step;
           throw new TypeError(`unknown rollout step ${JSON.stringify(unknown)}`);

@@ -18,6 +18,8 @@ export interface ChildLink {
   taskQueue: string;
   /** Activity stubs for the rollout's bookkeeping (local or not, see massUpgrade.ts). */
   book: Pick<typeof acts, 'releaseItem'>;
+  /** The rollout's clock (massUpgrade.ts), for when a busy deployment is tried again. */
+  now: () => number;
 }
 
 export interface ItemStarts {
@@ -54,7 +56,7 @@ export function startItems(r: Rollout, prepared: PreparedItem[], retries: Queued
       } catch (err) {
         if (!isAlreadyStarted(err)) throw err;
         await link.book.releaseItem({ operationId: p.operationId });
-        r.busy({ deploymentId: p.deploymentId, attempt: p.attempt, kind, busy: busyBefore }, Date.now());
+        r.busy({ deploymentId: p.deploymentId, attempt: p.attempt, kind, busy: busyBefore }, link.now());
       }
     }),
   ).then(() => undefined);

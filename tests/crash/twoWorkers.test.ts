@@ -1,17 +1,19 @@
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { deploymentWorkflowId } from '../../domain/operations';
 import { apiClient, eventually } from '../helpers/apiClient';
 import { kill, waitForExit, type TestChild } from '../helpers/childProcess';
 import { exactlyOnceReport, expectExactlyOnce } from '../helpers/exactlyOnce';
 import { PROVIDERS } from '../helpers/computeProviders';
 import { startProcessStack, type ProcessStack } from '../helpers/processStack';
+import { replayFailures } from '../helpers/temporalEnv';
 import { publishHelloApp, report, secs, servedVersions, waitForOperation, waitForOperationClosed, type Api } from './fixtures';
 
 /**
  * Two workers poll one task queue (SLIPWAY_WORKERS=2). The test SIGKILLs the one that is
  * running an activity of the upgrade (Temporal names it: pendingActivities[].lastWorkerIdentity,
- * which is `<pid>@<host>`), and never starts a replacement: the other worker alone must finish
- * the work, so nothing waits for a supervisor's restart backoff.
+ * which is `<pid>@<host>`), or for a fleet the one holding the rollout workflow, and never
+ * starts a replacement: the other worker alone must finish the work, so nothing waits for a
+ * supervisor's restart backoff.
  */
 jest.setTimeout(400_000);
 
@@ -103,12 +105,17 @@ describe.each(PROVIDERS)('two workers, one SIGKILLed mid-operation (%s compute)'
         });
         expect(r.status).toBe(202);
         const rolloutId = r.body.id as string;
+        const rollout = s.temporal.client.workflow.getHandle(r.body.workflowId as string);
 
-        const { victim, activity } = await workerRunningAnActivity(
+        // Mid-rollout: an upgrade is running an activity. The victim is the worker holding the
+        // rollout workflow itself (the last to complete one of its tasks), so the survivor
+        // takes the rollout over, not only the upgrades.
+        const { activity } = await workerRunningAnActivity(
           s.temporal.client,
           fleet.map((d) => deploymentWorkflowId(d.id)),
           workers,
         );
+        const victim = await workerHoldingWorkflow(rollout, workers);
         kill(victim);
         const exit = await waitForExit(victim, 30_000);
         expect(exit.signal).toBe('SIGKILL');
@@ -123,6 +130,13 @@ describe.each(PROVIDERS)('two workers, one SIGKILLed mid-operation (%s compute)'
           250,
         );
         expect(done).toMatchObject({ status: 'completed', progress: { counts: { succeeded: 4, failed: 0 } } });
+        // The status above can come from the workflow's query; the workflow itself must also
+        // get past the takeover: close, write its row, and replay from its history.
+        expect(await waitForClose(rollout, 60_000)).toBe('COMPLETED');
+        expect(await s.db.selectFrom('mass_upgrades').select('status').where('id', '=', rolloutId).executeTakeFirstOrThrow()).toEqual({
+          status: 'completed',
+        });
+        expect(await replayFailures([{ workflowId: rollout.workflowId, history: await rollout.fetchHistory() }])).toEqual([]);
         expect(runningWorkers()).toEqual([workers.find((w) => w !== victim)]);
         for (const d of fleet) {
           expect(await servedVersions(s.proxyPort, d.hostname)).toEqual(['2.0.0']);
@@ -135,7 +149,7 @@ describe.each(PROVIDERS)('two workers, one SIGKILLed mid-operation (%s compute)'
           expect(serving).toEqual([{ release_version: '2.0.0' }]);
         }
         report(
-          `two workers, mass upgrade of 4: killed the worker running ${activity}; rollout completed ${secs(Date.now() - exit.at)} after the kill`,
+          `two workers, mass upgrade of 4: killed the worker holding the rollout while an upgrade ran ${activity}; rollout completed ${secs(Date.now() - exit.at)} after the kill`,
         );
       }));
 });
@@ -168,4 +182,24 @@ async function workerRunningAnActivity(
     90_000,
     100,
   );
+}
+
+/** The worker that completed the workflow's latest task: its cache holds the workflow (sticky). Identities are `<pid>@<host>`. */
+async function workerHoldingWorkflow(handle: WorkflowHandle, workers: TestChild[]): Promise<TestChild> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const last = [...events].reverse().find((e) => e.workflowTaskCompletedEventAttributes);
+  const pid = Number.parseInt(String(last?.workflowTaskCompletedEventAttributes?.identity ?? '').split('@')[0], 10);
+  const holder = workers.find((w) => w.pid === pid && w.exit === null);
+  if (!holder) throw new Error(`no running worker completed ${handle.workflowId}'s latest task (identity pid ${pid})`);
+  return holder;
+}
+
+/** The workflow's status once it is no longer running, or 'RUNNING' after `timeoutMs`. */
+async function waitForClose(handle: WorkflowHandle, timeoutMs: number): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const status = (await handle.describe()).status.name;
+    if (status !== 'RUNNING' || Date.now() > until) return status;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

@@ -1,11 +1,18 @@
-import { ApplicationFailure, CancellationScope, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, patched, setHandler } from '@temporalio/workflow';
 import type { DeploymentContext } from '../../contract/deploymentContext';
 import type { OperationInput } from '../../contract/operation';
 import { otherSlot } from '../../domain/operations';
 import { canaryVerdict, canaryWeights, counterDelta } from '../../domain/trafficShift';
-import { acts, stops } from '../activities';
+import { acts, fast, stops } from '../activities';
 import { abortCanarySignal, canaryStateQuery, promoteCanarySignal, type CanaryState } from '../canarySignals';
 import { base, cutOver, prepare, servingAfter, startAll, type ReadyRevision } from './steps';
+
+/**
+ * Patch id: a step's end is checked against the time a local activity read
+ * (activities/readClock.ts), not Date.now(), which was stale in the first task after
+ * another worker took the workflow over.
+ */
+const RECORDED_CLOCK = 'canary-recorded-clock';
 
 /** How often the canary is judged during a step, so a bad one is caught before the step ends. */
 const JUDGE_EVERY_MS = 2_000;
@@ -22,6 +29,9 @@ export async function canary(ctx: DeploymentContext, op: OperationInput): Promis
   let promotedBy: string | null = null;
   let abortedBy: string | null = null;
   const state: CanaryState = { step: 0, percent: 0, lastVerdict: null };
+  const recordedClock = patched(RECORDED_CLOCK);
+  // Runs from before the patch read Date.now() at the same points.
+  const clock = async () => (recordedClock ? (await fast.readClock()).nowMs : Date.now());
   setHandler(promoteCanarySignal, ({ actor }) => void (promotedBy ??= actor));
   setHandler(abortCanarySignal, ({ actor }) => void (abortedBy ??= actor));
   setHandler(canaryStateQuery, () => state);
@@ -50,9 +60,10 @@ export async function canary(ctx: DeploymentContext, op: OperationInput): Promis
       state.percent = percent;
       await route(percent, `canary-${percent}`);
       const before = await acts.routeCounters({ deploymentId: op.deploymentId, groups });
-      const stepEnds = Date.now() + o.pauseSeconds * 1000;
+      let t = await clock();
+      const stepEnds = t + o.pauseSeconds * 1000;
       for (;;) {
-        const left = stepEnds - Date.now();
+        const left = stepEnds - t;
         if (left <= 0 || promotedBy || abortedBy) break;
         await condition(() => promotedBy !== null || abortedBy !== null, Math.min(JUDGE_EVERY_MS, left));
         const after = await acts.routeCounters({ deploymentId: op.deploymentId, groups });
@@ -64,6 +75,7 @@ export async function canary(ctx: DeploymentContext, op: OperationInput): Promis
             message: `canary aborted at ${percent}%: ${verdict.reason}`,
             nonRetryable: true,
           });
+        t = await clock();
       }
       if (abortedBy)
         throw ApplicationFailure.create({
