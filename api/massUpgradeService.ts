@@ -12,39 +12,30 @@ import {
 import { listMassUpgradesPage, listRolloutItemsPage } from '../db/queries/massUpgradeList';
 import type { PageRequest } from '../db/queries/keyset';
 import type { MassUpgradeOptions } from '../domain/massUpgrade/options';
-import { FINISHED_STATUSES, type MassUpgradeProgress } from '../domain/massUpgrade/progress';
+import { FINISHED_STATUSES } from '../domain/massUpgrade/progress';
 import { currentVersion } from '../domain/massUpgrade/selection';
 import { massUpgradeWorkflow } from '../workflows/massUpgrade';
 import { rolloutTaskQueue } from '../contract/taskQueues';
-import { cancelSignal, pauseSignal, progressQuery, resumeSignal } from '../workflows/massUpgradeSignals';
+import { cancelSignal, pauseSignal, resumeSignal } from '../workflows/massUpgradeSignals';
 import type { ApiContext } from './context';
 import { badRequest, conflict, notFound } from './errors';
 import { newId } from './ids';
-import { waitForWorkflowClose } from './workflowClose';
 
 const massUpgradeWorkflowId = (id: string) => `mass-upgrade-${id}`;
-
-/** How long a rollout that reads as final may take to close before it counts as still active. */
-const CLOSE_WAIT_MS = 10_000;
 
 export type SteerAction = 'pause' | 'resume' | 'cancel';
 
 /**
  * Fleet rollouts for the API: plans and starts them, steers them by signal and reads their
- * live progress by query. Routes parse and answer; everything between is here.
+ * progress from the row the rollout writes (every 2 s and at each change of status). Not by
+ * query: a query that reaches a rollout while one of its local activities runs makes the
+ * worker (SDK 1.24) end the workflow task early, and the next local activity's marker then
+ * lands after events that arrived meanwhile, a history its own replay got wrong ("No command
+ * scheduled for event … TimerStarted", seen under bench:fleet polling). Routes parse and
+ * answer; everything between is here.
  */
 export function createMassUpgradeService(ctx: ApiContext) {
   const client = ctx.temporal.client;
-
-  /** Live progress from the workflow while it runs; the last snapshot when it ended or cannot answer. */
-  const liveProgress = async (m: MassUpgrade): Promise<MassUpgradeProgress | null> => {
-    if (FINISHED_STATUSES.has(m.status)) return m.progress;
-    try {
-      return await client.workflow.getHandle(m.workflow_id).query(progressQuery);
-    } catch {
-      return m.progress;
-    }
-  };
 
   const isRunning = async (workflowId: string): Promise<boolean> => {
     try {
@@ -55,24 +46,14 @@ export function createMassUpgradeService(ctx: ApiContext) {
   };
 
   /**
-   * A rollout whose live status is already final may not have written that to its row
-   * yet (its last activity runs a moment later): wait for its workflow to close rather
-   * than refuse the next rollout of the app. A workflow that is gone (ended, or terminated
-   * by hand) never blocks the app.
+   * The rollout the row calls active, unless its workflow is gone (ended, or terminated by
+   * hand): that never blocks the app. A rollout writes its final status before its workflow
+   * returns, so a row still active means the rollout still runs.
    */
-  const stillActive = async (m: MassUpgrade | null): Promise<MassUpgrade | null> => {
-    if (!m || !(await isRunning(m.workflow_id))) return null;
-    const live = await liveProgress(m);
-    if (!live || !FINISHED_STATUSES.has(live.status)) return m;
-    try {
-      return (await waitForWorkflowClose(client, m.workflow_id, CLOSE_WAIT_MS)) ? null : m;
-    } catch {
-      return null;
-    }
-  };
+  const stillActive = async (m: MassUpgrade | null): Promise<MassUpgrade | null> => (m && (await isRunning(m.workflow_id)) ? m : null);
 
-  const present = async (m: MassUpgrade, slug: string | undefined, opts: { live?: boolean; plan?: boolean } = {}) => {
-    const progress = opts.live ? await liveProgress(m) : m.progress;
+  const present = async (m: MassUpgrade, slug: string | undefined, opts: { plan?: boolean } = {}) => {
+    const progress = m.progress;
     return {
       id: m.id,
       app: slug ?? '',
@@ -90,8 +71,7 @@ export function createMassUpgradeService(ctx: ApiContext) {
     };
   };
 
-  const presentWithSlug = async (m: MassUpgrade, opts: { live?: boolean; plan?: boolean } = {}) =>
-    present(m, (await appSlugs(ctx.db)).get(m.app_id), opts);
+  const presentWithSlug = async (m: MassUpgrade, opts: { plan?: boolean } = {}) => present(m, (await appSlugs(ctx.db)).get(m.app_id), opts);
 
   const load = async (id: string): Promise<MassUpgrade> => {
     const m = await findMassUpgrade(ctx.db, id);
@@ -184,7 +164,7 @@ export function createMassUpgradeService(ctx: ApiContext) {
         });
         throw err;
       }
-      return { status: 202, body: await present({ ...row, plan: { waves } }, app.slug, { live: false }) };
+      return { status: 202, body: await present({ ...row, plan: { waves } }, app.slug) };
     },
 
     /** One page of rollouts, newest first; an unknown app slug is an empty page. */
@@ -211,7 +191,7 @@ export function createMassUpgradeService(ctx: ApiContext) {
     },
 
     async get(id: string, opts: { plan: boolean }) {
-      return presentWithSlug(await load(id), { live: true, plan: opts.plan });
+      return presentWithSlug(await load(id), { plan: opts.plan });
     },
 
     /** Pause, resume or cancel by signal; a rollout that already ended answers 409. */
@@ -226,7 +206,7 @@ export function createMassUpgradeService(ctx: ApiContext) {
         if (err instanceof WorkflowNotFoundError) throw conflict('mass_upgrade_finished', `mass upgrade ${m.id} is no longer running`);
         throw err;
       }
-      return presentWithSlug(m, { live: true });
+      return presentWithSlug(m);
     },
   };
 }

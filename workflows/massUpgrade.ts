@@ -117,9 +117,15 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
   setHandler(cancelSignal, () => r.cancel());
   setHandler(progressQuery, () => r.progress(Date.now()));
 
+  /** A snapshot was skipped by the throttle: the next wait ends in time to write it. */
+  let snapshotOwed = false;
   const persist = async (force = false) => {
     const status = r.currentStatus();
-    if (!force && status === persistedStatus && now() - lastPersist < PERSIST_EVERY_MS) return;
+    if (!force && status === persistedStatus && now() - lastPersist < PERSIST_EVERY_MS) {
+      snapshotOwed = true;
+      return;
+    }
+    snapshotOwed = false;
     lastPersist = now();
     persistedStatus = status;
     await book.recordMassUpgrade({
@@ -150,7 +156,9 @@ export async function massUpgradeWorkflow(input: MassUpgradeInput): Promise<Mass
   const waitForEvent = async (ms: number) => {
     const seen = r.events;
     const untilReconcile = Math.max(1, lastReconcile + RECONCILE_EVERY_MS - now());
-    await condition(() => r.events !== seen, Math.max(1, Math.min(ms, untilReconcile)));
+    // The row is what the API shows (it does not query the workflow), so it must not lag by a whole wait.
+    const untilSnapshot = snapshotOwed ? lastPersist + PERSIST_EVERY_MS - now() : Infinity;
+    await condition(() => r.events !== seen, Math.max(1, Math.min(ms, untilReconcile, untilSnapshot)));
     // Whatever woke the loop may have come in the task that read a stale Date.now(): read again.
     await readClock();
     if (now() - lastReconcile >= RECONCILE_EVERY_MS) await reconcile();
